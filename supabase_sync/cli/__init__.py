@@ -1,0 +1,14 @@
+"""The ``supabase-sync`` command line: a thin layer over :mod:`supabase_sync.api`.
+
+Each command lives in its own module and registers itself on :data:`cli`;
+importing them here is what makes them part of the program.
+"""
+
+from supabase_sync.cli.app import cli, main
+
+# Command modules (each registers its commands on `cli` when imported).
+# fmt: off
+# (one import line per command module; keep sorted)
+# fmt: on
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,56 @@
+"""Options and output helpers shared by every command (one place, as in sqlite-utils)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from supabase_sync.dsn import DB_URL_ENV_VARS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def json_option(func: F) -> F:
+    """Add ``--json``: machine-readable output on stdout instead of text."""
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")(func)
+
+
+def db_url_option(func: F) -> F:
+    """Add ``--db-url`` (falls back to SUPABASE_DB_URL, then DATABASE_URL)."""
+    return click.option(
+        "--db-url",
+        metavar="URL",
+        default=None,
+        help=f"PostgreSQL URL of the target database (default: ${' or $'.join(DB_URL_ENV_VARS)}).",
+    )(func)
+
+
+def dry_run_option(func: F) -> F:
+    """Add ``--dry-run``: print the exact SQL a real run would execute, execute nothing."""
+    return click.option(
+        "--dry-run", is_flag=True, help="Print the exact SQL a real run would execute; change nothing."
+    )(func)
+
+
+def migrations_dir_option(func: F) -> F:
+    """Add ``--migrations-dir``: write a Supabase CLI migration file there instead of executing."""
+    return click.option(
+        "--migrations-dir",
+        type=click.Path(file_okay=False, path_type=str),
+        default=None,
+        help="Write a migration file into this folder (default: supabase/migrations when run in a "
+        "Supabase project folder without --db-url).",
+    )(func)
+
+
+def echo_json(data: Any) -> None:
+    """Print ``data`` as indented JSON on stdout."""
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def status(message: str) -> None:
+    """Print progress or status on stderr, keeping stdout for data."""
+    click.echo(message, err=True)

@@ -1,0 +1,56 @@
+"""One error hierarchy for the library.
+
+Every error says what is wrong and how to fix it. The CLI turns them into one
+line on stderr and an exit code; the library never imports click.
+"""
+
+from __future__ import annotations
+
+
+class SupabaseSyncError(Exception):
+    """Base class of every error the library raises on purpose.
+
+    ``hint`` tells the user how to fix it; ``exit_code`` is what the CLI exits with.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message} (hint: {self.hint})"
+        return self.message
+
+
+class ConfigError(SupabaseSyncError):
+    """A missing or invalid option, file or project layout."""
+
+
+class ConnectionFailed(SupabaseSyncError):
+    """The database could not be reached."""
+
+
+class SandboxError(SupabaseSyncError):
+    """A throwaway PostgreSQL could not be started or prepared."""
+
+
+class NotInstalled(SupabaseSyncError):
+    """The sync pack is not installed in the target database."""
+
+
+class TableError(SupabaseSyncError):
+    """A table cannot be synced as it is (missing, no primary key, bad owner column...)."""
+
+
+class UnsafeOperation(SupabaseSyncError):
+    """A plan would drop or rewrite user data and was not explicitly allowed."""
+
+
+class ChecksFailed(SupabaseSyncError):
+    """Verification or lint checks failed; the report says which."""
+
+    exit_code = 2
