@@ -1,0 +1,57 @@
+"""The docs cannot drift from the code: README commands, CLI reference, protocol contract."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from supabase_sync.cli import cli
+from supabase_sync.cli.reference import render_reference
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _readme() -> str:
+    return (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _first_code_block(text: str) -> list[str]:
+    match = re.search(r"```(?:\w+)?\n(.*?)```", text, re.S)
+    assert match, "README.md has no fenced code block"
+    return [line for line in match.group(1).splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_cli_reference_matches_every_commands_help() -> None:
+    expected = render_reference()
+    actual = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert actual == expected, "docs/cli.md is stale: run `python -m supabase_sync.cli.reference > docs/cli.md`"
+
+
+def test_readme_mentions_every_command() -> None:
+    readme = _readme()
+    missing = [name for name in cli.commands if f"supabase-sync {name}" not in readme]
+    assert not missing, f"README.md does not document: {missing}"
+
+
+def test_readme_starts_with_exactly_two_commands() -> None:
+    readme = _readme()
+    first_block_start = readme.index("```")
+    assert "##" not in readme[: first_block_start].split("\n", 1)[1], "the two commands must come first"
+    commands = _first_code_block(readme)
+    assert len(commands) == 2, commands
+    assert "supabase-sync verify --example" in commands[0]
+    assert "pytest" in commands[1]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    test_command = _first_code_block(_readme())[1]
+    ci_script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci_script.splitlines()
+
+
+def test_protocol_doc_names_every_rpc_and_sqlstate() -> None:
+    protocol = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+    for name in ("sync_pull", "sync_push", "pull_changes", "push_changes"):
+        assert name in protocol
+    for sqlstate in ("22023", "22P02", "42501", "PT409", "PT410"):
+        assert sqlstate in protocol
