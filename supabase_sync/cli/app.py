@@ -35,9 +35,16 @@ def _wants_traceback(argv: list[str]) -> bool:
     return "--traceback" in argv
 
 
+def _hoist_traceback_flag(argv: list[str]) -> list[str]:
+    """Accept ``--traceback`` anywhere on the line (``supabase-sync verify --traceback``)."""
+    if "--traceback" not in argv:
+        return argv
+    return ["--traceback", *(arg for arg in argv if arg != "--traceback")]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; never lets a traceback through unless ``--traceback`` is given."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = _hoist_traceback_flag(list(sys.argv[1:] if argv is None else argv))
     try:
         cli.main(args=args, prog_name="supabase-sync", standalone_mode=False)
     except click.exceptions.Exit as done:
