@@ -1,0 +1,8 @@
+"""The ``embedded``sandbox backend (in progress)."""
+
+from __future__ import annotations
+
+
+def unavailable_reason() -> str | None:
+    """Say why this backend cannot run here, or None when it can."""
+    return "not implemented yet"
