@@ -6,4 +6,6 @@ them so ``from supabase_sync import api`` gives the whole surface.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from supabase_sync.install import install, uninstall
+
+__all__: list[str] = ["install", "uninstall"]

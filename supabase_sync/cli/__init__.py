@@ -9,6 +9,7 @@ from supabase_sync.cli.app import cli, main
 # Command modules (each registers its commands on `cli` when imported).
 # fmt: off
 # (one import line per command module; keep sorted)
+from supabase_sync.cli import install  # noqa: F401
 # fmt: on
 
 __all__ = ["cli", "main"]

@@ -1,0 +1,2 @@
+-- Removes one supabase-sync trigger. Placeholders: {trigger}, {table} (identifiers).
+drop trigger if exists {trigger} on {table};

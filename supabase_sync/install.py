@@ -1,0 +1,199 @@
+"""Installs (and uninstalls) the SQL pack: the ``supabase_sync`` schema and its functions.
+
+Install plan, in one transaction under the supabase-sync advisory lock:
+
+1. ``sql/schema/0000_bootstrap.sql`` (idempotent) creates the schema and
+   ``supabase_sync.schema_step``;
+2. every later ``sql/schema`` step not yet recorded there, each wrapped in a
+   DO block that checks ``schema_step`` again, so a migration file replayed by
+   psql or ``supabase db push`` skips what already ran;
+3. every ``sql/functions`` file, re-applied (``create or replace``);
+4. ``meta.pack_version``.
+
+With a database URL the plan leaves out the steps already recorded; written as
+a migration (no catalog to read) it holds them all, guarded. Both are rendered
+by the same functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from supabase_sync import PACK_VERSION
+from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
+from supabase_sync.catalog import PackState, read_functions, read_pack_data, read_pack_state, read_synced_tables
+from supabase_sync.dsn import resolve_db_url
+from supabase_sync.errors import ConfigError, NotInstalled
+from supabase_sync.plan import Plan
+from supabase_sync.render import (
+    SYNC_COLUMNS,
+    SYNC_TRIGGERS,
+    function_names,
+    render_bootstrap,
+    render_drop_column,
+    render_drop_function,
+    render_drop_pack_schema,
+    render_drop_trigger,
+    render_function_file,
+    render_lock,
+    render_pack_version,
+    render_schema_step,
+)
+from supabase_sync.resources import sql_files
+
+#: The step that creates the schema and ``schema_step``; idempotent, applied first.
+BOOTSTRAP_STEP = "0000_bootstrap"
+
+#: Migration file names (``<UTC timestamp>_<name>.sql``).
+INSTALL_MIGRATION = "supabase_sync_install"
+UNINSTALL_MIGRATION = "supabase_sync_uninstall"
+
+
+def schema_steps() -> list[tuple[str, str]]:
+    """Return the pack's schema steps as ``(step, sql text)``, in apply order."""
+    return [(entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8")) for entry in sql_files("schema")]
+
+
+def function_files() -> list[tuple[str, str]]:
+    """Return the pack's function files as ``(file name, sql text)``, in apply order."""
+    return [(entry.name, entry.read_text(encoding="utf-8")) for entry in sql_files("functions")]
+
+
+def _check_not_newer(state: PackState) -> None:
+    installed = state.pack_version
+    if installed is None or not installed.isdigit() or not PACK_VERSION.isdigit():
+        return
+    if int(installed) > int(PACK_VERSION):
+        raise ConfigError(
+            f"the database has SQL pack {installed}, newer than this supabase-sync's pack {PACK_VERSION}",
+            hint="upgrade supabase-sync (pip install -U supabase-sync) before installing",
+        )
+
+
+def build_install_plan(state: PackState | None = None) -> Plan:
+    """Return the install plan; ``state`` (from the catalog) leaves out steps already applied.
+
+    Without ``state`` (a migration file) every step is included; each one is
+    guarded in SQL, so the file is idempotent when replayed.
+    """
+    applied = set(state.steps) if state else set()
+    plan = Plan("install")
+    plan.add(render_lock())
+    for step, text in schema_steps():
+        if step in applied:
+            continue
+        if step == BOOTSTRAP_STEP:
+            plan.extend(render_bootstrap(step, text))
+        else:
+            plan.add(render_schema_step(step, text))
+    for name, text in function_files():
+        plan.add(render_function_file(name, text))
+    plan.add(render_pack_version(PACK_VERSION))
+    if state is not None:
+        skipped = [step for step, _ in schema_steps() if step in applied]
+        if skipped:
+            plan.notes.append(f"schema steps already applied: {', '.join(skipped)}")
+    return plan
+
+
+def install(
+    db_url: str | None = None,
+    *,
+    dry_run: bool = False,
+    migrations_dir: str | Path | None = None,
+    project_dir: str | Path | None = None,
+) -> PlanResult:
+    """Install or upgrade the sync pack.
+
+    Destinations (one plan, one text): with ``db_url`` (or SUPABASE_DB_URL /
+    DATABASE_URL outside a project folder) execute it in one transaction;
+    ``dry_run`` only returns the SQL; with ``migrations_dir``, or inside a
+    Supabase project folder (``supabase/config.toml`` in ``project_dir``, default
+    the current folder), write ``supabase/migrations/<UTC ts>_supabase_sync_install.sql``.
+    Re-running changes nothing; a newer pack applies only its missing steps.
+    """
+    target = resolve_target(db_url, migrations_dir=migrations_dir, project_dir=project_dir)
+    if target.destination is Destination.MIGRATION:
+        return run_plan(build_install_plan(), target, dry_run=dry_run, migration_name=INSTALL_MIGRATION)
+    assert target.db_url is not None
+    with connection(target.db_url) as conn:
+        state = read_pack_state(conn)
+        _check_not_newer(state)
+        plan = build_install_plan(state)
+        return run_plan(plan, target, dry_run=dry_run, migration_name=INSTALL_MIGRATION, conn=conn)
+
+
+def pack_function_names() -> list[str]:
+    """Return the ``schema.name`` of every function the pack's ``sql/functions`` create."""
+    names: list[str] = []
+    for _, text in function_files():
+        for name in function_names(text):
+            raw = name.replace('"', "")
+            if raw not in names:
+                names.append(raw)
+    return names
+
+
+def build_uninstall_plan(conn: psycopg.Connection, *, drop_data: bool) -> Plan:
+    """Return the plan removing the pack from the database ``conn`` is connected to.
+
+    Triggers are dropped from synced tables; owner policies, RLS, indexes and
+    Realtime membership stay (they protect and serve the app's data). With
+    ``drop_data`` the server-maintained columns are dropped too. The registry,
+    tombstones and push log go with the schema: data, hence ``drop_data``.
+    """
+    state = read_pack_state(conn)
+    if not state.steps and state.pack_version is None:
+        raise NotInstalled(
+            "supabase-sync is not installed in this database; nothing to uninstall",
+            hint="check --db-url points at the right database",
+        )
+    plan = Plan("uninstall")
+    plan.add(render_lock())
+    counts = read_pack_data(conn) if state.installed else {"synced_tables": 0, "tombstones": 0, "pushes": 0}
+    tables = [table for table, _ in read_synced_tables(conn)] if state.installed else []
+    for table in tables:
+        for trigger in SYNC_TRIGGERS:
+            plan.add(render_drop_trigger(table, trigger))
+        if drop_data:
+            for column in SYNC_COLUMNS:
+                if column.server_maintained:
+                    plan.add(render_drop_column(table, column.name))
+    for schema, name, argument_types in read_functions(conn, pack_function_names()):
+        if schema != "supabase_sync":
+            plan.add(render_drop_function(schema, name, argument_types))
+    holds_data = any(counts.values())
+    plan.add(render_drop_pack_schema(holds_data=holds_data))
+    if holds_data:
+        plan.notes.append(
+            "drops {synced_tables} table registrations, {tombstones} tombstones, {pushes} logged pushes".format(
+                **counts
+            )
+        )
+    return plan
+
+
+def uninstall(
+    db_url: str | None = None,
+    *,
+    drop_data: bool = False,
+    dry_run: bool = False,
+    migrations_dir: str | Path | None = None,
+) -> PlanResult:
+    """Remove the sync pack from a database.
+
+    Refuses (:class:`~supabase_sync.errors.UnsafeOperation`) when that would drop
+    data (registered tables, tombstones, push log, server-maintained columns)
+    unless ``drop_data``. Reads the catalog, so a database URL is required;
+    ``migrations_dir`` writes the plan as a migration instead of executing it.
+    """
+    url = resolve_db_url(db_url)
+    assert url is not None
+    target = resolve_target(url, migrations_dir=migrations_dir)
+    with connection(url) as conn:
+        plan = build_uninstall_plan(conn, drop_data=drop_data)
+        plan.check_safe(allowed=drop_data, flag="--drop-data")
+        return run_plan(plan, target, dry_run=dry_run, migration_name=UNINSTALL_MIGRATION, conn=conn)
+

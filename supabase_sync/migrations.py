@@ -1,0 +1,123 @@
+"""Supabase CLI migration files: naming, writing, listing and applying them.
+
+The Supabase CLI names migrations ``<YYYYMMDDHHMMSS>_<name>.sql`` (UTC) in
+``supabase/migrations`` and applies them in file-name order, each file in one
+transaction. This module does the same so a folder behaves here exactly as it
+does under ``supabase db push``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+from supabase_sync.dsn import mask_dsn
+from supabase_sync.errors import ConfigError, ConnectionFailed, SupabaseSyncError
+
+#: File names the Supabase CLI treats as migrations (others are skipped).
+MIGRATION_FILE = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.*)\.sql$")
+
+_TIMESTAMP_FORMAT = "%Y%m%d%H%M%S"
+_TIMESTAMP_DIGITS = 14
+_NAME_CHARACTERS = re.compile(r"[^a-z0-9_]+")
+_MAX_NAME_LENGTH = 80
+
+
+class MigrationFailed(SupabaseSyncError):
+    """A migration file could not be applied; nothing of that file was kept."""
+
+
+def migration_name(text: str) -> str:
+    """Return ``text`` as a migration name: lowercase ``[a-z0-9_]``, at most 80 characters."""
+    name = _NAME_CHARACTERS.sub("_", text.lower()).strip("_")
+    name = name[:_MAX_NAME_LENGTH].rstrip("_")
+    if not name:
+        raise ConfigError(f"{text!r} gives an empty migration name", hint="use letters or digits in the name")
+    return name
+
+
+def migration_filename(name: str, *, now: datetime | None = None) -> str:
+    """Return ``<YYYYMMDDHHMMSS>_<name>.sql`` for ``now`` (default: the current UTC time)."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{moment.strftime(_TIMESTAMP_FORMAT)}_{migration_name(name)}.sql"
+
+
+def list_migrations(folder: str | Path) -> list[Path]:
+    """Return the migration files of ``folder`` in the order the Supabase CLI applies them."""
+    directory = Path(folder)
+    if not directory.is_dir():
+        raise ConfigError(f"migrations folder {directory} does not exist", hint="create it or pass another folder")
+    return sorted(
+        (path for path in directory.iterdir() if path.is_file() and MIGRATION_FILE.match(path.name)),
+        key=lambda path: path.name,
+    )
+
+
+def _next_version(folder: Path, now: datetime | None) -> datetime:
+    """The current UTC second, or one second after the folder's latest migration.
+
+    Two files written in the same second would share a version (the Supabase CLI's
+    primary key) and could sort in the wrong order; this keeps versions increasing.
+    """
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    if not folder.is_dir():
+        return moment
+    versions = [MIGRATION_FILE.match(path.name)["version"] for path in list_migrations(folder)]
+    latest = max((v for v in versions if len(v) == _TIMESTAMP_DIGITS), default=None)
+    if latest is None:
+        return moment
+    after_latest = datetime.strptime(latest, _TIMESTAMP_FORMAT).replace(tzinfo=UTC) + timedelta(seconds=1)
+    return max(moment, after_latest)
+
+
+def write_migration(folder: str | Path, name: str, sql_text: str, *, now: datetime | None = None) -> Path:
+    """Write ``sql_text`` as a new migration in ``folder`` (created if missing); return its path.
+
+    The version is the current UTC time, moved past the folder's latest migration
+    when needed, so the new file always applies last.
+    """
+    directory = Path(folder)
+    version = _next_version(directory, now)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / migration_filename(name, now=version)
+    path.write_text(sql_text, encoding="utf-8")
+    return path
+
+
+def apply_migrations(
+    dsn: str,
+    folder: str | Path,
+    *,
+    on_file: Callable[[Path], None] | None = None,
+) -> list[Path]:
+    """Apply every migration of ``folder`` in order, each file in its own transaction.
+
+    Runs as whatever role ``dsn`` logs in as (use the non-superuser owner, like
+    ``supabase db push``). Stops at the first failing file, raising
+    :class:`MigrationFailed` naming it; files before it stay applied.
+    """
+    paths = list_migrations(folder)
+    try:
+        connection = psycopg.connect(dsn, autocommit=True)
+    except psycopg.OperationalError as error:
+        raise ConnectionFailed(
+            f"cannot connect to {mask_dsn(dsn)}: {str(error).strip().splitlines()[-1]}",
+            hint="check the URL, that the server runs and that the role may log in",
+        ) from error
+    with connection:
+        for path in paths:
+            if on_file is not None:
+                on_file(path)
+            try:
+                with connection.transaction():
+                    connection.execute(path.read_text(encoding="utf-8").encode())
+            except psycopg.Error as error:
+                raise MigrationFailed(
+                    f"migration {path.name} failed: {str(error).strip().splitlines()[0]}",
+                    hint=f"fix {path} and apply again; it was rolled back",
+                ) from error
+    return paths
