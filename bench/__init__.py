@@ -1,0 +1,1 @@
+"""Benchmarks of supabase-sync: ``python -m bench [--quick]`` (see bench/README.md)."""

@@ -1,0 +1,48 @@
+"""The benchmark suite cannot rot: ``python -m bench --quick`` runs every benchmark.
+
+No timing is asserted (the figures depend on the machine); what must hold is
+that every benchmark runs to the end against the real sync functions, the
+concurrency probe finds no missed or stale row (exit status 1 otherwise), and
+the markdown table comes out.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from supabase_sync import sandbox
+
+REPO = Path(__file__).resolve().parents[1]
+BACKEND = os.environ.get("SUPABASE_SYNC_TEST_BACKEND", "auto")
+
+
+def test_quick_benchmark_run_completes_and_prints_the_table() -> None:
+    if BACKEND == "auto" and not sandbox.available_backends():
+        pytest.skip("no sandbox backend can start PostgreSQL here (no Docker, no PostgreSQL binaries, no pgserver)")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--backend", BACKEND],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, f"python -m bench --quick exited {done.returncode}:\n{done.stdout}\n{done.stderr[-4000:]}"
+    table = done.stdout
+    assert "| benchmark | case | sync (median) | reference (median) | ratio | target | met | notes |" in table
+    for line_start in (
+        "| incremental pull | 10 changed of ",
+        "| incremental pull growth |",
+        "| initial pull | 2,000 rows |",
+        "| push | 1,000 created rows |",
+        "| push | 100 updated rows, conflict checks |",
+        "| verify --example |",
+    ):
+        assert line_start in table, f"missing {line_start!r} in:\n{table}"
+    assert "| writers | seconds | pulls | rows written | delivered | missed | stale | duplicated |" in table
+    assert "FAILED" not in table
