@@ -11,6 +11,7 @@ import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
@@ -58,12 +59,10 @@ class Sandbox:
     backend: str
     address: ServerAddress
     owner_role: str
-    #: True when the server already has Supabase's roles and schemas in new
-    #: databases' place (docker image); then only the database part of the
-    #: shim is applied, never the cluster part.
-    apply_shim: bool = True
     #: Extra detail shown in messages (data directory, container id...).
     description: str = ""
+    #: The temporary directory holding the cluster, for backends that make one.
+    data_dir: Path | None = None
     created_databases: list[str] = field(default_factory=list)
 
     @property

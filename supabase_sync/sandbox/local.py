@@ -100,8 +100,9 @@ def run(*, keep: bool = False, log: LogFunction) -> Iterator[Sandbox]:
             address=address,
             owner_role=OWNER_ROLE,
             description=f"PostgreSQL from {bindir}, data in {cluster.datadir}",
+            data_dir=workdir,
         )
-        _prepare_cluster(sandbox)
+        shim.prepare_new_cluster(sandbox.superuser_dsn, owner_role=sandbox.owner_role)
         log(f"sandbox: local PostgreSQL {cluster.version} on 127.0.0.1:{cluster.port} ({workdir})")
         yield sandbox
     finally:
@@ -109,17 +110,6 @@ def run(*, keep: bool = False, log: LogFunction) -> Iterator[Sandbox]:
             log(f"sandbox: kept running on 127.0.0.1:{cluster.port}; stop it with: {cluster.stop_command()}")
         else:
             cluster.stop_and_remove()
-
-
-def _prepare_cluster(sandbox: Sandbox) -> None:
-    shim.apply_cluster_shim(sandbox.superuser_dsn, owner_role=sandbox.owner_role)
-    shim.apply_database_shim(sandbox.superuser_dsn, owner_role=sandbox.owner_role)
-    from psycopg import sql
-
-    with sandbox.connect(superuser=True) as conn:
-        conn.execute(
-            sql.SQL("alter database postgres owner to {owner}").format(owner=sql.Identifier(sandbox.owner_role))
-        )
 
 
 class _Cluster:

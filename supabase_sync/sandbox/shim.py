@@ -12,6 +12,7 @@ from __future__ import annotations
 from importlib import resources
 
 import psycopg
+from psycopg import sql
 
 from supabase_sync.errors import SandboxError
 
@@ -32,6 +33,18 @@ def apply_cluster_shim(dsn: str, *, owner_role: str) -> None:
 def apply_database_shim(dsn: str, *, owner_role: str) -> None:
     """Add Supabase's auth schema, helpers, grants and publication to the database of ``dsn``."""
     _run_shim(dsn, "database", owner_role=owner_role)
+
+
+def prepare_new_cluster(superuser_dsn: str, *, owner_role: str) -> None:
+    """Shim a cluster the sandbox just created: roles, then its ``postgres`` database, owned by ``owner_role``.
+
+    ``superuser_dsn`` points at the ``postgres`` database; as on hosted
+    Supabase, the owner role then owns that database.
+    """
+    apply_cluster_shim(superuser_dsn, owner_role=owner_role)
+    apply_database_shim(superuser_dsn, owner_role=owner_role)
+    with psycopg.connect(superuser_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("alter database postgres owner to {}").format(sql.Identifier(owner_role)))
 
 
 def _run_shim(dsn: str, name: str, *, owner_role: str) -> None:
