@@ -13,6 +13,7 @@ import os
 import platform
 import sys
 import time
+from pathlib import Path
 from types import ModuleType
 
 import psycopg
@@ -58,6 +59,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="backends `verify --example` is timed on in a full run (default: local,embedded; "
         "--quick times only the benchmark's own backend)",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        default=None,
+        help="after measuring, run each sync call once more under auto_explain (ANALYZE, BUFFERS, "
+        "nested statements) and append the plans to FILE",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.only.split(",")) - set(BENCHMARKS))
     if unknown:
@@ -98,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         backend=args.backend,
         db_url=args.db_url,
         verify_backends=tuple(name for name in args.verify_backends.split(",") if name),
+        profile_path=Path(args.profile).resolve() if args.profile else None,
     )
     from supabase_sync import sandbox
 

@@ -58,6 +58,7 @@ class Settings:
     backend: str = "auto"
     db_url: str | None = None
     verify_backends: tuple[str, ...] = ("local", "embedded")
+    profile_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,21 @@ class Bench:
         """Repetitions per measurement (medians are taken over them)."""
         return self.settings.runs
 
+    def profile(self, label: str, database: BenchDatabase, action: Callable[[psycopg.Connection[Any]], object]) -> None:
+        """With ``--profile FILE``, run ``action`` once more under auto_explain and append the plans.
+
+        ``action`` gets a connection to pass to ``rpc.call``/``rpc.as_user``; every
+        statement it runs, nested ones inside the sync functions included, is
+        explained with ANALYZE and BUFFERS.
+        """
+        path = self.settings.profile_path
+        if path is None:
+            return
+        plans = capture_plans(database, action)
+        with path.open("a", encoding="utf-8") as out:
+            out.write(f"==== {label}\n\n{plans}\n\n")
+        log(f"profile of {label} appended to {path}")
+
     def new_database(self, name: str) -> BenchDatabase:
         """Create database ``name``, install the sync pack and enable ``public.bench_task``.
 
@@ -217,6 +233,34 @@ class Bench:
         api.install(database.owner_dsn)
         api.enable([TABLE], db_url=database.owner_dsn)
         return database
+
+
+#: auto_explain for one session: every statement, nested ones too, with actual
+#: times and buffers, sent to the client as NOTICEs.
+AUTO_EXPLAIN = {
+    "auto_explain.log_min_duration": "0",
+    "auto_explain.log_analyze": "on",
+    "auto_explain.log_buffers": "on",
+    "auto_explain.log_timing": "on",
+    "auto_explain.log_nested_statements": "on",
+    "auto_explain.log_level": "notice",
+}
+
+
+def capture_plans(database: BenchDatabase, action: Callable[[psycopg.Connection[Any]], object]) -> str:
+    """Run ``action`` on a superuser session with auto_explain loaded; return the plans it logged.
+
+    Loading auto_explain needs a superuser; the calls inside ``action`` still
+    run as the user (``rpc`` switches role and claims per transaction).
+    """
+    notices: list[str] = []
+    with database.connect(superuser=True) as conn:
+        conn.add_notice_handler(lambda diagnostic: notices.append(diagnostic.message_primary or ""))
+        conn.execute("load 'auto_explain'")
+        for name, value in AUTO_EXPLAIN.items():
+            conn.execute("select set_config(%s, %s, false)", [name, value])
+        action(conn)
+    return "\n\n".join(notices)
 
 
 def load_rows(conn: psycopg.Connection[Any], *, users: list[uuid.UUID], rows: int, transactions: int) -> float:

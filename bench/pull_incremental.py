@@ -11,10 +11,15 @@ cursor taken before the change, beside the hand-written indexed reference
 from __future__ import annotations
 
 import random
+import uuid
+from typing import Any
+
+import psycopg
 
 from supabase_sync import rpc
 
 from bench.harness import (
+    COLLECTION,
     Bench,
     Result,
     Section,
@@ -25,6 +30,7 @@ from bench.harness import (
     page_rows,
     pull_all,
     reference,
+    sync_pull,
     timed,
     user_id,
 )
@@ -40,6 +46,8 @@ ROWS_PER_TRANSACTION = 50_000
 MIN_TRANSACTIONS = 10
 #: "Flat": the pull at the largest size within this factor of the smallest.
 MAX_GROWTH = 2.0
+#: The user's edit of the rows a run pulls (one transaction, as the user).
+CHANGE_ROWS = "update public.bench_task set priority = priority + 1, updated_at = now() where id = any(%s)"
 
 
 def run(bench: Bench, section: Section) -> None:
@@ -71,11 +79,7 @@ def run(bench: Bench, section: Section) -> None:
             for attempt in range(bench.runs + 1):  # attempt 0 warms the caches and plans
                 changed = rng.sample(mine, CHANGED_ROWS)
                 with rpc.as_user(api, user_id=str(me)) as cur:
-                    cur.execute(
-                        "update public.bench_task set priority = priority + 1, updated_at = now() "
-                        "where id = any(%s)",
-                        [changed],
-                    )
+                    cur.execute(CHANGE_ROWS, [changed])
                 pull_seconds, (pages, next_cursor) = timed(lambda: pull_all(api, me, cursor))
                 reference_seconds, rows = timed(
                     lambda: reference(api, me, "reference_incremental", {"user_id": me, "ids": changed})
@@ -90,6 +94,9 @@ def run(bench: Bench, section: Section) -> None:
                 if attempt:
                     pulls.append(pull_seconds)
                     references.append(reference_seconds)
+            bench.profile(
+                f"incremental pull, {size} rows", database, lambda conn: _change_and_pull(conn, me, mine, cursor, rng)
+            )
             pull_medians[size] = median(pulls)
             section.results.append(
                 Result(
@@ -112,3 +119,12 @@ def run(bench: Bench, section: Section) -> None:
             note=f"reference = the pull at {smallest:,} rows (flat = within {MAX_GROWTH:g}x)",
         )
     )
+
+
+def _change_and_pull(conn: psycopg.Connection[Any], me: uuid.UUID, mine: list[Any], cursor: int | None, rng: random.Random) -> None:
+    """One profiled round: change 10 rows, pull them, run the reference for them."""
+    changed = rng.sample(mine, CHANGED_ROWS)
+    with rpc.as_user(conn, user_id=str(me)) as cur:
+        cur.execute(CHANGE_ROWS, [changed])
+    sync_pull(conn, me, last_pulled_at=cursor, collections=[COLLECTION])
+    reference(conn, me, "reference_incremental", {"user_id": me, "ids": changed})

@@ -11,6 +11,7 @@ the compact JSON of every page vs the reference's array. Target: at most 1.5x.
 from __future__ import annotations
 
 from bench.harness import (
+    COLLECTION,
     Bench,
     Result,
     Section,
@@ -22,6 +23,7 @@ from bench.harness import (
     page_rows,
     pull_all,
     reference,
+    sync_pull,
     timed,
     user_id,
 )
@@ -61,6 +63,14 @@ def run(bench: Bench, section: Section) -> None:
                 if attempt:
                     pulls.append(pull_seconds)
                     references.append(reference_seconds)
+            bench.profile(
+                f"initial pull, first page of {size} rows",
+                database,
+                lambda conn: (
+                    sync_pull(conn, user, last_pulled_at=None, collections=[COLLECTION]),
+                    reference(conn, user, "reference_initial", {"user_id": user}),
+                ),
+            )
             ids = [row["id"] for page in pages for row in page_rows(page)]
             twice = len(ids) - len(set(ids))
             if len(set(ids)) != size or len(rows or []) != size:

@@ -120,6 +120,20 @@ def run(bench: Bench, section: Section) -> None:
                 if attempt:
                     pushes.append(push_seconds)
                     inserts.append(insert_seconds)
+            bench.profile(
+                f"push of {count} created rows",
+                database,
+                lambda conn: (
+                    sync_push(
+                        conn,
+                        me,
+                        changes=push_changes("created", new_rows(me, count, label="profile")),
+                        last_pulled_at=cursor,
+                        client_id=str(device),
+                    ),
+                    reference(conn, me, "reference_insert", {"rows": Jsonb(new_rows(me, count, label="profile"))}),
+                ),
+            )
             section.results.append(
                 Result(
                     benchmark=TITLE,
