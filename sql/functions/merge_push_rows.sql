@@ -1,0 +1,59 @@
+-- The rows a push writes to one table: `created` then `updated` entries, one row
+-- per id. The same id sent more than once (Drift sends a row in created and
+-- updated, or twice in one array) is merged key by key, the later entry winning
+-- (updated after created, a later array position after an earlier one).
+create or replace function supabase_sync.merge_push_rows(table_changes jsonb)
+returns jsonb
+language sql
+immutable
+security invoker
+set search_path = ''
+as $$
+    with entry as (
+        select
+            item.doc,
+            item.doc ->> 'id' as id,
+            part.rank * 4294967296 + item.ord as seq
+        from (values (0, table_changes -> 'created'), (1, table_changes -> 'updated')) as part (rank, items)
+        cross join lateral pg_catalog.jsonb_array_elements(
+            case when pg_catalog.jsonb_typeof(part.items) = 'array' then part.items else '[]'::jsonb end
+        ) with ordinality as item (doc, ord)
+    ),
+
+    grouped as (
+        select
+            entry.id,
+            pg_catalog.min(entry.seq) as first_seq,
+            pg_catalog.array_agg(entry.doc order by entry.seq) as versions
+        from entry
+        group by entry.id
+    )
+
+    select coalesce(
+        pg_catalog.jsonb_agg(
+            case
+                when pg_catalog.cardinality(grouped.versions) = 1 then grouped.versions[1]
+                else (
+                    select pg_catalog.jsonb_object_agg(latest.key, latest.value)
+                    from (
+                        select distinct on (field.key)
+                            field.key,
+                            field.value
+                        from pg_catalog.unnest(grouped.versions) with ordinality as version (doc, n)
+                        cross join lateral pg_catalog.jsonb_each(version.doc) as field
+                        order by field.key asc, version.n desc
+                    ) as latest
+                )
+            end
+            order by grouped.first_seq
+        ),
+        '[]'::jsonb
+    )
+    from grouped;
+$$;
+
+revoke all on function supabase_sync.merge_push_rows(jsonb) from public, anon;
+grant execute on function supabase_sync.merge_push_rows(jsonb) to authenticated;
+
+comment on function supabase_sync.merge_push_rows(jsonb) is
+'supabase-sync: one row per id from a push''s created and updated entries, later entries winning.';

@@ -1,0 +1,223 @@
+-- Writes one table's created/updated rows of a push (the rows come merged, one
+-- per id, from supabase_sync.merge_push_rows) and checks the table's deleted ids
+-- for conflicts. Set-based: one locking read, one INSERT, one UPDATE.
+--
+-- Ownership: ids the caller can see (RLS + owner filter) are its rows; the other
+-- ids are inserted (`on conflict do nothing`); an id neither seen nor inserted
+-- belongs to another user: 42501, without saying whose.
+-- Conflicts (per row, a row last written by the same client_id never conflicts):
+--   reject  with `since` given: a row changed since then is reported under
+--           "conflicts" (sync_push raises PT409 after all tables); so is an id
+--           hard-deleted since then (its tombstone).
+--   lww     a row changed since `since` (any row when null) by another client
+--           loses when the client's updated_at is older than the server's; it
+--           is not written and is reported under "lost".
+-- Returns {"created": n, "updated": n, "conflicts": [id...], "lost": [id...],
+--          "ignored_columns": [key...]}.
+create or replace function supabase_sync.push_upserts(
+    target regclass,
+    upserts jsonb,
+    delete_ids text[],
+    since xid8,
+    client_id uuid,
+    caller text
+)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+    uid uuid := auth.uid();
+    tbl record;
+    column_defs text;
+    insert_columns text;
+    insert_values text;
+    update_sets text;
+    writable name[];
+    ignored_columns text[];
+    upsert_ids text[];
+    all_ids text[];
+    lock_sql text;
+    existing text[] := '{}';
+    conflicting text[] := '{}';
+    more_existing text[];
+    more_conflicting text[];
+    tombstoned text[];
+    inserted text[] := '{}';
+    missing text[];
+    winners text[];
+    updated_count bigint := 0;
+    bad_column text;
+    bad_id text;
+begin
+    select sc.collection, sc.id_column, sc.id_type, sc.owner_column, sc.conflict_strategy into tbl
+    from supabase_sync.synced_collection as sc
+    where sc.relid = target;
+
+    select
+        pg_catalog.string_agg(pg_catalog.format('%I %s', wc.column_name, wc.column_type), ', '),
+        pg_catalog.string_agg(pg_catalog.format('%I', wc.column_name), ', ')
+        filter (where wc.column_name <> tbl.id_column),
+        pg_catalog.string_agg(
+            pg_catalog.format(
+                'case when e.r ? %L then p.%I else (%s)::%s end',
+                wc.column_name, wc.column_name, coalesce(wc.default_expr, 'null'), wc.column_type
+            ),
+            ', '
+        ) filter (where wc.column_name <> tbl.id_column),
+        pg_catalog.string_agg(
+            pg_catalog.format('%1$I = case when e.r ? %1$L then p.%1$I else t.%1$I end', wc.column_name),
+            ', '
+        ) filter (where wc.column_name <> tbl.id_column),
+        pg_catalog.array_agg(wc.column_name)
+    into column_defs, insert_columns, insert_values, update_sets, writable
+    from supabase_sync.writable_columns(target) as wc;
+
+    -- Keys that are not writable columns (client bookkeeping such as isRemote,
+    -- server-maintained columns) are reported, never written. The owner column
+    -- is silently forced to the caller.
+    select coalesce(pg_catalog.array_agg(distinct k.key order by k.key), '{}') into ignored_columns
+    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+    cross join lateral pg_catalog.jsonb_object_keys(e.r) as k (key)
+    where k.key <> all(writable) and k.key <> tbl.owner_column;
+
+    begin
+        -- Canonical ids (e.g. lower-case uuids): a malformed id fails here.
+        execute pg_catalog.format(
+            'select coalesce(pg_catalog.array_agg((e.r ->> ''id'')::%s::text), ''{}'')'
+            ' from pg_catalog.jsonb_array_elements($1) as e (r)',
+            tbl.id_type
+        ) into upsert_ids using upserts;
+        all_ids := upsert_ids || delete_ids;
+
+        lock_sql := pg_catalog.format(
+            'select coalesce(pg_catalog.array_agg(l.id), ''{}''),'
+            ' coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), ''{}'')'
+            ' from (select t.%1$I::text as id, %5$s as conflict'
+            ' from %2$s as t %6$s'
+            ' where t.%1$I = any($1::%3$s[]) and t.%4$I = $2'
+            ' order by t.%1$I for update of t) as l',
+            tbl.id_column, target, tbl.id_type, tbl.owner_column,
+            case tbl.conflict_strategy
+                when 'lww' then
+                    '(c.id is not null and ($4::xid8 is null or t.server_version >= $4)'
+                    ' and ($5::uuid is null or t.instance_id is distinct from $5)'
+                    ' and t.updated_at is not null'
+                    ' and (c.updated_at is null or c.updated_at < t.updated_at))'
+                else
+                    '($4::xid8 is not null and t.server_version >= $4'
+                    ' and ($5::uuid is null or t.instance_id is distinct from $5))'
+            end,
+            case tbl.conflict_strategy
+                when 'lww' then pg_catalog.format(
+                    'left join (select (e.r ->> ''id'')::%1$s as id, (e.r ->> ''updated_at'')::timestamptz as updated_at'
+                    ' from pg_catalog.jsonb_array_elements($3) as e (r)) as c on t.%2$I = c.id',
+                    tbl.id_type, tbl.id_column
+                )
+                else ''
+            end
+        );
+        execute lock_sql into existing, conflicting using all_ids, uid, upserts, since, client_id;
+
+        execute pg_catalog.format(
+            'with inserted as ('
+            'insert into %1$s as t (%2$I, %3$I%4$s)'
+            ' select p.%2$I, $3%5$s'
+            ' from pg_catalog.jsonb_array_elements($1) as e (r)'
+            ' cross join lateral pg_catalog.jsonb_to_record(e.r) as p (%6$s)'
+            ' where not exists (select from pg_catalog.unnest($2::%7$s[]) as x (id) where x.id = p.%2$I)'
+            ' on conflict (%2$I) do nothing'
+            ' returning t.%2$I::text as id)'
+            ' select coalesce(pg_catalog.array_agg(inserted.id), ''{}'') from inserted',
+            target, tbl.id_column, tbl.owner_column,
+            coalesce(', ' || insert_columns, ''), coalesce(', ' || insert_values, ''),
+            column_defs, tbl.id_type
+        ) into inserted using upserts, existing, uid;
+
+        -- An id neither seen nor inserted: either another user's row, or a row
+        -- this user's other device inserted after our read (a new statement sees it).
+        missing := array(
+            select m.id from pg_catalog.unnest(upsert_ids) as m (id)
+            except select pg_catalog.unnest(existing)
+            except select pg_catalog.unnest(inserted)
+        );
+        if pg_catalog.cardinality(missing) > 0 then
+            execute lock_sql into more_existing, more_conflicting using missing, uid, upserts, since, client_id;
+            existing := existing || more_existing;
+            conflicting := conflicting || more_conflicting;
+            missing := array(select pg_catalog.unnest(missing) except select pg_catalog.unnest(more_existing));
+            if pg_catalog.cardinality(missing) > 0 then
+                raise exception using
+                    errcode = '42501',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s cannot be written', caller, tbl.collection, missing[1]
+                    ),
+                    detail = 'Ids are unique across all users and this id is taken by a row you cannot access.',
+                    hint = 'Create new rows with fresh ids (e.g. UUID v4).';
+            end if;
+        end if;
+
+        if tbl.conflict_strategy = 'reject' and since is not null then
+            select coalesce(pg_catalog.array_agg(tb.row_id), '{}') into tombstoned
+            from supabase_sync.tombstone as tb
+            where
+                tb.relid = target
+                and tb.owner_id = uid
+                and tb.row_id = any(upsert_ids)
+                and not tb.row_id = any(existing)
+                and tb.version >= since
+                and (client_id is null or tb.instance_id is distinct from client_id);
+            conflicting := conflicting || tombstoned;
+        end if;
+
+        winners := array(select pg_catalog.unnest(existing) except select pg_catalog.unnest(conflicting));
+        if update_sets is not null and pg_catalog.cardinality(winners) > 0 then
+            execute pg_catalog.format(
+                'with updated as ('
+                'update %1$s as t set %2$s'
+                ' from pg_catalog.jsonb_array_elements($1) as e (r)'
+                ' cross join lateral pg_catalog.jsonb_to_record(e.r) as p (%3$s)'
+                ' where t.%4$I = p.%4$I and t.%5$I = $3'
+                ' and exists (select from pg_catalog.unnest($2::%6$s[]) as w (id) where w.id = p.%4$I)'
+                ' returning 1)'
+                ' select pg_catalog.count(*) from updated',
+                target, update_sets, column_defs, tbl.id_column, tbl.owner_column, tbl.id_type
+            ) into updated_count using upserts, winners, uid;
+        end if;
+    exception
+        when data_exception then
+            perform supabase_sync.raise_bad_value(target, upserts, delete_ids, caller);
+            raise;
+        when not_null_violation then
+            get stacked diagnostics bad_column = column_name;
+            select e.r ->> 'id' into bad_id
+            from pg_catalog.jsonb_array_elements(upserts) with ordinality as e (r, ord)
+            order by (e.r -> bad_column) is null desc, e.ord
+            limit 1;
+            raise exception using
+                errcode = '23502',
+                message = pg_catalog.format(
+                    'supabase_sync: %s: %s row %s column %s must not be null',
+                    caller, tbl.collection, bad_id, bad_column
+                ),
+                detail = 'The column is NOT NULL and has no default the server could use.',
+                hint = pg_catalog.format('Send a value for %s in every new row of %s.', bad_column, tbl.collection);
+    end;
+
+    return pg_catalog.jsonb_build_object(
+        'created', pg_catalog.cardinality(inserted),
+        'updated', updated_count,
+        'conflicts', case when tbl.conflict_strategy = 'reject' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
+        'lost', case when tbl.conflict_strategy = 'lww' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
+        'ignored_columns', pg_catalog.to_jsonb(ignored_columns)
+    );
+end;
+$$;
+
+revoke all on function supabase_sync.push_upserts(regclass, jsonb, text[], xid8, uuid, text) from public, anon;
+grant execute on function supabase_sync.push_upserts(regclass, jsonb, text[], xid8, uuid, text) to authenticated;
+
+comment on function supabase_sync.push_upserts(regclass, jsonb, text[], xid8, uuid, text) is
+'supabase-sync: writes one table''s created/updated rows of a push, checking ownership and conflicts per row.';
