@@ -6,6 +6,9 @@ them so ``from supabase_sync import api`` gives the whole surface.
 
 from __future__ import annotations
 
+from supabase_sync.enable import disable, enable
 from supabase_sync.install import install, uninstall
+from supabase_sync.rls import rls
+from supabase_sync.verify import VerifyReport, verify
 
-__all__: list[str] = ["install", "uninstall"]
+__all__: list[str] = ["VerifyReport", "disable", "enable", "install", "rls", "uninstall", "verify"]

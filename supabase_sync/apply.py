@@ -34,6 +34,7 @@ class Destination(enum.Enum):
 
     DATABASE = "database"
     MIGRATION = "migration"
+    STDOUT = "stdout"
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,9 @@ class Target:
 class PlanResult:
     """What a command did (or, with ``dry_run``, would do).
 
-    ``sql`` is the whole script; ``executed`` the statements run against the
-    database, in order (empty for a dry run or a migration file);
+    ``sql`` is the whole script; ``statements`` the plan's statements in order
+    (each exactly as executed); ``executed`` those run against the database
+    (empty for a dry run or a migration file);
     ``migration_path`` the file written (or that would be written).
     """
 
@@ -59,6 +61,7 @@ class PlanResult:
     dry_run: bool
     sql: str
     changed: bool
+    statements: list[str] = field(default_factory=list)
     executed: list[str] = field(default_factory=list)
     migration_path: Path | None = None
     db_url: str | None = None
@@ -182,6 +185,7 @@ def run_plan(
         dry_run=dry_run,
         sql=script,
         changed=plan.changes_something,
+        statements=plan.chunks(),
         db_url=target.db_url,
         notes=list(plan.notes),
     )
@@ -192,7 +196,7 @@ def run_plan(
         else:
             result.migration_path = write_migration(target.migrations_dir, migration_name, script)
         return result
-    if dry_run:
+    if dry_run or target.destination is Destination.STDOUT:
         return result
     assert target.db_url is not None
     if conn is not None:

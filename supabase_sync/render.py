@@ -73,16 +73,25 @@ class TableName:
 
     @property
     def display(self) -> str:
-        """``schema.table`` quoted as Postgres would (``public.task``, ``"my schema"."a""b"``)."""
-        return self.identifier.as_string(None)
+        """``schema.table`` for people: parts quoted only when needed (``public.task``, ``"a""b".x``)."""
+        return f"{_display_part(self.schema)}.{_display_part(self.name)}"
 
     @property
     def regclass(self) -> sql.Literal:
-        """A string literal that casts to this table's ``regclass``."""
-        return sql.Literal(self.display)
+        """A string literal that casts to this table's ``regclass`` (every part quoted)."""
+        return sql.Literal(self.identifier.as_string(None))
 
     def __str__(self) -> str:
         return self.display
+
+
+_PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def _display_part(name: str) -> str:
+    if _PLAIN_IDENTIFIER.match(name):
+        return name
+    return sql.Identifier(name).as_string(None)
 
 
 def policy_name(command: str) -> str:

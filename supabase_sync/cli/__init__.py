@@ -9,7 +9,9 @@ from supabase_sync.cli.app import cli, main
 # Command modules (each registers its commands on `cli` when imported).
 # fmt: off
 # (one import line per command module; keep sorted)
+from supabase_sync.cli import enable  # noqa: F401
 from supabase_sync.cli import install  # noqa: F401
+from supabase_sync.cli import rls  # noqa: F401
 # fmt: on
 
 __all__ = ["cli", "main"]

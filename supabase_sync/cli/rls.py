@@ -1,0 +1,36 @@
+"""``supabase-sync rls``: print the owner policies of a table."""
+
+from __future__ import annotations
+
+import click
+
+from supabase_sync import api
+from supabase_sync.cli.app import cli
+from supabase_sync.cli.options import status
+
+
+@cli.command("rls")
+@click.argument("table", metavar="TABLE")
+@click.option(
+    "--owner-column",
+    default="user_id",
+    show_default=True,
+    metavar="COLUMN",
+    help="The uuid column holding the owning user's id (auth.uid()).",
+)
+@click.option(
+    "--migrations-dir",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Write the SQL as a migration file into this folder instead of printing it.",
+)
+def rls_command(table: str, owner_column: str, migrations_dir: str | None) -> None:
+    """Print row level security, the four owner policies and the (owner, server_version)
+    index for TABLE: the very SQL `enable` uses. Every statement is idempotent.
+    """
+    result = api.rls(table, owner_column=owner_column, migrations_dir=migrations_dir)
+    if result.migration_path is not None:
+        click.echo(str(result.migration_path))
+        status(f"rls: wrote {result.migration_path}")
+        return
+    click.echo(result.sql, nl=False)
