@@ -25,7 +25,7 @@ left join lateral (
         a.position,
         coalesce(p.proargmodes[a.position], 'i') as mode,
         coalesce(p.proargnames[a.position], '') as name
-    from unnest(coalesce(p.proallargtypes, p.proargtypes::oid [])) with ordinality as a (type_oid, position)
+    from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality as a (type_oid, position)
 ) as arg on true
 where
     n.nspname = %(schema)s

@@ -56,4 +56,4 @@ $shim$;
 alter role anon set statement_timeout = '3s';
 alter role authenticated set statement_timeout = '8s';
 alter role authenticator set statement_timeout = '8s';
-alter role authenticator set pgrst.db_schemas = 'public, graphql_public';
+alter role authenticator set "pgrst.db_schemas" = 'public, graphql_public';
