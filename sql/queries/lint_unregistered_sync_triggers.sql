@@ -1,0 +1,24 @@
+-- Tables with triggers calling supabase_sync functions but no registry row:
+-- sync_push and sync_pull ignore them. tombstone_arguments holds the id and
+-- owner column names given to record_tombstone, separated by \000.
+select
+    n.nspname as schema_name,
+    c.relname as table_name,
+    array_agg(t.tgname::text order by t.tgname) as triggers,
+    max(encode(t.tgargs, 'escape')) filter (
+        where t.tgname = 'supabase_sync_tombstone'
+    ) as tombstone_arguments
+from pg_catalog.pg_trigger as t
+inner join pg_catalog.pg_class as c on t.tgrelid = c.oid
+inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid
+inner join pg_catalog.pg_proc as p on t.tgfoid = p.oid
+inner join pg_catalog.pg_namespace as function_schema on p.pronamespace = function_schema.oid
+where
+    not t.tgisinternal
+    and function_schema.nspname = 'supabase_sync'
+    and not exists (
+        select from supabase_sync.synced_table as st
+        where st.relid = c.oid
+    )
+group by n.nspname, c.relname
+order by n.nspname, c.relname;

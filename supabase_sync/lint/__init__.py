@@ -1,0 +1,217 @@
+"""``supabase-sync lint``: sqlfluff over SQL files, then semantic lints over a schema.
+
+Two passes, one report:
+
+1. **style**: sqlfluff (dialect postgres) over the files, configured by the
+   shipped ``default.sqlfluff`` layered under the project's own sqlfluff
+   configuration (:mod:`supabase_sync.lint.style`).
+2. **semantic**: the schema the files produce (the project's migrations applied
+   in a throwaway sandbox) or a live database (``db_url``) is read from the
+   catalog and checked for missing row level security, per-row ``auth.uid()``
+   calls, open write policies, unindexed owner columns, mutable search paths,
+   exposed SECURITY DEFINER functions, half-enabled synced tables and tables
+   without a primary key (:mod:`supabase_sync.lint.semantic`); plpgsql bodies
+   go through plpgsql_check when the server has it
+   (:mod:`supabase_sync.lint.function_bodies`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import psycopg
+
+from supabase_sync.dsn import mask_dsn
+from supabase_sync.errors import ConfigError, ConnectionFailed
+from supabase_sync.lint import function_bodies, semantic, style
+from supabase_sync.lint.report import (
+    FORMATS,
+    LEVELS,
+    Finding,
+    Level,
+    LintReport,
+    Problem,
+    format_report,
+    sort_findings,
+)
+
+__all__ = [
+    "FORMATS",
+    "LEVELS",
+    "Finding",
+    "Level",
+    "LintReport",
+    "Problem",
+    "default_targets",
+    "format_report",
+    "lint",
+]
+
+#: Folders linted when no path is given, relative to the project folder.
+DEFAULT_TARGETS = ("supabase/migrations", "sql")
+#: The project's migrations, applied in a sandbox for the semantic lints.
+DEFAULT_MIGRATIONS = "supabase/migrations"
+#: Name of the sandbox database the migrations are applied to.
+SANDBOX_DATABASE = "supabase_sync_lint"
+
+
+def default_targets(project_dir: str | Path = ".") -> list[Path]:
+    """The folders ``lint`` reads when given no path: ``supabase/migrations`` and ``sql``, when present."""
+    root = Path(project_dir)
+    return [root / target for target in DEFAULT_TARGETS if (root / target).is_dir()]
+
+
+def _ignore(_message: str) -> None:
+    return None
+
+
+def lint(
+    paths: Sequence[str | Path] | None = None,
+    *,
+    db_url: str | None = None,
+    migrations_dir: str | Path | None = None,
+    project_dir: str | Path = ".",
+    processes: int | None = None,
+    style_checks: bool = True,
+    semantic_checks: bool = True,
+    backend: str = "auto",
+    log: Callable[[str], None] | None = None,
+) -> LintReport:
+    """Lint SQL files with sqlfluff, then the schema they produce (or ``db_url``) semantically.
+
+    ``paths`` are files or folders (default: ``supabase/migrations`` and ``sql``
+    of ``project_dir``). The semantic lints inspect ``db_url`` when given, else
+    ``migrations_dir`` (default: ``supabase/migrations`` of ``project_dir``)
+    applied in a ``backend`` sandbox; with neither they are skipped with a note.
+    ``processes`` sqlfluff workers (default: one per CPU). Never raises for
+    what it finds: unreadable or unparsable files and failing migrations are
+    :class:`Problem` entries of the report; raises :class:`ConfigError` when a
+    path does not exist or there is nothing to lint, :class:`ConnectionFailed`
+    when ``db_url`` cannot be reached.
+    """
+    say = log or _ignore
+    root = Path(project_dir)
+    report = LintReport()
+    targets = [Path(path) for path in paths] if paths else default_targets(root)
+    if not targets:
+        raise ConfigError(
+            f"nothing to lint in {root.resolve()}: no supabase/migrations or sql folder",
+            hint="run it in a Supabase project folder, or pass .sql files or folders to lint",
+        )
+    files = style.discover_sql_files(targets)
+    report.files = [style.display_path(path, root) for path in files]
+    if style_checks:
+        say(f"sqlfluff: {len(files)} file{'s' if len(files) != 1 else ''}")
+        for result in style.lint_files(files, processes=processes, base=root):
+            report.findings.extend(result.findings)
+            report.problems.extend(result.problems)
+    if semantic_checks:
+        _semantic_pass(report, root=root, db_url=db_url, migrations_dir=migrations_dir, backend=backend, say=say)
+    report.findings = sort_findings(report.findings)
+    return report
+
+
+def _semantic_pass(
+    report: LintReport,
+    *,
+    root: Path,
+    db_url: str | None,
+    migrations_dir: str | Path | None,
+    backend: str,
+    say: Callable[[str], None],
+) -> None:
+    if db_url:
+        _lint_live_database(report, db_url, say=say)
+        return
+    folder = Path(migrations_dir) if migrations_dir is not None else root / DEFAULT_MIGRATIONS
+    if migrations_dir is not None and not folder.is_dir():
+        raise ConfigError(f"migrations folder {folder} does not exist", hint="pass the folder holding the migrations")
+    if not folder.is_dir():
+        report.notes.append(
+            f"semantic lints skipped: no {DEFAULT_MIGRATIONS} folder to apply and no --db-url "
+            "(pass --migrations-dir DIR or --db-url URL)"
+        )
+        return
+    _lint_migrations_in_sandbox(report, folder, root=root, backend=backend, say=say)
+
+
+def _lint_live_database(report: LintReport, db_url: str, *, say: Callable[[str], None]) -> None:
+    report.database = mask_dsn(db_url)
+    say(f"semantic lints on {report.database}")
+    try:
+        conn = psycopg.connect(db_url, autocommit=True)
+    except psycopg.OperationalError as error:
+        raise ConnectionFailed(
+            f"cannot connect to {report.database}: {str(error).strip().splitlines()[-1]}",
+            hint="check the URL, that the server runs and that the role may log in",
+        ) from error
+    with conn:
+        snapshot = semantic.read_catalog(conn)
+        report.findings.extend(semantic.run_checks(snapshot, lambda composable: composable.as_string(conn)))
+        if function_bodies.extension_state(conn).installed_schema is None:
+            report.notes.append(
+                "plpgsql function bodies were not checked: the plpgsql_check extension is not created in this "
+                "database (supabase-sync lint never creates extensions in a live database)"
+            )
+            return
+        report.findings.extend(
+            function_bodies.check_function_bodies(conn, schemas=[*snapshot.exposed_schemas, semantic.PACK_SCHEMA])
+        )
+
+
+def _lint_migrations_in_sandbox(
+    report: LintReport, folder: Path, *, root: Path, backend: str, say: Callable[[str], None]
+) -> None:
+    from supabase_sync import migrations, sandbox  # the sandbox pulls in its backends: load only when used
+
+    report.database = f"the schema of {style.display_path(folder, root)} (migrated in a sandbox)"
+    migration_files = migrations.list_migrations(folder)
+    shown = [style.display_path(path, root) for path in migration_files]
+    with sandbox.start(backend, log=say) as box:
+        dsn = box.create_database(SANDBOX_DATABASE)
+        current: list[Path] = []
+        say(f"applying {len(migration_files)} migration{'s' if len(migration_files) != 1 else ''} of {folder}")
+        try:
+            migrations.apply_migrations(dsn, folder, on_file=current.append)
+        except migrations.MigrationFailed as error:
+            report.problems.append(_migration_problem(error, current[-1] if current else None, root))
+            report.notes.append("semantic lints skipped: a migration failed to apply")
+            return
+        has_checker = function_bodies.install_extension(box.dsn(SANDBOX_DATABASE, superuser=True))
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            snapshot = semantic.read_catalog(conn)
+            report.findings.extend(semantic.run_checks(snapshot, lambda composable: composable.as_string(conn)))
+            if not has_checker:
+                report.notes.append(function_bodies.SKIPPED_NOTE)
+                return
+            report.findings.extend(
+                function_bodies.check_function_bodies(
+                    conn,
+                    schemas=[*snapshot.exposed_schemas, semantic.PACK_SCHEMA],
+                    files=function_bodies.shown_files(migration_files, shown),
+                )
+            )
+
+
+def _migration_problem(error: Exception, path: Path | None, root: Path) -> Problem:
+    """A failed migration as a problem located at the failing statement when PostgreSQL says where."""
+    shown = style.display_path(path, root) if path else None
+    line = column = None
+    cause = error.__cause__
+    position = getattr(getattr(cause, "diag", None), "statement_position", None)
+    if path is not None and position:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        offset = min(int(position) - 1, len(text))
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    message = str(getattr(error, "message", error))
+    return Problem(message, path=shown, line=line, column=column, code="MIGRATION")
+
+
+def findings_of(report: LintReport, code: str) -> list[Finding]:
+    """The findings of ``report`` with ``code`` (handy in tests and scripts)."""
+    return [finding for finding in report.findings if finding.code == code]
