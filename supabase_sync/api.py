@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from supabase_sync.enable import disable, enable
 from supabase_sync.install import install, uninstall
+from supabase_sync.lint import lint
 from supabase_sync.rls import rls
 from supabase_sync.verify import VerifyReport, verify
 
-__all__: list[str] = ["VerifyReport", "disable", "enable", "install", "rls", "uninstall", "verify"]
+__all__: list[str] = ["VerifyReport", "disable", "enable", "install", "lint", "rls", "uninstall", "verify"]

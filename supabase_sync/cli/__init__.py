@@ -11,6 +11,7 @@ from supabase_sync.cli.app import cli, main
 # (one import line per command module; keep sorted)
 from supabase_sync.cli import enable  # noqa: F401
 from supabase_sync.cli import install  # noqa: F401
+from supabase_sync.cli import lint  # noqa: F401
 from supabase_sync.cli import rls  # noqa: F401
 # fmt: on
 
