@@ -1,0 +1,122 @@
+"""``supabase-sync verify`` and ``supabase-sync gen-tests``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from supabase_sync import api
+from supabase_sync.cli.app import cli
+from supabase_sync.cli.options import echo_json, json_option, status
+from supabase_sync.errors import ChecksFailed
+
+_BACKENDS = click.Choice(["auto", "local", "embedded", "docker", "url"])
+
+
+def _sandbox_options(func):  # type: ignore[no-untyped-def]
+    func = click.option(
+        "--db-url",
+        metavar="URL",
+        default=None,
+        help="Server for --backend url (a superuser's URL, e.g. supabase start's port 54322); "
+        "a throwaway database is created there and dropped after.",
+    )(func)
+    func = click.option(
+        "--backend",
+        type=_BACKENDS,
+        default="auto",
+        show_default=True,
+        help="Sandbox PostgreSQL: auto tries docker, local binaries, then embedded (pgserver); "
+        "url uses --db-url.",
+    )(func)
+    func = click.option("--example", is_flag=True, help="Use the bundled example project (examples/todo).")(func)
+    return click.argument("project", required=False, type=click.Path(file_okay=False, path_type=str))(func)
+
+
+@cli.command("verify")
+@_sandbox_options
+@json_option
+@click.option(
+    "--junit-xml",
+    "junit_xml",
+    metavar="PATH",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="Also write the results as JUnit XML for CI systems.",
+)
+@click.option("--keep", is_flag=True, help="Leave the sandbox and its database running, and print how to connect.")
+def verify_command(
+    project: str | None,
+    example: bool,
+    backend: str,
+    db_url: str | None,
+    as_json: bool,
+    junit_xml: str | None,
+    keep: bool,
+) -> None:
+    """Check a Supabase project's sync setup in a throwaway Postgres, acting as real users.
+
+    Starts a sandbox, applies PROJECT's supabase/migrations (default: the current
+    folder) in the Supabase CLI's order, installs the sync pack if the migrations
+    do not, then checks every synced table: RLS isolation between users (select,
+    sync_pull, sync_push, plain DML), anon access, a round trip between two
+    devices, conflicts and push replays, server-maintained columns, triggers,
+    policies, indexes, function security, and a short concurrency smoke test.
+
+    Prints a table of checks (progress goes to stderr). Exit 0 when all pass,
+    2 when a check fails (each failure says how to fix it), 1 when verification
+    could not run.
+    """
+    report = api.verify(project, example=example, backend=backend, db_url=db_url, keep=keep, progress=status)
+    if junit_xml:
+        Path(junit_xml).write_text(report.to_junit_xml(), encoding="utf-8")
+        status(f"wrote JUnit XML to {junit_xml}")
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        click.echo(report.to_text())
+    if report.kept_dsn:
+        status(f"sandbox kept running; connect with: psql '{report.kept_dsn}'")
+    if not report.ok:
+        names = sorted({f"{result.check}" + (f" ({result.table})" if result.table else "") for result in report.failures})
+        raise ChecksFailed(
+            f"{len(report.failures)} check(s) failed: {', '.join(names)}",
+            hint="each failure above says how to fix it",
+        )
+
+
+@cli.command("gen-tests")
+@_sandbox_options
+@click.option(
+    "--output",
+    "output_dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Folder for the test files (default: PROJECT/supabase/tests).",
+)
+@json_option
+def gen_tests_command(
+    project: str | None,
+    example: bool,
+    backend: str,
+    db_url: str | None,
+    output_dir: str | None,
+    as_json: bool,
+) -> None:
+    """Write pgTAP tests of the synced tables' isolation into supabase/tests/.
+
+    Applies PROJECT's migrations in a sandbox to learn the synced tables and
+    their columns, then writes supabase_sync_isolation_test.sql: users A and B,
+    A's rows, and assertions that B and anon cannot read, change, delete or push
+    them, acting as users the way Supabase's pgTAP docs do. Run them with
+    `supabase test db`. Re-running overwrites the generated file.
+    """
+    result = api.gen_tests(project, example=example, backend=backend, db_url=db_url, output_dir=output_dir,
+                           progress=status)
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    for path in result.paths:
+        click.echo(f"wrote {path} ({result.assertions} assertions over {len(result.tables)} synced tables)")

@@ -1,0 +1,196 @@
+"""What verify reads from the catalog: synced tables, their columns and keys.
+
+The queries live in ``sql/queries/verify_*.sql``; this module turns their rows
+into dataclasses the checks and the synthetic row generator share.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from supabase_sync.resources import read_sql
+
+#: Columns the server maintains; a client can never set them (DESIGN 3.1).
+SERVER_COLUMNS = ("server_created_at", "server_updated_at", "server_version", "server_created_version", "instance_id")
+
+#: Client-set columns of the per-table contract.
+CLIENT_TIMESTAMPS = ("created_at", "updated_at", "deleted_at")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table as synthetic data generation sees it."""
+
+    name: str
+    type_sql: str
+    base_type: str
+    base_kind: str
+    category: str
+    enum_labels: tuple[str, ...] | None
+    max_length: int | None
+    not_null: bool
+    has_default: bool
+    is_identity: bool
+    is_generated: bool
+    allowed_values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign key of a table: its columns and the referenced table and columns."""
+
+    name: str
+    columns: tuple[str, ...]
+    parent_relid: int
+    parent_schema: str
+    parent_table: str
+    parent_columns: tuple[str, ...]
+
+    @property
+    def parent_name(self) -> str:
+        """The referenced table, quoted as SQL would (``public.project``)."""
+        return quote_qualified(self.parent_schema, self.parent_table)
+
+
+@dataclass(frozen=True)
+class TableShape:
+    """A table's columns and foreign keys (synced or not)."""
+
+    relid: int
+    schema_name: str
+    table_name: str
+    columns: tuple[Column, ...]
+    foreign_keys: tuple[ForeignKey, ...]
+
+    @property
+    def name(self) -> str:
+        """The table, quoted as SQL would (``public.task``)."""
+        return quote_qualified(self.schema_name, self.table_name)
+
+    @property
+    def identifier(self) -> sql.Identifier:
+        """The table as a composable identifier."""
+        return sql.Identifier(self.schema_name, self.table_name)
+
+    def column(self, name: str) -> Column | None:
+        """Return the column called ``name``, or None."""
+        return next((column for column in self.columns if column.name == name), None)
+
+
+@dataclass(frozen=True)
+class SyncedTable:
+    """A row of ``supabase_sync.synced_collection`` plus the table's shape."""
+
+    relid: int
+    collection: str
+    schema_name: str
+    table_name: str
+    owner_column: str
+    id_column: str
+    id_type: str
+    conflict_strategy: str
+    dependency_rank: int
+    shape: TableShape = field(repr=False)
+
+    @property
+    def identifier(self) -> sql.Identifier:
+        """The table as a composable identifier."""
+        return self.shape.identifier
+
+
+def quote_ident(name: str) -> str:
+    """Quote one identifier the way PostgreSQL prints it (only when needed)."""
+    plain = name.isidentifier() and name == name.lower() and name.isascii()
+    return name if plain else '"' + name.replace('"', '""') + '"'
+
+
+def quote_qualified(schema: str, name: str) -> str:
+    """Quote ``schema.name`` for messages and suggested SQL."""
+    return f"{quote_ident(schema)}.{quote_ident(name)}"
+
+
+def fetch_all(conn: psycopg.Connection, query_file: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Run one of the shipped ``sql/queries`` files and return its rows as dicts."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(read_sql(f"queries/{query_file}"), params or {})
+        return cur.fetchall()
+
+
+def load_shape(conn: psycopg.Connection, relid: int) -> TableShape:
+    """Read the columns, single-column CHECK literals and foreign keys of one table."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "select n.nspname::text, c.relname::text from pg_catalog.pg_class as c"
+            " join pg_catalog.pg_namespace as n on n.oid = c.relnamespace where c.oid = %s",
+            (relid,),
+        )
+        schema_name, table_name = cur.fetchone() or ("?", "?")
+    allowed = _allowed_values(fetch_all(conn, "verify_check_constraints.sql", {"relid": relid}))
+    columns = tuple(
+        Column(
+            name=row["name"],
+            type_sql=row["type_sql"],
+            base_type=row["base_type"],
+            base_kind=row["base_kind"],
+            category=row["category"],
+            enum_labels=tuple(row["enum_labels"]) if row["enum_labels"] is not None else None,
+            max_length=row["max_length"],
+            not_null=row["not_null"],
+            has_default=row["has_default"],
+            is_identity=row["is_identity"],
+            is_generated=row["is_generated"],
+            allowed_values=allowed.get(row["name"], ()),
+        )
+        for row in fetch_all(conn, "verify_columns.sql", {"relid": relid})
+    )
+    foreign_keys = tuple(
+        ForeignKey(
+            name=row["name"],
+            columns=tuple(row["columns"]),
+            parent_relid=row["parent_relid"],
+            parent_schema=row["parent_schema"],
+            parent_table=row["parent_table"],
+            parent_columns=tuple(row["parent_columns"]),
+        )
+        for row in fetch_all(conn, "verify_foreign_keys.sql", {"relid": relid})
+    )
+    return TableShape(relid, schema_name, table_name, columns, foreign_keys)
+
+
+def load_synced_tables(conn: psycopg.Connection) -> list[SyncedTable]:
+    """Return every registered synced table, parents (lower dependency_rank) first."""
+    return [
+        SyncedTable(
+            relid=row["relid"],
+            collection=row["collection"],
+            schema_name=row["schema_name"],
+            table_name=row["table_name"],
+            owner_column=row["owner_column"],
+            id_column=row["id_column"],
+            id_type=row["id_type"],
+            conflict_strategy=row["conflict_strategy"],
+            dependency_rank=row["dependency_rank"],
+            shape=load_shape(conn, row["relid"]),
+        )
+        for row in fetch_all(conn, "verify_synced_tables.sql")
+    ]
+
+
+def _allowed_values(rows: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
+    """Literals a single-column CHECK allows, from ``col = any (array['a'::text, ...])`` or ``col = 'a'``."""
+    literal = re.compile(r"'((?:[^']|'')*)'")
+    allowed: dict[str, tuple[str, ...]] = {}
+    for row in rows:
+        definition = row["definition"]
+        if "= ANY" not in definition and " IN " not in definition and not re.search(r"= '", definition):
+            continue
+        values = tuple(value.replace("''", "'") for value in literal.findall(definition))
+        if values:
+            allowed[row["column_name"]] = values
+    return allowed

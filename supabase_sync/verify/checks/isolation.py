@@ -1,0 +1,144 @@
+"""Isolation: user B can never reach user A's rows, whichever way B asks.
+
+Plain table requests (select, update, delete, insert with A as owner) and the
+sync RPCs (sync_pull; sync_push updating, deleting or creating rows for A).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import sql
+
+from supabase_sync.rpc import RpcError
+from supabase_sync.verify.catalog import SyncedTable, quote_ident
+from supabase_sync.verify.checks import CheckFailure, check
+from supabase_sync.verify.context import VerifyContext
+from supabase_sync.verify.synthetic import client_row
+
+
+def _two_users_and_a_row(ctx: VerifyContext, table: SyncedTable) -> tuple[str, str, dict[str, Any]]:
+    """Users A and B, and one row of ``table`` A created (plain insert, as A)."""
+    user_a = ctx.new_user("a")
+    user_b = ctx.new_user("b")
+    row = ctx.insert_as(user_a, table.shape, ctx.synthetic.new_row(table, user_a))
+    return user_a, user_b, row
+
+
+def _policy_fix(table: SyncedTable) -> str:
+    return (
+        f"alter table {table.collection} enable row level security; and keep only owner policies"
+        f" `using ((select auth.uid()) = {quote_ident(table.owner_column)})`"
+        f" (supabase-sync rls {table.collection} --owner-column {table.owner_column} prints them)"
+    )
+
+
+def _id_filter(table: SyncedTable) -> sql.Composed:
+    return sql.SQL("{id}::text = %s").format(id=sql.Identifier(table.id_column))
+
+
+@check("isolation.select")
+def select(ctx: VerifyContext, table: SyncedTable | None) -> None:
+    """B's plain select returns none of A's rows."""
+    assert table is not None
+    user_a, user_b, _row = _two_users_and_a_row(ctx, table)
+    statement = sql.SQL("select count(*) from {table} where {owner}::text = %s").format(
+        table=table.identifier, owner=sql.Identifier(table.owner_column)
+    )
+    with ctx.as_user(user_b) as cur:
+        seen = cur.execute(statement, (user_a,)).fetchone()[0]  # type: ignore[index]
+    if seen:
+        raise CheckFailure(f"user B read {seen} row(s) of user A from {table.collection}", fix=_policy_fix(table))
+
+
+@check("isolation.pull")
+def pull(ctx: VerifyContext, table: SyncedTable | None) -> None:
+    """B's sync_pull (from scratch) returns none of A's rows."""
+    assert table is not None
+    user_a, user_b, row = _two_users_and_a_row(ctx, table)
+    result = ctx.pull(user_b)
+    leaked = [
+        entry
+        for kind in ("created", "updated")
+        for entry in result.changes.get(table.collection, {}).get(kind, [])
+        if str(entry.get(table.owner_column)) == user_a or str(entry.get(table.id_column)) == str(row[table.id_column])
+    ]
+    if leaked:
+        raise CheckFailure(
+            f"sync_pull as user B returned {len(leaked)} row(s) of user A from {table.collection}",
+            fix=_policy_fix(table),
+        )
+
+
+@check("isolation.dml")
+def dml(ctx: VerifyContext, table: SyncedTable | None) -> None:
+    """B cannot update or delete A's rows, nor insert a row owned by A, with plain requests."""
+    assert table is not None
+    user_a, user_b, row = _two_users_and_a_row(ctx, table)
+    row_id = str(row[table.id_column])
+    before = ctx.read_row(table, row_id)
+    timestamp_column = "updated_at" if table.shape.column("updated_at") else table.id_column
+    update = sql.SQL("update {table} set {column} = {column} where {filter}").format(
+        table=table.identifier, column=sql.Identifier(timestamp_column), filter=_id_filter(table)
+    )
+    delete = sql.SQL("delete from {table} where {filter}").format(table=table.identifier, filter=_id_filter(table))
+    for verb, statement in (("update", update), ("delete", delete)):
+        try:
+            with ctx.as_user(user_b) as cur:
+                affected = cur.execute(statement, (row_id,)).rowcount
+        except RpcError:
+            affected = 0
+        after = ctx.read_row(table, row_id)
+        if affected or after != before:
+            raise CheckFailure(
+                f"user B could {verb} user A's row {row_id} in {table.collection}", fix=_policy_fix(table)
+            )
+    forged = ctx.synthetic.new_row(table, user_b, {table.owner_column: user_a})
+    try:
+        ctx.insert_as(user_b, table.shape, forged)
+    except RpcError:
+        return
+    stored = ctx.read_row(table, forged[table.id_column])
+    if stored is not None and str(stored.get(table.owner_column)) == user_a:
+        raise CheckFailure(
+            f"user B inserted a row owned by user A into {table.collection}",
+            fix=f"give the insert policy `with check ((select auth.uid()) = {quote_ident(table.owner_column)})`",
+        )
+
+
+@check("isolation.push")
+def push(ctx: VerifyContext, table: SyncedTable | None) -> None:
+    """B's sync_push cannot update or delete A's rows, nor create rows owned by A."""
+    assert table is not None
+    user_a, user_b, row = _two_users_and_a_row(ctx, table)
+    row_id = str(row[table.id_column])
+    before = ctx.read_row(table, row_id)
+    edited = ctx.synthetic.changed(table, client_row(row))
+    try:
+        ctx.push(user_b, {table.collection: {"created": [], "updated": [edited], "deleted": []}})
+    except RpcError as error:
+        if error.sqlstate != "42501":
+            raise CheckFailure(
+                f"sync_push of user A's row by user B failed with {error.sqlstate} ({error.message}), not 42501"
+            ) from error
+    else:
+        raise CheckFailure(f"sync_push let user B update user A's row {row_id} in {table.collection}")
+    if ctx.read_row(table, row_id) != before:
+        raise CheckFailure(f"a rejected sync_push by user B still changed user A's row {row_id}")
+    ctx.push(user_b, {table.collection: {"created": [], "updated": [], "deleted": [row_id]}})
+    if ctx.read_row(table, row_id) != before:
+        raise CheckFailure(
+            f"sync_push let user B delete user A's row {row_id} in {table.collection}",
+            fix="sync_push must ignore deleted ids the caller does not own (reinstall: supabase-sync install)",
+        )
+    created = ctx.synthetic.new_row(table, user_b, {table.owner_column: user_a})
+    try:
+        ctx.push(user_b, {table.collection: {"created": [created], "updated": [], "deleted": []}})
+    except RpcError:
+        return
+    stored = ctx.read_row(table, created[table.id_column])
+    if stored is not None and str(stored.get(table.owner_column)) != user_b:
+        raise CheckFailure(
+            f"sync_push by user B created a row in {table.collection} owned by {stored.get(table.owner_column)},"
+            " not by B: the payload's owner column must be replaced by auth.uid()"
+        )
