@@ -88,24 +88,42 @@ def call(
     success, rolled back on error, which is raised as :class:`RpcError`.
     """
     resolved_role = _resolve_role(user_id, role)
+    authenticated = resolved_role != "anon"
     arguments = dict(args or {})
     _require_idle(conn, "rpc.call")
-    target = _find_function(conn, schema, function, arguments, authenticated=resolved_role != "anon")
+    request_claims = _claims(user_id, resolved_role, claims)
+    for attempt in (1, 2):
+        target = _find_function(conn, schema, function, arguments)
+        try:
+            return _run_call(conn, schema, function, target, arguments, role=resolved_role, claims=request_claims)
+        except psycopg.Error as error:
+            # A function dropped and recreated since it was looked up: look again, once.
+            if attempt == 1 and error.sqlstate == "42883":
+                _forget_signatures(conn, schema, function)
+                continue
+            raise _rpc_error(error, authenticated=authenticated) from error
+    raise AssertionError("unreachable")
+
+
+def _run_call(
+    conn: psycopg.Connection,
+    schema: str,
+    function: str,
+    target: _Signature,
+    arguments: Mapping[str, Any],
+    *,
+    role: str,
+    claims: Mapping[str, Any],
+) -> Any:
     statement = _call_statement(schema, function, target, arguments)
     payload = json.dumps(arguments, default=_json_default)
-    try:
-        with conn.transaction(), conn.cursor() as cur:
-            _begin_request(
-                cur,
-                role=resolved_role,
-                claims=_claims(user_id, resolved_role, claims),
-                schema=schema,
-                path=f"/rpc/{function}",
-            )
-            cur.execute(statement, (payload,))
-            row = cur.fetchone()
-    except psycopg.Error as error:
-        raise _rpc_error(error, authenticated=resolved_role != "anon") from error
+    with conn.transaction(), conn.cursor() as cur:
+        # PostgREST runs a POST to a STABLE or IMMUTABLE function read-only.
+        _begin_request(
+            cur, role=role, claims=claims, schema=schema, path=f"/rpc/{function}", read_only=not target.is_volatile
+        )
+        cur.execute(statement, (payload,))
+        row = cur.fetchone()
     return None if row is None else row[0]
 
 
@@ -117,13 +135,16 @@ def as_user(
     role: str | None = None,
     claims: Mapping[str, Any] | None = None,
     schema: str = "public",
+    read_only: bool = False,
 ) -> Iterator[psycopg.Cursor]:
     """Yield a cursor inside a PostgREST-like transaction acting as a user, for plain DML.
 
     The same setup as :func:`call` (role, JWT claims, search path, role
-    settings); what the block executes then runs under RLS as that user. The
-    transaction commits when the block ends and rolls back on any exception;
-    database errors raised in the block come out as :class:`RpcError`.
+    settings); what the block executes then runs under RLS as that user.
+    ``read_only`` makes it a GET: PostgREST runs those in a READ ONLY
+    transaction. The transaction commits when the block ends and rolls back on
+    any exception; database errors raised in the block come out as
+    :class:`RpcError`.
     """
     resolved_role = _resolve_role(user_id, role)
     _require_idle(conn, "rpc.as_user")
@@ -135,6 +156,7 @@ def as_user(
                 claims=_claims(user_id, resolved_role, claims),
                 schema=schema,
                 path="/",
+                read_only=read_only,
             )
             yield cur
     except psycopg.Error as error:
@@ -221,6 +243,7 @@ class _Signature:
     default_count: int
     returns_set: bool
     returns_void: bool
+    is_volatile: bool
     input_names: tuple[str, ...]
     input_types: tuple[str, ...]
 
@@ -236,8 +259,7 @@ _signature_cache: dict[tuple[str, str, int, str, str], list[_Signature]] = {}
 
 
 def _signatures(conn: psycopg.Connection, schema: str, function: str) -> list[_Signature]:
-    info = conn.info
-    key = (info.host, info.dbname, info.port, schema, function)
+    key = _cache_key(conn, schema, function)
     cached = _signature_cache.get(key)
     if cached:
         return cached
@@ -249,8 +271,9 @@ def _signatures(conn: psycopg.Connection, schema: str, function: str) -> list[_S
                 default_count=row[1],
                 returns_set=row[2],
                 returns_void=row[3],
-                input_names=tuple(row[4]),
-                input_types=tuple(row[5]),
+                is_volatile=row[4],
+                input_names=tuple(row[5]),
+                input_types=tuple(row[6]),
             )
             for row in cur.fetchall()
         ]
@@ -261,18 +284,24 @@ def _signatures(conn: psycopg.Connection, schema: str, function: str) -> list[_S
     return found
 
 
+def _cache_key(conn: psycopg.Connection, schema: str, function: str) -> tuple[str, str, int, str, str]:
+    return (conn.info.host, conn.info.dbname, conn.info.port, schema, function)
+
+
+def _forget_signatures(conn: psycopg.Connection, schema: str, function: str) -> None:
+    _signature_cache.pop(_cache_key(conn, schema, function), None)
+
+
 def clear_signature_cache() -> None:
     """Forget the cached function signatures (after a function was replaced with other parameters)."""
     _signature_cache.clear()
 
 
-def _find_function(
-    conn: psycopg.Connection, schema: str, function: str, arguments: Mapping[str, Any], *, authenticated: bool
-) -> _Signature:
+def _find_function(conn: psycopg.Connection, schema: str, function: str, arguments: Mapping[str, Any]) -> _Signature:
     names = set(arguments)
     for refresh in (False, True):
         if refresh:
-            _signature_cache.pop((conn.info.host, conn.info.dbname, conn.info.port, schema, function), None)
+            _forget_signatures(conn, schema, function)
         matches = [candidate for candidate in _signatures(conn, schema, function) if candidate.accepts(names)]
         if len(matches) == 1:
             return matches[0]
@@ -324,7 +353,11 @@ def _call_statement(schema: str, function: str, target: _Signature, arguments: M
     )
 
 
-def _begin_request(cur: psycopg.Cursor, *, role: str, claims: Mapping[str, Any], schema: str, path: str) -> None:
+def _begin_request(
+    cur: psycopg.Cursor, *, role: str, claims: Mapping[str, Any], schema: str, path: str, read_only: bool
+) -> None:
+    if read_only:
+        cur.execute("set transaction read only")
     search_path = ", ".join(dict.fromkeys((schema, *EXTRA_SEARCH_PATH)))
     cur.execute(
         """
@@ -341,7 +374,7 @@ def _begin_request(cur: psycopg.Cursor, *, role: str, claims: Mapping[str, Any],
             "search_path": search_path,
             "role": role,
             "claims": json.dumps(claims, default=_json_default),
-            "method": "POST" if path.startswith("/rpc/") else "GET",
+            "method": "POST" if path.startswith("/rpc/") or not read_only else "GET",
             "path": path,
         },
     )

@@ -300,3 +300,39 @@ def test_nonexistent_role_is_401_like_postgrest(api_db):
 )
 def test_http_status_follows_postgrest_table(sqlstate, authenticated, status):
     assert rpc.http_status(sqlstate, authenticated=authenticated) == status
+
+
+def test_stable_function_runs_read_only_like_postgrest(api_db):
+    user = api_db.create_user()
+    with api_db.connect() as conn:
+        # A STABLE function is called in a READ ONLY transaction, so a write
+        # it hides (here nextval) fails with 405, as through PostgREST.
+        conn.execute(
+            "create sequence public.counter; create function public.next_number() returns bigint "
+            "language sql stable set search_path = '' as $$ select nextval('public.counter') $$"
+        )
+        with pytest.raises(RpcError) as raised:
+            rpc.call(conn, "next_number", user_id=user)
+    assert (raised.value.status, raised.value.sqlstate) == (405, "25006")
+
+
+def test_as_user_read_only_behaves_like_get(api_db):
+    user = api_db.create_user()
+    with api_db.connect() as conn, pytest.raises(RpcError) as raised:
+        with rpc.as_user(conn, user_id=user, read_only=True) as cur:
+            cur.execute("insert into public.note (user_id, body) values (%s, 'x')", (user,))
+    assert raised.value.status == 405
+
+
+def test_call_notices_a_function_recreated_with_other_parameter_types(api_db):
+    with api_db.connect() as conn:
+        conn.execute(
+            "create function public.twice(n int) returns int language sql immutable "
+            "set search_path = '' as 'select n * 2'"
+        )
+        assert rpc.call(conn, "twice", {"n": 21}) == 42
+        conn.execute(
+            "drop function public.twice(int); create function public.twice(n text) returns text "
+            "language sql immutable set search_path = '' as 'select n || n'"
+        )
+        assert rpc.call(conn, "twice", {"n": "ab"}) == "abab"

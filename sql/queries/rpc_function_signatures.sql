@@ -7,6 +7,7 @@ select
     p.pronargdefaults as default_count,
     p.proretset as returns_set,
     p.prorettype = 'pg_catalog.void'::regtype as returns_void,
+    p.provolatile = 'v' as is_volatile,
     coalesce(
         array_agg(arg.name order by arg.position) filter (where arg.mode in ('i', 'b', 'v')),
         '{}'
