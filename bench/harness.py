@@ -252,9 +252,13 @@ def capture_plans(database: BenchDatabase, action: Callable[[psycopg.Connection[
 
     Loading auto_explain needs a superuser; the calls inside ``action`` still
     run as the user (``rpc`` switches role and claims per transaction).
+    ``action`` runs twice; only the second, warm run is explained.
     """
     notices: list[str] = []
     with database.connect(superuser=True) as conn:
+        # Warm the session first (plpgsql compiled, catalog caches filled), as a
+        # pooled PostgREST connection is: the plans then show steady-state costs.
+        action(conn)
         conn.add_notice_handler(lambda diagnostic: notices.append(diagnostic.message_primary or ""))
         conn.execute("load 'auto_explain'")
         for name, value in AUTO_EXPLAIN.items():
@@ -308,12 +312,16 @@ def sync_push(conn: psycopg.Connection[Any], user: uuid.UUID, **args: Any) -> di
     return result
 
 
-def reference(conn: psycopg.Connection[Any], user: uuid.UUID, sql_name: str, params: dict[str, Any]) -> Any:
+def reference(
+    conn: psycopg.Connection[Any], user: uuid.UUID, sql_name: str, params: dict[str, Any], *, read_only: bool = False
+) -> Any:
     """Run ``bench/sql/<sql_name>.sql`` as ``user`` in the same kind of transaction as an RPC.
 
-    Returns the first column of the first row for a select, else the row count.
+    ``read_only`` for the pull references: a GET runs READ ONLY, as the STABLE
+    ``sync_pull`` does. Returns the first column of the first row for a
+    select, else the row count.
     """
-    with rpc.as_user(conn, user_id=str(user)) as cur:
+    with rpc.as_user(conn, user_id=str(user), read_only=read_only) as cur:
         cur.execute(bench_sql(sql_name), params)
         if cur.description is None:
             return cur.rowcount

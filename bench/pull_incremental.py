@@ -82,7 +82,7 @@ def run(bench: Bench, section: Section) -> None:
                     cur.execute(CHANGE_ROWS, [changed])
                 pull_seconds, (pages, next_cursor) = timed(lambda: pull_all(api, me, cursor))
                 reference_seconds, rows = timed(
-                    lambda: reference(api, me, "reference_incremental", {"user_id": me, "ids": changed})
+                    lambda: reference(api, me, "reference_incremental", {"user_id": me, "ids": changed}, read_only=True)
                 )
                 pulled = {row["id"] for page in pages for row in page_rows(page)}
                 expected = {str(row_id) for row_id in changed}
@@ -127,4 +127,4 @@ def _change_and_pull(conn: psycopg.Connection[Any], me: uuid.UUID, mine: list[An
     with rpc.as_user(conn, user_id=str(me)) as cur:
         cur.execute(CHANGE_ROWS, [changed])
     sync_pull(conn, me, last_pulled_at=cursor, collections=[COLLECTION])
-    reference(conn, me, "reference_incremental", {"user_id": me, "ids": changed})
+    reference(conn, me, "reference_incremental", {"user_id": me, "ids": changed}, read_only=True)

@@ -58,7 +58,7 @@ def run(bench: Bench, section: Section) -> None:
             for attempt in range(bench.runs + 1):  # attempt 0 warms the caches and plans
                 pull_seconds, (pages, _) = timed(lambda: pull_all(api, user))
                 reference_seconds, rows = timed(
-                    lambda: reference(api, user, "reference_initial", {"user_id": user})
+                    lambda: reference(api, user, "reference_initial", {"user_id": user}, read_only=True)
                 )
                 if attempt:
                     pulls.append(pull_seconds)
@@ -68,7 +68,7 @@ def run(bench: Bench, section: Section) -> None:
                 database,
                 lambda conn: (
                     sync_pull(conn, user, last_pulled_at=None, collections=[COLLECTION]),
-                    reference(conn, user, "reference_initial", {"user_id": user}),
+                    reference(conn, user, "reference_initial", {"user_id": user}, read_only=True),
                 ),
             )
             ids = [row["id"] for page in pages for row in page_rows(page)]
