@@ -10,7 +10,8 @@ from supabase_sync.enable import disable, enable
 from supabase_sync.install import install, uninstall
 from supabase_sync.lint import lint
 from supabase_sync.rls import rls
+from supabase_sync.status import StatusReport, status
 from supabase_sync.gen_tests import gen_tests
 from supabase_sync.verify import VerifyReport, verify
 
-__all__: list[str] = ["VerifyReport", "disable", "enable", "gen_tests", "install", "lint", "rls", "uninstall", "verify"]
+__all__: list[str] = ["VerifyReport", "disable", "enable", "gen_tests", "install", "lint", "rls", "StatusReport", "status", "uninstall", "verify"]

@@ -224,6 +224,12 @@ def read_table(conn: psycopg.Connection, table: TableName, *, registry: bool = T
     return info
 
 
+def relation_exists(conn: psycopg.Connection, schema: str, name: str) -> bool:
+    """True when ``schema`` holds a relation (table, index, view...) called ``name``."""
+    (row,) = _rows(conn, "relation_named", {"schema": schema, "name": name})
+    return bool(row["taken"])
+
+
 def read_synced_tables(conn: psycopg.Connection) -> list[tuple[TableName, Registration]]:
     """Return every registered table with its registration, in push order."""
     return [

@@ -18,10 +18,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import psycopg
 from psycopg import sql
 
 from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
-from supabase_sync.catalog import PackState, TableInfo, parse_table_name, read_pack_state, read_table
+from supabase_sync.catalog import (
+    PackState,
+    TableInfo,
+    parse_table_name,
+    read_pack_state,
+    read_table,
+    relation_exists,
+)
 from supabase_sync.dsn import mask_dsn
 from supabase_sync.errors import ConfigError, NotInstalled, TableError
 from supabase_sync.plan import Plan, Statement
@@ -39,6 +47,7 @@ from supabase_sync.render import (
     render_delete_tombstones,
     render_drop_column,
     render_drop_trigger,
+    owner_version_index_name,
     render_enable_rls,
     render_lock,
     render_owner_policy,
@@ -182,6 +191,19 @@ def _validate_sync_columns(info: TableInfo, table: TableName, *, add_missing_col
         raise TableError(
             f"table {table} lacks the sync columns {', '.join(missing)}",
             hint="run enable again with --add-missing-columns to add them",
+        )
+
+
+def _check_index_name_free(conn: psycopg.Connection, info: TableInfo, owner_column: str) -> None:
+    """``create index if not exists`` would silently skip a name another relation holds."""
+    if has_owner_version_index(info, owner_column):
+        return
+    name = owner_version_index_name(info.table.name)
+    if relation_exists(conn, info.table.schema, name):
+        raise TableError(
+            f"{info.table.schema}.{name} already exists, so the (owner, server_version) index of {info.table} "
+            "cannot take that name",
+            hint="rename that relation, then run enable again",
         )
 
 
@@ -347,6 +369,7 @@ def enable(
                 info, table, owner_column=owner_column, add_missing_columns=add_missing_columns
             )
             assert info is not None
+            _check_index_name_free(conn, info, owner_column)
             infos[table] = info
         plan = build_enable_plan(parsed, **common, infos=infos, id_columns=id_columns, state=state)
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn)

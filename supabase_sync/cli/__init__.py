@@ -14,6 +14,7 @@ from supabase_sync.cli import install  # noqa: F401
 from supabase_sync.cli import lint  # noqa: F401
 from supabase_sync.cli import rls  # noqa: F401
 from supabase_sync.cli import verify  # noqa: F401
+from supabase_sync.cli import status  # noqa: F401
 # fmt: on
 
 __all__ = ["cli", "main"]

@@ -617,20 +617,36 @@ comment on function supabase_sync.cursor_from_timestamp(timestamptz, text) is
 -- (updated after created, a later array position after an earlier one).
 create or replace function supabase_sync.merge_push_rows(table_changes jsonb)
 returns jsonb
-language sql
+language plpgsql
 immutable
 security invoker
 set search_path = ''
 as $$
+declare
+    created jsonb := case
+        when pg_catalog.jsonb_typeof(table_changes -> 'created') = 'array' then table_changes -> 'created'
+        else '[]'::jsonb
+    end;
+    updated jsonb := case
+        when pg_catalog.jsonb_typeof(table_changes -> 'updated') = 'array' then table_changes -> 'updated'
+        else '[]'::jsonb
+    end;
+    merged jsonb;
+begin
+    -- The usual push has each id once: no merge needed.
+    if (
+        select pg_catalog.count(*) = pg_catalog.count(distinct item.doc ->> 'id')
+        from pg_catalog.jsonb_array_elements(created || updated) as item (doc)
+    ) then
+        return created || updated;
+    end if;
+
     with entry as (
         select
             item.doc,
             item.doc ->> 'id' as id,
-            part.rank * 4294967296 + item.ord as seq
-        from (values (0, table_changes -> 'created'), (1, table_changes -> 'updated')) as part (rank, items)
-        cross join lateral pg_catalog.jsonb_array_elements(
-            case when pg_catalog.jsonb_typeof(part.items) = 'array' then part.items else '[]'::jsonb end
-        ) with ordinality as item (doc, ord)
+            item.ord as seq
+        from pg_catalog.jsonb_array_elements(created || updated) with ordinality as item (doc, ord)
     ),
 
     grouped as (
@@ -661,8 +677,10 @@ as $$
             order by grouped.first_seq
         ),
         '[]'::jsonb
-    )
+    ) into merged
     from grouped;
+    return merged;
+end;
 $$;
 
 revoke all on function supabase_sync.merge_push_rows(jsonb) from public, anon;
@@ -775,8 +793,9 @@ declare
     candidates xid8[];
     boundary xid8;
     tbl record;
-    page jsonb;
-    changes jsonb := '{}'::jsonb;
+    page json;
+    names text[] := '{}';
+    pages json[] := '{}';
 begin
     if uid is null then
         raise exception using
@@ -838,14 +857,16 @@ begin
         where collections is null or sc.collection = any(collections)
         order by sc.dependency_rank, sc.collection
     loop
-        -- Tombstones of rows that live again (re-inserted) are not reported.
+        -- Built as json (text) and turned into jsonb once at the end: nesting
+        -- jsonb values re-encodes them at every level, which doubles the cost
+        -- of a large page. Tombstones of rows that live again are not reported.
         execute pg_catalog.format(
-            'select pg_catalog.jsonb_build_object('
-            '''created'', coalesce(pg_catalog.jsonb_agg(c.doc) filter (where c.kind = ''c''), ''[]''::jsonb), '
-            '''updated'', coalesce(pg_catalog.jsonb_agg(c.doc) filter (where c.kind = ''u''), ''[]''::jsonb), '
-            '''deleted'', coalesce(pg_catalog.jsonb_agg(c.row_id) filter (where c.kind = ''d''), ''[]''::jsonb))'
+            'select pg_catalog.json_build_object('
+            '''created'', coalesce(pg_catalog.json_agg(c.doc) filter (where c.kind = ''c''), ''[]''::json), '
+            '''updated'', coalesce(pg_catalog.json_agg(c.doc) filter (where c.kind = ''u''), ''[]''::json), '
+            '''deleted'', coalesce(pg_catalog.json_agg(c.row_id) filter (where c.kind = ''d''), ''[]''::json))'
             ' from ('
-            'select case when t.deleted_at is null then pg_catalog.to_jsonb(t) end as doc,'
+            'select case when t.deleted_at is null then pg_catalog.to_json(t) end as doc,'
             ' t.%2$I::text as row_id,'
             ' case when t.deleted_at is not null then ''d'''
             ' when $5 or t.server_created_version >= $2 then ''c'' else ''u'' end as kind'
@@ -865,14 +886,18 @@ begin
         )
         into page
         using uid, lower_bound, echo_of, upper_bound, since_version is null;
-        changes := changes || pg_catalog.jsonb_build_object(tbl.collection, page);
+        names := names || tbl.collection;
+        pages := pages || page;
     end loop;
 
-    return pg_catalog.jsonb_build_object(
-        'changes', changes,
+    return pg_catalog.json_build_object(
+        'changes', coalesce(
+            (select pg_catalog.json_object_agg(p.name, p.page) from rows from (pg_catalog.unnest(names), pg_catalog.unnest(pages)) as p (name, page)),
+            '{}'::json
+        ),
         'timestamp', next_cursor::text::bigint,
         'has_more', has_more
-    );
+    )::jsonb;
 end;
 $$;
 
@@ -997,6 +1022,7 @@ declare
     update_sets text;
     writable name[];
     ignored_columns text[];
+    known_keys text[];
     upsert_ids text[];
     all_ids text[];
     lock_sql text;
@@ -1038,10 +1064,23 @@ begin
     -- Keys that are not writable columns (client bookkeeping such as isRemote,
     -- server-maintained columns) are reported, never written. The owner column
     -- is silently forced to the caller.
-    select coalesce(pg_catalog.array_agg(distinct k.key order by k.key), '{}') into ignored_columns
+    -- Two cheap passes instead of listing every key of every row: the extra keys
+    -- of the first row that has any, then those of rows with still other keys
+    -- (usually none: a client sends the same bookkeeping keys in every row).
+    known_keys := writable::text[] || tbl.owner_column::text;
+    select coalesce(pg_catalog.array_agg(k.key), '{}') into ignored_columns
+    from (
+        select e.r from pg_catalog.jsonb_array_elements(upserts) as e (r)
+        where e.r - known_keys <> '{}'::jsonb
+        limit 1
+    ) as first_row
+    cross join lateral pg_catalog.jsonb_object_keys(first_row.r - known_keys) as k (key);
+    known_keys := known_keys || ignored_columns;
+    select ignored_columns || coalesce(pg_catalog.array_agg(distinct k.key), '{}') into ignored_columns
     from pg_catalog.jsonb_array_elements(upserts) as e (r)
-    cross join lateral pg_catalog.jsonb_object_keys(e.r) as k (key)
-    where k.key <> all(writable) and k.key <> tbl.owner_column;
+    cross join lateral pg_catalog.jsonb_object_keys(e.r - known_keys) as k (key)
+    where e.r - known_keys <> '{}'::jsonb;
+    ignored_columns := array(select k.key from pg_catalog.unnest(ignored_columns) as k (key) order by k.key);
 
     begin
         -- Canonical ids (e.g. lower-case uuids): a malformed id fails here.
@@ -1098,11 +1137,14 @@ begin
 
         -- An id neither seen nor inserted: either another user's row, or a row
         -- this user's other device inserted after our read (a new statement sees it).
-        missing := array(
-            select m.id from pg_catalog.unnest(upsert_ids) as m (id)
-            except select pg_catalog.unnest(existing)
-            except select pg_catalog.unnest(inserted)
-        );
+        missing := '{}';
+        if pg_catalog.cardinality(inserted) < pg_catalog.cardinality(upsert_ids) then
+            missing := array(
+                select m.id from pg_catalog.unnest(upsert_ids) as m (id)
+                except select pg_catalog.unnest(existing)
+                except select pg_catalog.unnest(inserted)
+            );
+        end if;
         if pg_catalog.cardinality(missing) > 0 then
             execute lock_sql into more_existing, more_conflicting using missing, uid, upserts, since, client_id;
             existing := existing || more_existing;

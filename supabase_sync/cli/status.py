@@ -1,0 +1,47 @@
+"""``supabase-sync status``: what is installed, which tables sync, what is missing."""
+
+from __future__ import annotations
+
+import click
+
+from supabase_sync import api
+from supabase_sync.cli.app import cli
+from supabase_sync.cli.options import db_url_option, echo_json, json_option
+from supabase_sync.errors import ChecksFailed
+
+
+@cli.command("status")
+@db_url_option
+@json_option
+def status_command(db_url: str | None, as_json: bool) -> None:
+    """Show the installed SQL pack and each synced table's health: sync columns,
+    triggers, RLS, the four owner policies, the (owner, server_version) index,
+    supabase_realtime membership. Every gap is printed with the command that fixes it.
+
+    Exit codes: 0 healthy, 2 gaps found, 1 error.
+    """
+    report = api.status(db_url)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        _print_report(report)
+    if not report.healthy:
+        raise ChecksFailed(f"{len(report.gaps)} gap(s) found", hint="run the fix commands listed above")
+
+
+def _print_report(report: api.StatusReport) -> None:
+    if report.installed:
+        click.echo(f"supabase-sync SQL pack {report.pack_version} installed in {report.db_url}")
+    else:
+        click.echo(f"supabase-sync is not installed in {report.db_url}")
+    for gap in report.pack_gaps:
+        click.echo(f"  ! {gap.problem}\n    fix: {gap.fix}")
+    if report.installed and not report.tables:
+        click.echo("no synced tables yet (supabase-sync enable TABLE...)")
+    for table in report.tables:
+        state = "ok" if table.healthy else f"{len(table.gaps)} gap(s)"
+        click.echo(f"{table.table} (owner {table.owner_column}, {table.conflict_strategy}): {state}")
+        for gap in table.gaps:
+            click.echo(f"  ! {gap.problem}\n    fix: {gap.fix}")
+    if report.healthy:
+        click.echo("healthy")

@@ -1,0 +1,155 @@
+"""Every error of install/uninstall/enable/disable/rls/status: one clear line, non-zero exit, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from supabase_sync.cli import main
+
+
+def _fails(args: list[str], capsys, monkeypatch, tmp_path) -> tuple[int, str]:
+    monkeypatch.chdir(tmp_path)  # not a Supabase project folder
+    monkeypatch.delenv("SUPABASE_DB_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    err = capsys.readouterr().err
+    assert done.value.code != 0
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return done.value.code, lines[0]
+
+
+def _create(db, ddl: str) -> None:
+    with db.connect() as conn:
+        conn.execute(ddl)
+
+
+def test_install_without_a_destination(capsys, monkeypatch, tmp_path):
+    code, line = _fails(["install"], capsys, monkeypatch, tmp_path)
+    assert code == 1 and "--db-url" in line and "supabase/config.toml" in line
+
+
+def test_install_against_an_unreachable_server_masks_the_password(capsys, monkeypatch, tmp_path):
+    url = "postgresql://owner:s3cret@127.0.0.1:9/nowhere?connect_timeout=2"
+    code, line = _fails(["install", "--db-url", url], capsys, monkeypatch, tmp_path)
+    assert code == 1 and "cannot connect" in line and "s3cret" not in line and "***" in line
+
+
+def test_enable_a_missing_table(installed_db, capsys, monkeypatch, tmp_path):
+    _, line = _fails(["enable", "public.nope", "--db-url", installed_db.owner_dsn], capsys, monkeypatch, tmp_path)
+    assert "table public.nope not found" in line
+
+
+def test_enable_before_install(fresh_db, capsys, monkeypatch, tmp_path):
+    _create(fresh_db, "create table public.t (id uuid primary key, user_id uuid not null)")
+    _, line = _fails(["enable", "public.t", "--db-url", fresh_db.owner_dsn], capsys, monkeypatch, tmp_path)
+    assert "not installed" in line and "supabase-sync install" in line
+
+
+@pytest.mark.parametrize(
+    ("ddl", "args", "expected"),
+    [
+        ("create table public.t (id uuid primary key, user_id uuid not null)", [], "--add-missing-columns"),
+        ("create table public.t (id uuid, user_id uuid not null)", ["--add-missing-columns"], "no primary key"),
+        (
+            "create table public.t (a uuid, b uuid, user_id uuid not null, primary key (a, b))",
+            ["--add-missing-columns"],
+            "composite primary key (a, b)",
+        ),
+        (
+            "create table public.t (id uuid primary key, owner uuid)",
+            ["--add-missing-columns"],
+            "--owner-column",
+        ),
+        (
+            "create table public.t (id uuid primary key, user_id bigint)",
+            ["--add-missing-columns"],
+            "not uuid",
+        ),
+    ],
+)
+def test_enable_a_table_that_cannot_sync(installed_db, ddl, args, expected, capsys, monkeypatch, tmp_path):
+    _create(installed_db, ddl)
+    _, line = _fails(["enable", "public.t", *args, "--db-url", installed_db.owner_dsn], capsys, monkeypatch, tmp_path)
+    assert expected in line
+
+
+def test_enable_an_unreadable_table_name(capsys, monkeypatch, tmp_path):
+    _, line = _fails(["enable", '"unterminated', "--migrations-dir", str(tmp_path)], capsys, monkeypatch, tmp_path)
+    assert "cannot read table name" in line
+
+
+def test_uninstall_with_data_names_the_flag(example_db, capsys, monkeypatch, tmp_path):
+    _, line = _fails(["uninstall", "--db-url", example_db.owner_dsn], capsys, monkeypatch, tmp_path)
+    assert "--drop-data" in line
+
+
+def test_uninstall_where_nothing_is_installed(fresh_db, capsys, monkeypatch, tmp_path):
+    _, line = _fails(["uninstall", "--db-url", fresh_db.owner_dsn], capsys, monkeypatch, tmp_path)
+    assert "not installed" in line
+
+
+def test_disable_a_table_that_is_not_enabled(installed_db, capsys, monkeypatch, tmp_path):
+    _create(installed_db, "create table public.t (id uuid primary key, user_id uuid not null)")
+    _, line = _fails(["disable", "public.t", "--db-url", installed_db.owner_dsn], capsys, monkeypatch, tmp_path)
+    assert "not enabled" in line
+
+
+def test_rls_with_an_empty_owner_column(capsys, monkeypatch, tmp_path):
+    _, line = _fails(["rls", "public.t", "--owner-column", ""], capsys, monkeypatch, tmp_path)
+    assert "--owner-column" in line
+
+
+def test_status_with_gaps_exits_2(fresh_db, capsys, monkeypatch, tmp_path):
+    code, line = _fails(["status", "--db-url", fresh_db.owner_dsn], capsys, monkeypatch, tmp_path)
+    assert code == 2 and "gap" in line
+
+
+def test_an_index_name_taken_by_another_relation_is_a_table_error(installed_db, capsys, monkeypatch, tmp_path):
+    _create(installed_db, "create table public.t (id uuid primary key, user_id uuid not null)")
+    _create(installed_db, "create table public.t_sync_owner_version_idx (n int)")
+    _, line = _fails(
+        ["enable", "public.t", "--add-missing-columns", "--db-url", installed_db.owner_dsn],
+        capsys,
+        monkeypatch,
+        tmp_path,
+    )
+    assert "public.t_sync_owner_version_idx already exists" in line
+
+
+def test_a_failing_statement_is_rolled_back_and_reported_in_one_line(installed_db, capsys, monkeypatch, tmp_path):
+    _create(installed_db, "create table public.t (id uuid primary key, user_id uuid not null)")
+    with installed_db.connect(superuser=True) as conn:
+        # The owner may no longer change Realtime's publication: the publish statement fails.
+        conn.execute("alter publication supabase_realtime owner to current_user")
+    code, line = _fails(
+        ["enable", "public.t", "--add-missing-columns", "--db-url", installed_db.owner_dsn],
+        capsys,
+        monkeypatch,
+        tmp_path,
+    )
+    assert code == 1 and "publish public.t" in line and "rolled back" in line
+    with installed_db.connect() as conn:
+        columns = conn.execute(
+            "select count(*) from pg_attribute where attrelid = 'public.t'::regclass and attnum > 0"
+        ).fetchone()[0]
+    assert columns == 2  # the columns added before the failure were rolled back
+
+
+def test_the_installed_program_prints_one_line_without_traceback(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "supabase_sync", "enable", "public.t", "--conflict-strategy", "lww"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "--db-url" in done.stderr
