@@ -9,7 +9,9 @@ As root, pgserver runs the server as its own ``pgserver`` OS user.
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
+import subprocess
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -25,6 +27,8 @@ from supabase_sync.sandbox import shim
 from supabase_sync.sandbox.base import LogFunction, Sandbox, ServerAddress
 
 SUPERUSER = "postgres"
+#: The OS user pgserver runs the server as when we are root.
+PGSERVER_OS_USER = "pgserver"
 #: pgserver's superuser is already called "postgres", so the owner needs another name.
 OWNER_ROLE = "supabase_owner"
 
@@ -77,6 +81,8 @@ def run(*, keep: bool = False, log: LogFunction) -> Iterator[Sandbox]:
         else:
             if server is not None:
                 server.cleanup()
+            else:
+                _stop_half_started(workdir / "data")
             shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -93,6 +99,18 @@ def _start_server(datadir: Path, *, keep: bool) -> Any:
                 f"the embedded PostgreSQL (pgserver) did not start: {error}",
                 hint=f"see the server log in {datadir / 'log'}, or use --backend local",
             ) from error
+
+
+def _stop_half_started(datadir: Path) -> None:
+    """Stop a server whose start was interrupted (Ctrl-C, timeout) before pgserver handed it over."""
+    if not (datadir / "postmaster.pid").exists():
+        return
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    command = [str(POSTGRES_BIN_PATH / "pg_ctl"), "stop", "--pgdata", str(datadir), "--mode", "immediate"]
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", PGSERVER_OS_USER, "--", *command]
+    subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL, timeout=60, check=False)
 
 
 def _prepare_cluster(sandbox: Sandbox) -> None:
