@@ -1,0 +1,61 @@
+"""Projects broken in exactly one way fail verify with the right check named, exit 2.
+
+Each runs against the session's sandbox server through the ``url`` backend
+(one throwaway database per run), which also covers that backend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from supabase_sync.api import verify
+from supabase_sync.cli import main
+from supabase_sync.sandbox import Sandbox
+from verify.conftest import build_project
+
+#: fixture case -> (check that must fail on public.task or database-wide, words its fix must contain)
+EXPECTED = {
+    "rls_disabled": ("structure.rls_enabled", "enable row level security"),
+    "policy_using_true": ("structure.policies", "drop policy"),
+    "missing_delete_policy": ("structure.policies", "supabase-sync rls public.task"),
+    "owner_nullable": ("structure.owner_column", "set not null"),
+    "trigger_dropped": ("structure.triggers", "create trigger supabase_sync_stamp"),
+    "anon_executes_sync_pull": ("security.anon_rpc", "revoke execute on function public.sync_pull"),
+}
+
+#: Behavioural checks that must catch the same breakage when acting as users.
+ALSO_FAILING = {
+    "rls_disabled": {"isolation.select", "isolation.dml", "security.anon_table"},
+    "policy_using_true": {"isolation.select"},
+    "trigger_dropped": {"server_columns.forge", "roundtrip.two_devices"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_broken_project_fails_the_right_check(case: str, tmp_path: Path, sandbox: Sandbox) -> None:
+    project = build_project(tmp_path, case)
+    report = verify(project, backend="url", db_url=sandbox.superuser_dsn)
+    assert not report.ok
+    failed = {(result.check, result.table) for result in report.failures}
+    check, fix_words = EXPECTED[case]
+    table = None if check.startswith("security.anon_rpc") else "public.task"
+    assert (check, table) in failed, report.to_text()
+    failure = next(result for result in report.failures if (result.check, result.table) == (check, table))
+    assert failure.fix is not None and fix_words in failure.fix, failure
+    # Exactly one thing is broken: the other tables pass everything.
+    assert all(result.table in ("public.task", None) for result in report.failures), report.to_text()
+    behavioural = {name for name, where in failed if where == "public.task"}
+    assert ALSO_FAILING.get(case, set()) <= behavioural, report.to_text()
+
+
+def test_cli_exits_2_naming_the_failed_check(tmp_path: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    project = build_project(tmp_path, "rls_disabled")
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", str(project), "--backend", "url", "--db-url", sandbox.superuser_dsn])
+    captured = capsys.readouterr()
+    assert exited.value.code == 2
+    assert "FAIL" in captured.out
+    assert "structure.rls_enabled (public.task)" in captured.err
+    assert "fix: alter table public.task enable row level security;" in captured.out
