@@ -92,17 +92,20 @@ def call(
     arguments = dict(args or {})
     _require_idle(conn, "rpc.call")
     request_claims = _claims(user_id, resolved_role, claims)
-    for attempt in (1, 2):
+    try:
         target = _find_function(conn, schema, function, arguments)
-        try:
-            return _run_call(conn, schema, function, target, arguments, role=resolved_role, claims=request_claims)
-        except psycopg.Error as error:
-            # A function dropped and recreated since it was looked up: look again, once.
-            if attempt == 1 and error.sqlstate == "42883":
-                _forget_signatures(conn, schema, function)
-                continue
+        return _run_call(conn, schema, function, target, arguments, role=resolved_role, claims=request_claims)
+    except psycopg.Error as error:
+        if error.sqlstate != "42883":
             raise _rpc_error(error, authenticated=authenticated) from error
-    raise AssertionError("unreachable")
+    # 42883: the function was dropped and recreated with other parameter types
+    # since it was looked up; look it up again, once.
+    _forget_signatures(conn, schema, function)
+    target = _find_function(conn, schema, function, arguments)
+    try:
+        return _run_call(conn, schema, function, target, arguments, role=resolved_role, claims=request_claims)
+    except psycopg.Error as error:
+        raise _rpc_error(error, authenticated=authenticated) from error
 
 
 def _run_call(

@@ -127,10 +127,9 @@ def run(*, keep: bool = False, image: str | None = None, log: LogFunction) -> It
     settings = container_settings(image)
     container = _container(settings, keep=keep)
     log(f"sandbox: starting {settings.image} (the first run pulls it)")
-    started = False
+    ready = False
     try:
         container.start()
-        started = True
         host = container.get_container_host_ip()
         port = int(container.get_exposed_port(settings.port))
         address = server_address(host, port, settings.password)
@@ -143,9 +142,11 @@ def run(*, keep: bool = False, image: str | None = None, log: LogFunction) -> It
         _wait_until_ready(sandbox, container)
         _match_hosted_owner(sandbox, log)
         log(f"sandbox: docker {settings.image} on {host}:{port}")
+        ready = True
         yield sandbox
     finally:
-        if keep and started:
+        # keep applies to a sandbox that was handed over; a failed start is always cleaned up.
+        if keep and ready:
             log(f"sandbox: container kept running; remove it with: docker rm -f {container.get_container_id()[:12]}")
         else:
             container.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -60,8 +61,9 @@ def run(*, keep: bool = False, log: LogFunction) -> Iterator[Sandbox]:
         raise SandboxError(f"the embedded sandbox backend is unavailable: {reason}", hint="pip install pgserver")
     workdir = Path(tempfile.mkdtemp(prefix="supabase-sync-embedded-"))
     server: Any = None
+    ready = False
     try:
-        server = _start_server(workdir / "data", keep=keep)
+        server = _start_server(workdir / "data")
         info = server.get_postmaster_info()
         socket_dir = str(info.socket_dir)
         address = ServerAddress(host=socket_dir, port=int(info.port or 5432), superuser=SUPERUSER)
@@ -74,10 +76,14 @@ def run(*, keep: bool = False, log: LogFunction) -> Iterator[Sandbox]:
         )
         _prepare_cluster(sandbox)
         log(f"sandbox: embedded PostgreSQL (pgserver) on socket {socket_dir} ({workdir})")
+        ready = True
         yield sandbox
     finally:
-        if keep and server is not None:
-            log(f"sandbox: kept running; data in {workdir / 'data'}")
+        # keep applies to a sandbox that was handed over; a failed start is always cleaned up.
+        if keep and ready:
+            # pgserver would otherwise stop and delete it when this process exits.
+            server.cleanup_mode = None
+            log(f"sandbox: kept running; stop it with: {_stop_command(workdir)}")
         else:
             if server is not None:
                 server.cleanup()
@@ -86,14 +92,14 @@ def run(*, keep: bool = False, log: LogFunction) -> Iterator[Sandbox]:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _start_server(datadir: Path, *, keep: bool) -> Any:
+def _start_server(datadir: Path) -> Any:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless here.
         warnings.simplefilter("ignore")
         import pgserver
 
         try:
-            return pgserver.get_server(datadir, cleanup_mode=None if keep else "delete")
+            return pgserver.get_server(datadir, cleanup_mode="delete")
         except Exception as error:  # pgserver raises plain subprocess/assertion errors
             raise SandboxError(
                 f"the embedded PostgreSQL (pgserver) did not start: {error}",
@@ -101,16 +107,23 @@ def _start_server(datadir: Path, *, keep: bool) -> Any:
             ) from error
 
 
-def _stop_half_started(datadir: Path) -> None:
-    """Stop a server whose start was interrupted (Ctrl-C, timeout) before pgserver handed it over."""
-    if not (datadir / "postmaster.pid").exists():
-        return
+def _pg_ctl_stop(datadir: Path) -> list[str]:
     from pgserver._commands import POSTGRES_BIN_PATH
 
     command = [str(POSTGRES_BIN_PATH / "pg_ctl"), "stop", "--pgdata", str(datadir), "--mode", "immediate"]
     if os.geteuid() == 0:
         command = ["runuser", "-u", PGSERVER_OS_USER, "--", *command]
-    subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL, timeout=60, check=False)
+    return command
+
+
+def _stop_command(workdir: Path) -> str:
+    return f"{shlex.join(_pg_ctl_stop(workdir / 'data'))} && rm -rf {shlex.quote(str(workdir))}"
+
+
+def _stop_half_started(datadir: Path) -> None:
+    """Stop a server whose start was interrupted (Ctrl-C, timeout) before pgserver handed it over."""
+    if (datadir / "postmaster.pid").exists():
+        subprocess.run(_pg_ctl_stop(datadir), capture_output=True, stdin=subprocess.DEVNULL, timeout=60, check=False)
 
 
 def _prepare_cluster(sandbox: Sandbox) -> None:

@@ -89,11 +89,10 @@ def run(*, keep: bool = False, log: LogFunction) -> Iterator[Sandbox]:
     assert bindir is not None
     workdir = Path(tempfile.mkdtemp(prefix="supabase-sync-sandbox-"))
     cluster = _Cluster(bindir=bindir, workdir=workdir)
-    started = False
+    ready = False
     try:
         cluster.prepare()
         cluster.start()
-        started = True
         address = ServerAddress(host="127.0.0.1", port=cluster.port, superuser=SUPERUSER)
         sandbox = Sandbox(
             backend="local",
@@ -104,9 +103,11 @@ def run(*, keep: bool = False, log: LogFunction) -> Iterator[Sandbox]:
         )
         shim.prepare_new_cluster(sandbox.superuser_dsn, owner_role=sandbox.owner_role)
         log(f"sandbox: local PostgreSQL {cluster.version} on 127.0.0.1:{cluster.port} ({workdir})")
+        ready = True
         yield sandbox
     finally:
-        if keep and started:
+        # keep applies to a sandbox that was handed over; a failed start is always cleaned up.
+        if keep and ready:
             log(f"sandbox: kept running on 127.0.0.1:{cluster.port}; stop it with: {cluster.stop_command()}")
         else:
             cluster.stop_and_remove()
@@ -150,19 +151,17 @@ class _Cluster:
 
     def start(self) -> None:
         # A port found free may be taken before the server binds it; try again then.
-        last_error: SandboxError | None = None
-        for _attempt in range(3):
+        attempts = 3
+        for attempt in range(1, attempts + 1):
             self.port = free_tcp_port()
             self._write_settings()
             try:
                 self._pg_ctl_start()
                 return
-            except SandboxError as error:
-                last_error = error
-                if "could not bind" not in self._log_tail() and "already in use" not in self._log_tail():
+            except SandboxError:
+                tail = self._log_tail()
+                if attempt == attempts or not ("could not bind" in tail or "already in use" in tail):
                     raise
-        assert last_error is not None
-        raise last_error
 
     def _write_settings(self) -> None:
         settings = dict(THROWAWAY_SETTINGS)
