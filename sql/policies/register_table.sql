@@ -4,7 +4,8 @@
 insert into supabase_sync.synced_table as st (relid, owner_column, id_column, conflict_strategy)
 values ({table_name}::regclass, {owner_column_name}, {id_column_name}, {conflict_strategy})
 on conflict (relid) do update
-    set owner_column = excluded.owner_column,
+    set
+        owner_column = excluded.owner_column,
         id_column = excluded.id_column,
         conflict_strategy = excluded.conflict_strategy
     where (st.owner_column, st.id_column, st.conflict_strategy)

@@ -3,7 +3,7 @@ select
     ic.relname::text as name,
     array(
         select a.attname::text
-        from unnest(i.indkey::int2 []) with ordinality as k (attnum, position)
+        from unnest(i.indkey::int2[]) with ordinality as k (attnum, position)
         left join pg_catalog.pg_attribute as a
             on i.indrelid = a.attrelid and k.attnum = a.attnum
         where k.position <= i.indnkeyatts

@@ -10,9 +10,9 @@ select
     end as command,
     pol.polpermissive as permissive,
     array(
-        select case when r = 0 then 'public' else pg_catalog.pg_get_userbyid(r)::text end
-        from unnest(pol.polroles) as r
-        order by 1
+        select case when r.role_oid = 0 then 'public' else pg_catalog.pg_get_userbyid(r.role_oid)::text end
+        from unnest(pol.polroles) as r (role_oid)
+        order by case when r.role_oid = 0 then 'public' else pg_catalog.pg_get_userbyid(r.role_oid)::text end
     ) as roles,
     pg_catalog.pg_get_expr(pol.polqual, pol.polrelid) as using_expression,
     pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid) as check_expression

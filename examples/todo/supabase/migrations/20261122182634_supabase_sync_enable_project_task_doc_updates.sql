@@ -136,7 +136,8 @@ $supabase_sync$;
 insert into supabase_sync.synced_table as st (relid, owner_column, id_column, conflict_strategy)
 values ('"public"."project"'::regclass, 'user_id', 'id', 'reject')
 on conflict (relid) do update
-    set owner_column = excluded.owner_column,
+    set
+        owner_column = excluded.owner_column,
         id_column = excluded.id_column,
         conflict_strategy = excluded.conflict_strategy
     where (st.owner_column, st.id_column, st.conflict_strategy)
@@ -274,7 +275,8 @@ $supabase_sync$;
 insert into supabase_sync.synced_table as st (relid, owner_column, id_column, conflict_strategy)
 values ('"public"."task"'::regclass, 'user_id', 'id', 'reject')
 on conflict (relid) do update
-    set owner_column = excluded.owner_column,
+    set
+        owner_column = excluded.owner_column,
         id_column = excluded.id_column,
         conflict_strategy = excluded.conflict_strategy
     where (st.owner_column, st.id_column, st.conflict_strategy)
@@ -412,7 +414,8 @@ $supabase_sync$;
 insert into supabase_sync.synced_table as st (relid, owner_column, id_column, conflict_strategy)
 values ('"public"."doc_updates"'::regclass, 'user_id', 'id', 'reject')
 on conflict (relid) do update
-    set owner_column = excluded.owner_column,
+    set
+        owner_column = excluded.owner_column,
         id_column = excluded.id_column,
         conflict_strategy = excluded.conflict_strategy
     where (st.owner_column, st.id_column, st.conflict_strategy)
