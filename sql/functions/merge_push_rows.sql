@@ -4,20 +4,36 @@
 -- (updated after created, a later array position after an earlier one).
 create or replace function supabase_sync.merge_push_rows(table_changes jsonb)
 returns jsonb
-language sql
+language plpgsql
 immutable
 security invoker
 set search_path = ''
 as $$
+declare
+    created jsonb := case
+        when pg_catalog.jsonb_typeof(table_changes -> 'created') = 'array' then table_changes -> 'created'
+        else '[]'::jsonb
+    end;
+    updated jsonb := case
+        when pg_catalog.jsonb_typeof(table_changes -> 'updated') = 'array' then table_changes -> 'updated'
+        else '[]'::jsonb
+    end;
+    merged jsonb;
+begin
+    -- The usual push has each id once: no merge needed.
+    if (
+        select pg_catalog.count(*) = pg_catalog.count(distinct item.doc ->> 'id')
+        from pg_catalog.jsonb_array_elements(created || updated) as item (doc)
+    ) then
+        return created || updated;
+    end if;
+
     with entry as (
         select
             item.doc,
             item.doc ->> 'id' as id,
-            part.rank * 4294967296 + item.ord as seq
-        from (values (0, table_changes -> 'created'), (1, table_changes -> 'updated')) as part (rank, items)
-        cross join lateral pg_catalog.jsonb_array_elements(
-            case when pg_catalog.jsonb_typeof(part.items) = 'array' then part.items else '[]'::jsonb end
-        ) with ordinality as item (doc, ord)
+            item.ord as seq
+        from pg_catalog.jsonb_array_elements(created || updated) with ordinality as item (doc, ord)
     ),
 
     grouped as (
@@ -48,8 +64,10 @@ as $$
             order by grouped.first_seq
         ),
         '[]'::jsonb
-    )
+    ) into merged
     from grouped;
+    return merged;
+end;
 $$;
 
 revoke all on function supabase_sync.merge_push_rows(jsonb) from public, anon;

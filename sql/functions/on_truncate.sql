@@ -8,8 +8,9 @@ security definer
 set search_path = ''
 as $$
 begin
+    -- One above the truncating xid: a cursor taken while it ran can equal it.
     update supabase_sync.meta
-    set value = pg_current_xact_id()::text
+    set value = ((pg_current_xact_id()::text::bigint) + 1)::text
     where key = 'retention_horizon';
     return null;
 end;

@@ -46,8 +46,9 @@ declare
     candidates xid8[];
     boundary xid8;
     tbl record;
-    page jsonb;
-    changes jsonb := '{}'::jsonb;
+    page json;
+    names text[] := '{}';
+    pages json[] := '{}';
 begin
     if uid is null then
         raise exception using
@@ -109,14 +110,16 @@ begin
         where collections is null or sc.collection = any(collections)
         order by sc.dependency_rank, sc.collection
     loop
-        -- Tombstones of rows that live again (re-inserted) are not reported.
+        -- Built as json (text) and turned into jsonb once at the end: nesting
+        -- jsonb values re-encodes them at every level, which doubles the cost
+        -- of a large page. Tombstones of rows that live again are not reported.
         execute pg_catalog.format(
-            'select pg_catalog.jsonb_build_object('
-            '''created'', coalesce(pg_catalog.jsonb_agg(c.doc) filter (where c.kind = ''c''), ''[]''::jsonb), '
-            '''updated'', coalesce(pg_catalog.jsonb_agg(c.doc) filter (where c.kind = ''u''), ''[]''::jsonb), '
-            '''deleted'', coalesce(pg_catalog.jsonb_agg(c.row_id) filter (where c.kind = ''d''), ''[]''::jsonb))'
+            'select pg_catalog.json_build_object('
+            '''created'', coalesce(pg_catalog.json_agg(c.doc) filter (where c.kind = ''c''), ''[]''::json), '
+            '''updated'', coalesce(pg_catalog.json_agg(c.doc) filter (where c.kind = ''u''), ''[]''::json), '
+            '''deleted'', coalesce(pg_catalog.json_agg(c.row_id) filter (where c.kind = ''d''), ''[]''::json))'
             ' from ('
-            'select case when t.deleted_at is null then pg_catalog.to_jsonb(t) end as doc,'
+            'select case when t.deleted_at is null then pg_catalog.to_json(t) end as doc,'
             ' t.%2$I::text as row_id,'
             ' case when t.deleted_at is not null then ''d'''
             ' when $5 or t.server_created_version >= $2 then ''c'' else ''u'' end as kind'
@@ -136,14 +139,18 @@ begin
         )
         into page
         using uid, lower_bound, echo_of, upper_bound, since_version is null;
-        changes := changes || pg_catalog.jsonb_build_object(tbl.collection, page);
+        names := names || tbl.collection;
+        pages := pages || page;
     end loop;
 
-    return pg_catalog.jsonb_build_object(
-        'changes', changes,
+    return pg_catalog.json_build_object(
+        'changes', coalesce(
+            (select pg_catalog.json_object_agg(p.name, p.page) from rows from (pg_catalog.unnest(names), pg_catalog.unnest(pages)) as p (name, page)),
+            '{}'::json
+        ),
         'timestamp', next_cursor::text::bigint,
         'has_more', has_more
-    );
+    )::jsonb;
 end;
 $$;
 

@@ -37,6 +37,7 @@ declare
     update_sets text;
     writable name[];
     ignored_columns text[];
+    known_keys text[];
     upsert_ids text[];
     all_ids text[];
     lock_sql text;
@@ -78,10 +79,23 @@ begin
     -- Keys that are not writable columns (client bookkeeping such as isRemote,
     -- server-maintained columns) are reported, never written. The owner column
     -- is silently forced to the caller.
-    select coalesce(pg_catalog.array_agg(distinct k.key order by k.key), '{}') into ignored_columns
+    -- Two cheap passes instead of listing every key of every row: the extra keys
+    -- of the first row that has any, then those of rows with still other keys
+    -- (usually none: a client sends the same bookkeeping keys in every row).
+    known_keys := writable::text[] || tbl.owner_column::text;
+    select coalesce(pg_catalog.array_agg(k.key), '{}') into ignored_columns
+    from (
+        select e.r from pg_catalog.jsonb_array_elements(upserts) as e (r)
+        where e.r - known_keys <> '{}'::jsonb
+        limit 1
+    ) as first_row
+    cross join lateral pg_catalog.jsonb_object_keys(first_row.r - known_keys) as k (key);
+    known_keys := known_keys || ignored_columns;
+    select ignored_columns || coalesce(pg_catalog.array_agg(distinct k.key), '{}') into ignored_columns
     from pg_catalog.jsonb_array_elements(upserts) as e (r)
-    cross join lateral pg_catalog.jsonb_object_keys(e.r) as k (key)
-    where k.key <> all(writable) and k.key <> tbl.owner_column;
+    cross join lateral pg_catalog.jsonb_object_keys(e.r - known_keys) as k (key)
+    where e.r - known_keys <> '{}'::jsonb;
+    ignored_columns := array(select k.key from pg_catalog.unnest(ignored_columns) as k (key) order by k.key);
 
     begin
         -- Canonical ids (e.g. lower-case uuids): a malformed id fails here.
@@ -138,11 +152,14 @@ begin
 
         -- An id neither seen nor inserted: either another user's row, or a row
         -- this user's other device inserted after our read (a new statement sees it).
-        missing := array(
-            select m.id from pg_catalog.unnest(upsert_ids) as m (id)
-            except select pg_catalog.unnest(existing)
-            except select pg_catalog.unnest(inserted)
-        );
+        missing := '{}';
+        if pg_catalog.cardinality(inserted) < pg_catalog.cardinality(upsert_ids) then
+            missing := array(
+                select m.id from pg_catalog.unnest(upsert_ids) as m (id)
+                except select pg_catalog.unnest(existing)
+                except select pg_catalog.unnest(inserted)
+            );
+        end if;
         if pg_catalog.cardinality(missing) > 0 then
             execute lock_sql into more_existing, more_conflicting using missing, uid, upserts, since, client_id;
             existing := existing || more_existing;
