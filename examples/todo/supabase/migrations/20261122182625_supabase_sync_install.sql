@@ -700,8 +700,9 @@ security definer
 set search_path = ''
 as $$
 begin
+    -- One above the truncating xid: a cursor taken while it ran can equal it.
     update supabase_sync.meta
-    set value = pg_current_xact_id()::text
+    set value = ((pg_current_xact_id()::text::bigint) + 1)::text
     where key = 'retention_horizon';
     return null;
 end;
@@ -906,6 +907,142 @@ grant execute on function supabase_sync.pull_page(bigint, text[], uuid, integer,
 
 comment on function supabase_sync.pull_page(bigint, text[], uuid, integer, text) is
 'supabase-sync: one page of the caller''s changes since a cursor (core of sync_pull and pull_changes).';
+
+-- functions of purge.sql
+-- Removes what sync no longer needs once every client has had time to pull it:
+-- tombstones and soft-deleted rows whose last server write is older than
+-- `older_than`, and push_log rows as old. Pulls report deletions through exactly
+-- these rows, so the retention horizon moves past the newest version purged: a
+-- client whose cursor is older gets PT410 (full resync) instead of missing a
+-- deletion. supabase_sync.purging = 'on' keeps the hard deletes from writing
+-- new tombstones. A soft-deleted row still referenced by a foreign key (from
+-- any table) is kept, so a purge never fails on, or cascades into, live rows.
+-- Tables are purged children first. `dry_run` runs the very same statements and
+-- rolls them back, so the report says what a real run would remove.
+-- For the project owner or service_role (supabase-sync purge), not for API users.
+create or replace function supabase_sync.purge(older_than interval, dry_run boolean default false)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+    cutoff timestamptz;
+    tbl record;
+    fk_guard text;
+    purged bigint;
+    newest xid8;
+    newest_purged xid8;
+    tombstones bigint;
+    push_logs bigint;
+    rows_purged jsonb := '{}'::jsonb;
+    horizon xid8;
+    report jsonb;
+begin
+    if older_than is null or older_than <= interval '0' then
+        raise exception using
+            errcode = '22023',
+            message = pg_catalog.format('supabase_sync: purge: older_than must be a positive interval, not %s', older_than),
+            hint = 'Keep deletions for longer than your clients stay offline, e.g. interval ''30 days''.';
+    end if;
+    cutoff := pg_catalog.now() - older_than;
+
+    begin
+        perform pg_catalog.set_config('supabase_sync.purging', 'on', true);
+
+        with gone as (
+            delete from supabase_sync.tombstone as tb
+            where tb.deleted_at < cutoff
+            returning tb.version
+        )
+
+        select pg_catalog.count(*), pg_catalog.max(gone.version) into tombstones, newest_purged
+        from gone;
+
+        for tbl in
+            select sc.relid, sc.collection, sc.id_column
+            from supabase_sync.synced_collection as sc
+            order by sc.dependency_rank desc, sc.collection
+        loop
+            select pg_catalog.string_agg(
+                pg_catalog.format(
+                    ' and not exists (select from %s as c where %s)',
+                    fk.conrelid::regclass,
+                    (
+                        select pg_catalog.string_agg(
+                            pg_catalog.format('c.%I = t.%I', child.attname, parent.attname), ' and '
+                        )
+                        from rows from (pg_catalog.unnest(fk.conkey), pg_catalog.unnest(fk.confkey)) as k (child_num, parent_num)
+                        inner join pg_catalog.pg_attribute as child
+                            on child.attrelid = fk.conrelid and child.attnum = k.child_num
+                        inner join pg_catalog.pg_attribute as parent
+                            on parent.attrelid = fk.confrelid and parent.attnum = k.parent_num
+                    )
+                ),
+                ''
+            ) into fk_guard
+            from pg_catalog.pg_constraint as fk
+            where fk.contype = 'f' and fk.confrelid = tbl.relid;
+
+            execute pg_catalog.format(
+                'with gone as (delete from %s as t'
+                ' where t.deleted_at is not null and t.server_updated_at < $1%s'
+                ' returning t.server_version)'
+                ' select pg_catalog.count(*), pg_catalog.max(gone.server_version) from gone',
+                tbl.relid, coalesce(fk_guard, '')
+            ) into purged, newest using cutoff;
+            rows_purged := rows_purged || pg_catalog.jsonb_build_object(tbl.collection, purged);
+            if newest is not null and (newest_purged is null or newest > newest_purged) then
+                newest_purged := newest;
+            end if;
+        end loop;
+
+        with gone as (
+            delete from supabase_sync.push_log as pl
+            where pl.pushed_at < cutoff
+            returning 1
+        )
+
+        select pg_catalog.count(*) into push_logs
+        from gone;
+
+        if newest_purged is not null then
+            update supabase_sync.meta
+            set value = ((newest_purged::text::bigint) + 1)::text
+            where key = 'retention_horizon' and value::xid8 <= newest_purged;
+        end if;
+        select meta.value::xid8 into horizon
+        from supabase_sync.meta
+        where meta.key = 'retention_horizon';
+
+        perform pg_catalog.set_config('supabase_sync.purging', '', true);
+        report := pg_catalog.jsonb_build_object(
+            'older_than', older_than::text,
+            'cutoff', cutoff,
+            'dry_run', dry_run,
+            'tombstones', tombstones,
+            'rows', rows_purged,
+            'push_log', push_logs,
+            'retention_horizon', horizon::text::bigint
+        );
+        if dry_run then
+            -- Undo everything above; the report survives in a variable.
+            raise exception using errcode = 'PTDRY', message = 'supabase_sync: purge dry run';
+        end if;
+    exception
+        when sqlstate 'PTDRY' then
+            return report;
+    end;
+    return report;
+end;
+$$;
+
+revoke all on function supabase_sync.purge(interval, boolean) from public, anon, authenticated;
+grant execute on function supabase_sync.purge(interval, boolean) to service_role;
+
+comment on function supabase_sync.purge(interval, boolean) is
+'supabase-sync: deletes tombstones, soft-deleted rows and push log entries older than an interval; moves the retention horizon.';
 
 -- functions of push_changes.sql
 -- RPC for existing Drift clients (DESIGN 3.2 "seed-compatible wrappers"): the
