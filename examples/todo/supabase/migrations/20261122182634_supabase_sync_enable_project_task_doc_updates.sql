@@ -5,28 +5,36 @@
 select pg_catalog.pg_advisory_xact_lock(6004515264418582083);
 
 -- add column created_at to public.project
-alter table "public"."project" add column if not exists "created_at" timestamptz not null default now();
+alter table "public"."project"
+add column if not exists "created_at" timestamptz not null default now();
 
 -- add column updated_at to public.project
-alter table "public"."project" add column if not exists "updated_at" timestamptz not null default now();
+alter table "public"."project"
+add column if not exists "updated_at" timestamptz not null default now();
 
 -- add column deleted_at to public.project
-alter table "public"."project" add column if not exists "deleted_at" timestamptz;
+alter table "public"."project"
+add column if not exists "deleted_at" timestamptz;
 
 -- add column server_created_at to public.project
-alter table "public"."project" add column if not exists "server_created_at" timestamptz not null default now();
+alter table "public"."project"
+add column if not exists "server_created_at" timestamptz not null default now();
 
 -- add column server_updated_at to public.project
-alter table "public"."project" add column if not exists "server_updated_at" timestamptz not null default now();
+alter table "public"."project"
+add column if not exists "server_updated_at" timestamptz not null default now();
 
 -- add column server_version to public.project
-alter table "public"."project" add column if not exists "server_version" xid8 not null default pg_current_xact_id();
+alter table "public"."project"
+add column if not exists "server_version" xid8 not null default pg_current_xact_id();
 
 -- add column server_created_version to public.project
-alter table "public"."project" add column if not exists "server_created_version" xid8 not null default pg_current_xact_id();
+alter table "public"."project"
+add column if not exists "server_created_version" xid8 not null default pg_current_xact_id();
 
 -- add column instance_id to public.project
-alter table "public"."project" add column if not exists "instance_id" uuid;
+alter table "public"."project"
+add column if not exists "instance_id" uuid;
 
 -- trigger supabase_sync_stamp on public.project
 create or replace trigger supabase_sync_stamp
@@ -144,28 +152,36 @@ on conflict (relid) do update
     is distinct from (excluded.owner_column, excluded.id_column, excluded.conflict_strategy);
 
 -- add column created_at to public.task
-alter table "public"."task" add column if not exists "created_at" timestamptz not null default now();
+alter table "public"."task"
+add column if not exists "created_at" timestamptz not null default now();
 
 -- add column updated_at to public.task
-alter table "public"."task" add column if not exists "updated_at" timestamptz not null default now();
+alter table "public"."task"
+add column if not exists "updated_at" timestamptz not null default now();
 
 -- add column deleted_at to public.task
-alter table "public"."task" add column if not exists "deleted_at" timestamptz;
+alter table "public"."task"
+add column if not exists "deleted_at" timestamptz;
 
 -- add column server_created_at to public.task
-alter table "public"."task" add column if not exists "server_created_at" timestamptz not null default now();
+alter table "public"."task"
+add column if not exists "server_created_at" timestamptz not null default now();
 
 -- add column server_updated_at to public.task
-alter table "public"."task" add column if not exists "server_updated_at" timestamptz not null default now();
+alter table "public"."task"
+add column if not exists "server_updated_at" timestamptz not null default now();
 
 -- add column server_version to public.task
-alter table "public"."task" add column if not exists "server_version" xid8 not null default pg_current_xact_id();
+alter table "public"."task"
+add column if not exists "server_version" xid8 not null default pg_current_xact_id();
 
 -- add column server_created_version to public.task
-alter table "public"."task" add column if not exists "server_created_version" xid8 not null default pg_current_xact_id();
+alter table "public"."task"
+add column if not exists "server_created_version" xid8 not null default pg_current_xact_id();
 
 -- add column instance_id to public.task
-alter table "public"."task" add column if not exists "instance_id" uuid;
+alter table "public"."task"
+add column if not exists "instance_id" uuid;
 
 -- trigger supabase_sync_stamp on public.task
 create or replace trigger supabase_sync_stamp
@@ -283,28 +299,36 @@ on conflict (relid) do update
     is distinct from (excluded.owner_column, excluded.id_column, excluded.conflict_strategy);
 
 -- add column created_at to public.doc_updates
-alter table "public"."doc_updates" add column if not exists "created_at" timestamptz not null default now();
+alter table "public"."doc_updates"
+add column if not exists "created_at" timestamptz not null default now();
 
 -- add column updated_at to public.doc_updates
-alter table "public"."doc_updates" add column if not exists "updated_at" timestamptz not null default now();
+alter table "public"."doc_updates"
+add column if not exists "updated_at" timestamptz not null default now();
 
 -- add column deleted_at to public.doc_updates
-alter table "public"."doc_updates" add column if not exists "deleted_at" timestamptz;
+alter table "public"."doc_updates"
+add column if not exists "deleted_at" timestamptz;
 
 -- add column server_created_at to public.doc_updates
-alter table "public"."doc_updates" add column if not exists "server_created_at" timestamptz not null default now();
+alter table "public"."doc_updates"
+add column if not exists "server_created_at" timestamptz not null default now();
 
 -- add column server_updated_at to public.doc_updates
-alter table "public"."doc_updates" add column if not exists "server_updated_at" timestamptz not null default now();
+alter table "public"."doc_updates"
+add column if not exists "server_updated_at" timestamptz not null default now();
 
 -- add column server_version to public.doc_updates
-alter table "public"."doc_updates" add column if not exists "server_version" xid8 not null default pg_current_xact_id();
+alter table "public"."doc_updates"
+add column if not exists "server_version" xid8 not null default pg_current_xact_id();
 
 -- add column server_created_version to public.doc_updates
-alter table "public"."doc_updates" add column if not exists "server_created_version" xid8 not null default pg_current_xact_id();
+alter table "public"."doc_updates"
+add column if not exists "server_created_version" xid8 not null default pg_current_xact_id();
 
 -- add column instance_id to public.doc_updates
-alter table "public"."doc_updates" add column if not exists "instance_id" uuid;
+alter table "public"."doc_updates"
+add column if not exists "instance_id" uuid;
 
 -- trigger supabase_sync_stamp on public.doc_updates
 create or replace trigger supabase_sync_stamp
