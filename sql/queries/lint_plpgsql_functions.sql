@@ -5,7 +5,7 @@ select
     p.oid,
     n.nspname as schema_name,
     p.proname as function_name,
-    p.oid::regprocedure::text as signature,
+    pg_catalog.pg_get_function_identity_arguments(p.oid) as arguments,
     p.prorettype = 'pg_catalog.trigger'::regtype as is_trigger,
     coalesce(trigger_use.tgrelid, 0::oid) as relid,
     trigger_use.tgoldtable::text as oldtable,

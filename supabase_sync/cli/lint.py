@@ -7,7 +7,8 @@ import click
 from supabase_sync import api
 from supabase_sync.cli.app import cli
 from supabase_sync.cli.options import json_option, status
-from supabase_sync.lint.report import FORMATS, LEVELS, format_report
+from supabase_sync.errors import ChecksFailed, SupabaseSyncError
+from supabase_sync.lint.report import EXIT_FINDINGS, EXIT_PROBLEM, FORMATS, LEVELS, format_report
 
 
 @cli.command("lint")
@@ -92,5 +93,13 @@ def lint_command(
         status(f"note: {note}")
     status(f"lint: {report.summary()}")
     code = report.exit_code(fail_on)  # type: ignore[arg-type]
-    if code:
-        raise click.exceptions.Exit(code)
+    if code == EXIT_PROBLEM:
+        raise SupabaseSyncError(
+            f"{len(report.problems)} file(s) or migration(s) could not be linted",
+            hint="fix the unreadable, unparsable or failing SQL listed above",
+        )
+    if code == EXIT_FINDINGS:
+        raise ChecksFailed(
+            f"lint found {len(report.failing(fail_on))} finding(s) at level {fail_on} or above",  # type: ignore[arg-type]
+            hint="fix them (each semantic finding shows the SQL that does), or pass --fail-on to change the bar",
+        )

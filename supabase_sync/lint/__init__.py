@@ -18,6 +18,7 @@ Two passes, one report:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -76,6 +77,7 @@ def lint(
     style_checks: bool = True,
     semantic_checks: bool = True,
     backend: str = "auto",
+    sandbox_url: str | None = None,
     log: Callable[[str], None] | None = None,
 ) -> LintReport:
     """Lint SQL files with sqlfluff, then the schema they produce (or ``db_url``) semantically.
@@ -83,7 +85,8 @@ def lint(
     ``paths`` are files or folders (default: ``supabase/migrations`` and ``sql``
     of ``project_dir``). The semantic lints inspect ``db_url`` when given, else
     ``migrations_dir`` (default: ``supabase/migrations`` of ``project_dir``)
-    applied in a ``backend`` sandbox; with neither they are skipped with a note.
+    applied in a ``backend`` sandbox (``sandbox_url``: the server of the ``url``
+    backend); with neither they are skipped with a note.
     ``processes`` sqlfluff workers (default: one per CPU). Never raises for
     what it finds: unreadable or unparsable files and failing migrations are
     :class:`Problem` entries of the report; raises :class:`ConfigError` when a
@@ -107,7 +110,17 @@ def lint(
             report.findings.extend(result.findings)
             report.problems.extend(result.problems)
     if semantic_checks:
-        _semantic_pass(report, root=root, db_url=db_url, migrations_dir=migrations_dir, backend=backend, say=say)
+        sources = function_bodies.shown_files(files, report.files)
+        _semantic_pass(
+            report,
+            root=root,
+            db_url=db_url,
+            migrations_dir=migrations_dir,
+            backend=backend,
+            sandbox_url=sandbox_url,
+            say=say,
+            sources=sources,
+        )
     report.findings = sort_findings(report.findings)
     return report
 
@@ -119,10 +132,12 @@ def _semantic_pass(
     db_url: str | None,
     migrations_dir: str | Path | None,
     backend: str,
+    sandbox_url: str | None,
     say: Callable[[str], None],
+    sources: list[tuple[str, str]],
 ) -> None:
     if db_url:
-        _lint_live_database(report, db_url, say=say)
+        _lint_live_database(report, db_url, say=say, sources=sources)
         return
     folder = Path(migrations_dir) if migrations_dir is not None else root / DEFAULT_MIGRATIONS
     if migrations_dir is not None and not folder.is_dir():
@@ -133,10 +148,12 @@ def _semantic_pass(
             "(pass --migrations-dir DIR or --db-url URL)"
         )
         return
-    _lint_migrations_in_sandbox(report, folder, root=root, backend=backend, say=say)
+    _lint_migrations_in_sandbox(report, folder, root=root, backend=backend, sandbox_url=sandbox_url, say=say)
 
 
-def _lint_live_database(report: LintReport, db_url: str, *, say: Callable[[str], None]) -> None:
+def _lint_live_database(
+    report: LintReport, db_url: str, *, say: Callable[[str], None], sources: list[tuple[str, str]]
+) -> None:
     report.database = mask_dsn(db_url)
     say(f"semantic lints on {report.database}")
     try:
@@ -156,42 +173,69 @@ def _lint_live_database(report: LintReport, db_url: str, *, say: Callable[[str],
             )
             return
         report.findings.extend(
-            function_bodies.check_function_bodies(conn, schemas=[*snapshot.exposed_schemas, semantic.PACK_SCHEMA])
+            function_bodies.check_function_bodies(
+                conn, schemas=[*snapshot.exposed_schemas, semantic.PACK_SCHEMA], files=sources
+            )
         )
 
 
 def _lint_migrations_in_sandbox(
-    report: LintReport, folder: Path, *, root: Path, backend: str, say: Callable[[str], None]
+    report: LintReport,
+    folder: Path,
+    *,
+    root: Path,
+    backend: str,
+    sandbox_url: str | None,
+    say: Callable[[str], None],
 ) -> None:
-    from supabase_sync import migrations, sandbox  # the sandbox pulls in its backends: load only when used
+    from supabase_sync import sandbox  # the sandbox pulls in its backends: load it only when used
 
     report.database = f"the schema of {style.display_path(folder, root)} (migrated in a sandbox)"
+    with sandbox.start(backend, db_url=sandbox_url, log=say) as box:
+        name = f"{SANDBOX_DATABASE}_{uuid.uuid4().hex[:8]}"
+        dsn = box.create_database(name)
+        try:
+            if _apply_in_sandbox(report, dsn, folder, root=root, say=say):
+                has_checker = function_bodies.install_extension(box.dsn(name, superuser=True))
+                _lint_sandbox_database(report, dsn, folder, root=root, has_checker=has_checker)
+        finally:
+            box.drop_database(name)
+
+
+def _apply_in_sandbox(report: LintReport, dsn: str, folder: Path, *, root: Path, say: Callable[[str], None]) -> bool:
+    """Apply the migrations; False (with the failure as a problem) when one fails."""
+    from supabase_sync import migrations
+
+    applying: list[Path] = []
+    count = len(migrations.list_migrations(folder))
+    say(f"applying {count} migration{'s' if count != 1 else ''} of {folder}")
+    try:
+        migrations.apply_migrations(dsn, folder, on_file=applying.append)
+    except migrations.MigrationFailed as error:
+        report.problems.append(_migration_problem(error, applying[-1] if applying else None, root))
+        report.notes.append("semantic lints skipped: a migration failed to apply")
+        return False
+    return True
+
+
+def _lint_sandbox_database(report: LintReport, dsn: str, folder: Path, *, root: Path, has_checker: bool) -> None:
+    from supabase_sync import migrations
+
     migration_files = migrations.list_migrations(folder)
     shown = [style.display_path(path, root) for path in migration_files]
-    with sandbox.start(backend, log=say) as box:
-        dsn = box.create_database(SANDBOX_DATABASE)
-        current: list[Path] = []
-        say(f"applying {len(migration_files)} migration{'s' if len(migration_files) != 1 else ''} of {folder}")
-        try:
-            migrations.apply_migrations(dsn, folder, on_file=current.append)
-        except migrations.MigrationFailed as error:
-            report.problems.append(_migration_problem(error, current[-1] if current else None, root))
-            report.notes.append("semantic lints skipped: a migration failed to apply")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        snapshot = semantic.read_catalog(conn)
+        report.findings.extend(semantic.run_checks(snapshot, lambda composable: composable.as_string(conn)))
+        if not has_checker:
+            report.notes.append(function_bodies.SKIPPED_NOTE)
             return
-        has_checker = function_bodies.install_extension(box.dsn(SANDBOX_DATABASE, superuser=True))
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            snapshot = semantic.read_catalog(conn)
-            report.findings.extend(semantic.run_checks(snapshot, lambda composable: composable.as_string(conn)))
-            if not has_checker:
-                report.notes.append(function_bodies.SKIPPED_NOTE)
-                return
-            report.findings.extend(
-                function_bodies.check_function_bodies(
-                    conn,
-                    schemas=[*snapshot.exposed_schemas, semantic.PACK_SCHEMA],
-                    files=function_bodies.shown_files(migration_files, shown),
-                )
+        report.findings.extend(
+            function_bodies.check_function_bodies(
+                conn,
+                schemas=[*snapshot.exposed_schemas, semantic.PACK_SCHEMA],
+                files=function_bodies.shown_files(migration_files, shown),
             )
+        )
 
 
 def _migration_problem(error: Exception, path: Path | None, root: Path) -> Problem:

@@ -22,6 +22,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from supabase_sync.lint.report import Finding
+from supabase_sync.lint.semantic import display_identifier
 from supabase_sync.resources import read_sql
 
 #: The schema the extension is created in (sandboxes only), kept out of the linted schemas.
@@ -77,6 +78,7 @@ def _function_pattern(schema: str, name: str) -> re.Pattern[str]:
     return re.compile(rf"create\s+(?:or\s+replace\s+)?(?:function|procedure)\s+{qualified}\"?{re.escape(name)}\"?\s*\(", re.I)
 
 
+_CONTEXT_LINE = re.compile(r"\bon line (\d+)")
 _BODY_START = re.compile(r"\bas\s+(\$[A-Za-z_0-9]*\$)", re.I)
 
 
@@ -127,13 +129,21 @@ def check_function_bodies(
 
 def _to_findings(function: dict[str, Any], results: list[dict[str, Any]], files: Sequence[tuple[str, str]]) -> list[Finding]:
     source = locate_function(files, function["schema_name"], function["function_name"]) if files else None
+    signature = f"{display_identifier(function['schema_name'])}.{display_identifier(function['function_name'])}"
+    signature += f"({function['arguments']})"
     findings = []
     for result in results:
         level = "error" if result["level"] == "error" else ("info" if result["level"] == "performance" else "warning")
-        message = f"{function['signature']}: {result['message']}"
+        message = f"{signature}: {result['message']}"
+        if result.get("detail"):
+            message += f": {result['detail']}"
         if result.get("hint"):
             message += f" (hint: {result['hint']})"
         line = result.get("lineno")
+        # A declaration's problem is reported on the block; the context names its own line.
+        context_line = _CONTEXT_LINE.search(result.get("context") or "")
+        if context_line:
+            line = int(context_line.group(1))
         findings.append(
             Finding(
                 level=level,
@@ -143,7 +153,7 @@ def _to_findings(function: dict[str, Any], results: list[dict[str, Any]], files:
                 path=source.path if source and line else None,
                 line=(source.body_line + line - 1) if source and line else None,
                 column=1 if source and line else None,
-                object=f"function {function['signature']}" + (f" line {line}" if line else ""),
+                object=f"function {signature}" + (f" line {line}" if line else ""),
                 why="plpgsql_check compiled the body against the schema; this fails or misbehaves when it runs",
                 fix=None,
             )
