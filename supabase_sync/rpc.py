@@ -255,9 +255,9 @@ class _Signature:
         return names <= set(self.input_names) and required <= names
 
 
-# Catalog lookups are cached per server and database: a function's parameters
-# do not change between the calls of a test, and the cache is keyed so a
-# recreated function (new oid in a new database) is looked up afresh.
+# Catalog lookups are cached per server, database, schema and name, as
+# PostgREST's schema cache is. A function recreated with other parameters is
+# looked up again when no cached signature matches or the call fails with 42883.
 _signature_cache: dict[tuple[str, str, int, str, str], list[_Signature]] = {}
 
 
