@@ -68,7 +68,9 @@ def gen_tests(
         dbname = f"supabase_sync_gen_tests_{uuid.uuid4().hex[:8]}"
         box.create_database(dbname)
         try:
-            _prepare_database(box.dsn(dbname), box.dsn(dbname, superuser=True), project / "supabase" / "migrations", say)
+            _prepare_database(
+                box.dsn(dbname), box.dsn(dbname, superuser=True), project / "supabase" / "migrations", say
+            )
             with psycopg.connect(box.dsn(dbname, superuser=True)) as conn:
                 text, tables, assertions = render_isolation_test(conn)
                 conn.rollback()  # the synthetic rows were only needed to learn their values
@@ -131,9 +133,7 @@ def render_isolation_test(conn: psycopg.Connection) -> tuple[str, list[str], int
     for table, row in owned:
         as_b.extend(_as_other_user_assertions(conn, table, row, forged[table.relid]))
     as_anon = [_anon_table_assertion(conn, table) for table, _row in owned]
-    as_anon.append(
-        "select throws_ok($$select public.sync_pull()$$, '42501', null, 'anon cannot call sync_pull');"
-    )
+    as_anon.append("select throws_ok($$select public.sync_pull()$$, '42501', null, 'anon cannot call sync_pull');")
     as_anon.append(
         "select throws_ok($$select public.sync_push(changes => '{}'::jsonb)$$, '42501', null,"
         " 'anon cannot call sync_push');"
@@ -207,9 +207,12 @@ def _become(conn: psycopg.Connection, role: str, user_id: str | None) -> list[st
 
 
 def _where_id(conn: psycopg.Connection, table: SyncedTable, row: dict[str, Any]) -> str:
-    return sql.SQL("{id} = {value}").format(
-        id=sql.Identifier(table.id_column), value=sql.Literal(str(row[table.id_column]))
-    ).as_string(conn) + f"::{table.id_type}"
+    return (
+        sql.SQL("{id} = {value}")
+        .format(id=sql.Identifier(table.id_column), value=sql.Literal(str(row[table.id_column])))
+        .as_string(conn)
+        + f"::{table.id_type}"
+    )
 
 
 def _dollar(text: str) -> str:
@@ -238,8 +241,10 @@ def _as_other_user_assertions(
     return [
         f"select is_empty({_dollar(f'select 1 from {name} where {where}')}, 'user B cannot select A''s {label} row');",
         "select is_empty("
-        + _dollar(f"with changed as (update {name} set {set_column} = {set_column} where {where} returning 1)"
-                  " select * from changed")
+        + _dollar(
+            f"with changed as (update {name} set {set_column} = {set_column} where {where} returning 1)"
+            " select * from changed"
+        )
         + f", 'user B cannot update A''s {label} row');",
         "select is_empty("
         + _dollar(f"with gone as (delete from {name} where {where} returning 1) select * from gone")

@@ -5,6 +5,6 @@ select
     pg_catalog.pg_get_constraintdef(con.oid) as definition
 from pg_catalog.pg_constraint as con
 inner join pg_catalog.pg_attribute as a
-    on a.attrelid = con.conrelid and a.attnum = con.conkey[1]
+    on con.conrelid = a.attrelid and a.attnum = con.conkey[1]
 where con.conrelid = %(relid)s and con.contype = 'c' and cardinality(con.conkey) = 1
 order by con.conname;

@@ -17,7 +17,8 @@ select
             )
     end as enum_labels,
     case
-        when base.typname in ('varchar', 'bpchar')
+        when
+            base.typname in ('varchar', 'bpchar')
             and coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1)) > 4
             then coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1)) - 4
     end as max_length,

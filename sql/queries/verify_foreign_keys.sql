@@ -6,7 +6,7 @@ select
         select a.attname::text
         from unnest(con.conkey) with ordinality as k (attnum, position)
         inner join pg_catalog.pg_attribute as a
-            on a.attrelid = con.conrelid and a.attnum = k.attnum
+            on a.attrelid = con.conrelid and k.attnum = a.attnum
         order by k.position
     ) as columns,
     con.confrelid::oid as parent_relid,
@@ -16,7 +16,7 @@ select
         select a.attname::text
         from unnest(con.confkey) with ordinality as k (attnum, position)
         inner join pg_catalog.pg_attribute as a
-            on a.attrelid = con.confrelid and a.attnum = k.attnum
+            on a.attrelid = con.confrelid and k.attnum = a.attnum
         order by k.position
     ) as parent_columns
 from pg_catalog.pg_constraint as con

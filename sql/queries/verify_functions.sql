@@ -5,7 +5,7 @@ select
     p.oid::regprocedure::text as signature,
     n.nspname::text as schema_name,
     p.prosecdef as security_definer,
-    exists (
+    exists(
         select 1
         from unnest(coalesce(p.proconfig, '{}')) as setting
         where setting like 'search\_path=%%'

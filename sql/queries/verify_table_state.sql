@@ -5,7 +5,7 @@ select
     c.relforcerowsecurity as rls_forced,
     a.attnotnull as owner_not_null,
     format_type(a.atttypid, a.atttypmod) as owner_type,
-    exists (
+    exists(
         select 1
         from pg_catalog.pg_constraint as con
         where
@@ -14,11 +14,11 @@ select
             and con.conkey = array[a.attnum]
             and pg_catalog.pg_get_constraintdef(con.oid) ilike '%%is not null%%'
     ) as owner_checked,
-    exists (
+    exists(
         select 1
         from pg_catalog.pg_index as i
         inner join pg_catalog.pg_attribute as v
-            on v.attrelid = i.indrelid and v.attname = 'server_version'
+            on i.indrelid = v.attrelid and v.attname = 'server_version'
         where
             i.indrelid = c.oid
             and i.indkey[0] = a.attnum
@@ -26,7 +26,11 @@ select
             and i.indpred is null
     ) as owner_index,
     case
-        when exists (select 1 from pg_catalog.pg_publication where pubname = 'supabase_realtime')
+        when
+            exists (
+                select 1 from pg_catalog.pg_publication as pub
+                where pub.pubname = 'supabase_realtime'
+            )
             then exists (
                 select 1
                 from pg_catalog.pg_publication_tables as pt
@@ -39,5 +43,5 @@ select
 from pg_catalog.pg_class as c
 inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid
 inner join pg_catalog.pg_attribute as a
-    on a.attrelid = c.oid and a.attname = %(owner_column)s and not a.attisdropped
+    on c.oid = a.attrelid and a.attname = %(owner_column)s and not a.attisdropped
 where c.oid = %(relid)s;

@@ -27,8 +27,7 @@ def _sandbox_options(func):  # type: ignore[no-untyped-def]
         type=_BACKENDS,
         default="auto",
         show_default=True,
-        help="Sandbox PostgreSQL: auto tries docker, local binaries, then embedded (pgserver); "
-        "url uses --db-url.",
+        help="Sandbox PostgreSQL: auto tries docker, local binaries, then embedded (pgserver); url uses --db-url.",
     )(func)
     func = click.option("--example", is_flag=True, help="Use the bundled example project (examples/todo).")(func)
     return click.argument("project", required=False, type=click.Path(file_okay=False, path_type=str))(func)
@@ -79,7 +78,9 @@ def verify_command(
     if report.kept_dsn:
         status(f"sandbox kept running; connect with: psql '{report.kept_dsn}'")
     if not report.ok:
-        names = sorted({f"{result.check}" + (f" ({result.table})" if result.table else "") for result in report.failures})
+        names = sorted(
+            {f"{result.check}" + (f" ({result.table})" if result.table else "") for result in report.failures}
+        )
         raise ChecksFailed(
             f"{len(report.failures)} check(s) failed: {', '.join(names)}",
             hint="each failure above says how to fix it",
@@ -113,8 +114,9 @@ def gen_tests_command(
     them, acting as users the way Supabase's pgTAP docs do. Run them with
     `supabase test db`. Re-running overwrites the generated file.
     """
-    result = api.gen_tests(project, example=example, backend=backend, db_url=db_url, output_dir=output_dir,
-                           progress=status)
+    result = api.gen_tests(
+        project, example=example, backend=backend, db_url=db_url, output_dir=output_dir, progress=status
+    )
     if as_json:
         echo_json(result.to_dict())
         return

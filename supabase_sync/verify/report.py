@@ -85,9 +85,7 @@ class VerifyReport:
             "total_seconds": round(self.total_seconds, 3),
             "counts": self.counts(),
             "kept_dsn": self.kept_dsn,
-            "results": [
-                {**asdict(result), "seconds": round(result.seconds, 3)} for result in self.results
-            ],
+            "results": [{**asdict(result), "seconds": round(result.seconds, 3)} for result in self.results],
         }
 
     def to_json(self) -> str:
@@ -137,9 +135,7 @@ class VerifyReport:
                 suite.set(key, str(value))
                 totals[key] += value
             suite.set("time", f"{sum(result.seconds for result in results):.3f}")
-            ET.SubElement(
-                ET.SubElement(suite, "properties"), "property", name="backend", value=self.backend
-            )
+            ET.SubElement(ET.SubElement(suite, "properties"), "property", name="backend", value=self.backend)
             for result in results:
                 _add_testcase(suite, result)
         for key, value in totals.items():

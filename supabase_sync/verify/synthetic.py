@@ -123,9 +123,7 @@ class SyntheticData:
         self._counter = itertools.count(1)
         self._parents: dict[tuple[str, int], dict[str, Any]] = {}
 
-    def new_row(
-        self, table: SyncedTable, user_id: str, overrides: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+    def new_row(self, table: SyncedTable, user_id: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """Return a new row of ``table`` owned by ``user_id`` (not inserted), parents created.
 
         ``overrides`` replace generated values by column name.
@@ -150,8 +148,11 @@ class SyntheticData:
         candidates = [
             column
             for column in table.shape.columns
-            if column.name not in skip and not column.is_generated and not column.is_identity
-            and column.category in ("S", "N") and not column.allowed_values
+            if column.name not in skip
+            and not column.is_generated
+            and not column.is_identity
+            and column.category in ("S", "N")
+            and not column.allowed_values
         ]
         candidates.sort(key=lambda column: column.category != "S")
         return candidates[0] if candidates else None
@@ -163,7 +164,9 @@ class SyntheticData:
             names.update(foreign_key.columns)
         return names
 
-    def _fill(self, shape: TableShape, user_id: str, *, owner_column: str | None, id_column: str | None) -> dict[str, Any]:
+    def _fill(
+        self, shape: TableShape, user_id: str, *, owner_column: str | None, id_column: str | None
+    ) -> dict[str, Any]:
         row: dict[str, Any] = {}
         for foreign_key in shape.foreign_keys:
             row.update(self._reference(shape, foreign_key, user_id, owner_column))

@@ -25,8 +25,10 @@ def _pg_prove(sandbox: Sandbox, project: Path, test_file: Path) -> subprocess.Co
     with psycopg.connect(sandbox.superuser_dsn, autocommit=True) as conn:
         available = conn.execute("select 1 from pg_available_extensions where name = 'pgtap'").fetchone()
     if not available:
-        pytest.skip(f"the pgTAP extension is not available to the {sandbox.backend} sandbox's PostgreSQL"
-                    " (apt-get install postgresql-15-pgtap; the embedded backend has none)")
+        pytest.skip(
+            f"the pgTAP extension is not available to the {sandbox.backend} sandbox's PostgreSQL"
+            " (apt-get install postgresql-15-pgtap; the embedded backend has none)"
+        )
     name = f"gen_tests_{uuid.uuid4().hex[:8]}"
     dsn = sandbox.create_database(name)
     try:
@@ -63,11 +65,15 @@ def test_generated_tests_fail_when_row_level_security_is_off(tmp_path: Path, san
     assert "user B cannot select A's public.task row" in proved.stdout + proved.stderr
 
 
-def test_cli_gen_tests_reports_what_it_wrote(tmp_path: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_gen_tests_reports_what_it_wrote(
+    tmp_path: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
     project = build_project(tmp_path)
     output = tmp_path / "out"
     with pytest.raises(SystemExit) as exited:
-        main(["gen-tests", str(project), "--backend", "url", "--db-url", sandbox.superuser_dsn, "--output", str(output)])
+        main(
+            ["gen-tests", str(project), "--backend", "url", "--db-url", sandbox.superuser_dsn, "--output", str(output)]
+        )
     captured = capsys.readouterr()
     assert exited.value.code == 0, captured.err
     assert f"wrote {output / ISOLATION_TEST_FILE}" in captured.out

@@ -56,7 +56,9 @@ def test_cli_verify_text_output_and_kept_sandbox(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit) as exited:
         main(["verify", "--example", "--backend", "local", "--keep"])
     captured = capsys.readouterr()
-    stop = next((line.split("stop it with: ", 1)[1] for line in captured.err.splitlines() if "stop it with: " in line), None)
+    stop = next(
+        (line.split("stop it with: ", 1)[1] for line in captured.err.splitlines() if "stop it with: " in line), None
+    )
     if stop is not None:  # the kept server is ours: stop it with the command the sandbox printed
         subprocess.run(stop, shell=True, check=False, capture_output=True)
     assert exited.value.code == 0, captured.err
@@ -78,7 +80,9 @@ def test_verify_outside_a_project_exits_1_naming_the_folder(tmp_path: Path, caps
     assert "Traceback" not in err
 
 
-def test_verify_refuses_a_project_folder_together_with_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_refuses_a_project_folder_together_with_example(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["verify", str(tmp_path), "--example"])
     assert exited.value.code == 1

@@ -50,7 +50,9 @@ def test_broken_project_fails_the_right_check(case: str, tmp_path: Path, sandbox
     assert ALSO_FAILING.get(case, set()) <= behavioural, report.to_text()
 
 
-def test_cli_exits_2_naming_the_failed_check(tmp_path: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_exits_2_naming_the_failed_check(
+    tmp_path: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
     project = build_project(tmp_path, "rls_disabled")
     with pytest.raises(SystemExit) as exited:
         main(["verify", str(project), "--backend", "url", "--db-url", sandbox.superuser_dsn])

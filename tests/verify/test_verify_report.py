@@ -18,8 +18,14 @@ def _report() -> VerifyReport:
         total_seconds=3.5,
         setup_seconds=1.25,
         results=[
-            CheckResult("structure.rls_enabled", "public.task", "fail", 0.01, "row level security is disabled",
-                        fix="alter table public.task enable row level security;"),
+            CheckResult(
+                "structure.rls_enabled",
+                "public.task",
+                "fail",
+                0.01,
+                "row level security is disabled",
+                fix="alter table public.task enable row level security;",
+            ),
             CheckResult("structure.triggers", "public.task", "pass", 0.002, "ok"),
             CheckResult("structure.publication", "public.task", "skip", 0.0, "no supabase_realtime publication"),
             CheckResult("security.anon_rpc", None, "error", 0.1, "RpcError: boom"),
@@ -59,7 +65,10 @@ def test_junit_xml_follows_the_testsuites_testsuite_testcase_schema() -> None:
     assert root.tag == "testsuites"
     assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == ("4", "1", "1", "1")
     suites = root.findall("testsuite")
-    assert [suite.get("name") for suite in suites] == ["supabase_sync.verify.structure", "supabase_sync.verify.security"]
+    assert [suite.get("name") for suite in suites] == [
+        "supabase_sync.verify.structure",
+        "supabase_sync.verify.security",
+    ]
     cases = root.findall("testsuite/testcase")
     assert {case.get("name") for case in cases} >= {"structure.rls_enabled[public.task]", "security.anon_rpc"}
     failure = root.find("testsuite/testcase/failure")

@@ -15,9 +15,17 @@ from supabase_sync.verify.synthetic import value_for
 
 def _column(base_type: str, category: str, **extra: object) -> Column:
     values: dict[str, object] = {
-        "name": "c", "type_sql": base_type, "base_type": base_type, "base_kind": "b", "category": category,
-        "enum_labels": None, "max_length": None, "not_null": True, "has_default": False,
-        "is_identity": False, "is_generated": False,
+        "name": "c",
+        "type_sql": base_type,
+        "base_type": base_type,
+        "base_kind": "b",
+        "category": category,
+        "enum_labels": None,
+        "max_length": None,
+        "not_null": True,
+        "has_default": False,
+        "is_identity": False,
+        "is_generated": False,
     }
     values.update(extra)
     return Column(**values)  # type: ignore[arg-type]

@@ -69,8 +69,12 @@ def strategy(ctx: VerifyContext, table: SyncedTable | None) -> None:
     if row_id not in json.dumps(response.get("conflicts", [])):
         raise CheckFailure(f"the losing lww edit of row {row_id} is not listed under conflicts: {response}")
     newest = dict(stale, updated_at=utc_now(60))
-    ctx.push(user, {table.collection: {"created": [], "updated": [newest], "deleted": []}}, client_id=device_2,
-             last_pulled_at=cursor)
+    ctx.push(
+        user,
+        {table.collection: {"created": [], "updated": [newest], "deleted": []}},
+        client_id=device_2,
+        last_pulled_at=cursor,
+    )
     stored = ctx.read_row(table, row_id) or {}
     if str(stored.get("instance_id")) != device_2:
         raise CheckFailure(f"a newer lww edit (updated_at later) of row {row_id} did not win")

@@ -70,9 +70,7 @@ def forge(ctx: VerifyContext, table: SyncedTable | None) -> None:
         raise CheckFailure(f"a plain insert stored client values for {', '.join(kept)}", fix=_fix(table))
     update = sql.SQL("update {table} set {assignments} where {id}::text = %s").format(
         table=table.identifier,
-        assignments=sql.SQL(", ").join(
-            sql.SQL("{} = %s").format(sql.Identifier(name)) for name in forged
-        ),
+        assignments=sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(name)) for name in forged),
         id=sql.Identifier(table.id_column),
     )
     with ctx.as_user(user) as cur:

@@ -66,9 +66,7 @@ def columns(ctx: VerifyContext, table: SyncedTable | None) -> None:
         )
     version = table.shape.column("server_version")
     if version is not None and version.base_type != "xid8":
-        raise CheckFailure(
-            f"{table.collection}.server_version is {version.type_sql}, not xid8", fix=_enable_fix(table)
-        )
+        raise CheckFailure(f"{table.collection}.server_version is {version.type_sql}, not xid8", fix=_enable_fix(table))
 
 
 @check("structure.rls_enabled")
@@ -179,7 +177,9 @@ def _expected_triggers(table: SyncedTable) -> dict[str, tuple[str, str]]:
 def triggers(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """The stamp, tombstone and truncate triggers exist, fire on the right events and are enabled."""
     assert table is not None
-    found = {row["name"]: row for row in fetch_all(ctx.conn(superuser=True), "verify_triggers.sql", {"relid": table.relid})}
+    found = {
+        row["name"]: row for row in fetch_all(ctx.conn(superuser=True), "verify_triggers.sql", {"relid": table.relid})
+    }
     for name, (fragment, create) in _expected_triggers(table).items():
         trigger = found.get(name)
         if trigger is None:
