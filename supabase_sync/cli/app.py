@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; never lets a traceback through unless ``--traceback`` is given."""
     args = _hoist_traceback_flag(list(sys.argv[1:] if argv is None else argv))
     try:
-        cli.main(args=args, prog_name="supabase-sync", standalone_mode=False)
+        # Without standalone mode click returns the code of ctx.exit(code) instead of raising.
+        exit_code = cli.main(args=args, prog_name="supabase-sync", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.Abort:
@@ -71,4 +72,4 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(1)
-    sys.exit(0)
+    sys.exit(exit_code if isinstance(exit_code, int) else 0)
