@@ -61,3 +61,28 @@ def test_cli_exits_2_naming_the_failed_check(
     assert "FAIL" in captured.out
     assert "structure.rls_enabled (public.task)" in captured.err
     assert "fix: alter table public.task enable row level security;" in captured.out
+
+
+def test_verify_in_the_current_project_folder_passes(
+    tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(build_project(tmp_path))
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--db-url", sandbox.superuser_dsn])
+    captured = capsys.readouterr()
+    assert exited.value.code == 0, captured.out + captured.err
+    assert "0 failed, 0 errors" in captured.out
+
+
+def test_a_failing_migration_stops_verify_with_exit_1_naming_the_file(
+    tmp_path: Path, sandbox: Sandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = build_project(tmp_path)
+    broken = project / "supabase" / "migrations" / "29990101000000_typo.sql"
+    broken.write_text("alter table public.no_such_table enable row level security;\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", str(project), "--backend", "url", "--db-url", sandbox.superuser_dsn])
+    err = capsys.readouterr().err
+    assert exited.value.code == 1
+    assert "29990101000000_typo.sql" in err and "no_such_table" in err
+    assert "Traceback" not in err
