@@ -1,4 +1,5 @@
-"""Renders the SQL of every plan from the templates in ``sql/policies``.
+"""Renders the SQL of every plan from the templates in ``sql/policies`` (row level
+security) and ``sql/templates`` (columns, triggers, index, registry, pack steps).
 
 Templates use :mod:`psycopg.sql` placeholders (``{table}``, ``{owner_column}``...);
 identifiers are always passed as :class:`psycopg.sql.Identifier` and values as
@@ -112,10 +113,19 @@ def owner_version_index_name(table: str) -> str:
     return truncate_identifier(f"{table}_sync_owner_version_idx")
 
 
+_POLICY_TEMPLATES = frozenset({"enable_rls", "owner_select", "owner_insert", "owner_update", "owner_delete"})
+
+
+def _template_path(name: str) -> str:
+    """Row level security templates live in ``sql/policies``, every other one in ``sql/templates``."""
+    folder = "policies" if name in _POLICY_TEMPLATES else "templates"
+    return f"{folder}/{name}.sql"
+
+
 @cache
 def _template_text(name: str) -> str:
     """Return a template without its leading comment lines (they document placeholders)."""
-    lines = read_sql(f"policies/{name}.sql").splitlines()
+    lines = read_sql(_template_path(name)).splitlines()
     while lines and (not lines[0].strip() or lines[0].startswith("--")):
         lines.pop(0)
     return "\n".join(lines).strip()
@@ -137,7 +147,7 @@ def dollar_quote(text: str, *, base: str = "supabase_sync") -> sql.SQL:
 
 
 def render_template(name: str, **args: sql.Composable) -> sql.Composed:
-    """Render ``sql/policies/<name>.sql`` with ``args`` as its placeholders.
+    """Render the template ``name`` (``sql/policies`` or ``sql/templates``) with ``args``.
 
     A template's ``$supabase_sync$`` dollar quotes get a tag that none of the
     rendered arguments contains, so no identifier can end a DO block early.
