@@ -25,7 +25,8 @@ def _expect_once(result: Pull, table: SyncedTable, row_id: str, kind: str, after
     found = ", ".join(f"{count}x {other}" for other, count in placements.items() if count) or "nowhere"
     raise CheckFailure(
         f"after device 1 {after} row {row_id} of {table.collection}, device 2's pull listed it {found};"
-        f" expected exactly once under {kind!r}",
+        f" expected exactly once under {kind!r} (on a shared server, a transaction left open elsewhere holds"
+        " the cursor back and makes pulls repeat rows: close it and run verify again)",
         fix="check the stamp trigger and the owner policies (supabase-sync enable "
         f"{table.collection}), and that sync_pull is the shipped one (supabase-sync install)",
     )
