@@ -98,7 +98,7 @@ begin
                 case
                     when bad.kind <> 'object' and bad.part = 'deleted' then 'must be an id or a row, not ' || bad.kind
                     when bad.kind <> 'object' then 'must be a row (JSON object), not ' || bad.kind
-                    when bad.id_kind is null then 'has no id'
+                    when coalesce(bad.id_kind, 'null') = 'null' then 'has no id'
                     else 'has an id of type ' || bad.id_kind
                 end
             ),

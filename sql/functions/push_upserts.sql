@@ -211,7 +211,9 @@ begin
             get stacked diagnostics bad_column = column_name;
             select e.r ->> 'id' into bad_id
             from pg_catalog.jsonb_array_elements(upserts) with ordinality as e (r, ord)
-            order by (e.r -> bad_column) is null desc, e.ord
+            order by
+                case when e.r -> bad_column = 'null'::jsonb then 0 when not e.r ? bad_column then 1 else 2 end,
+                e.ord
             limit 1;
             raise exception using
                 errcode = '23502',

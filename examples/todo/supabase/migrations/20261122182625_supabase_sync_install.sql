@@ -530,7 +530,7 @@ begin
                 case
                     when bad.kind <> 'object' and bad.part = 'deleted' then 'must be an id or a row, not ' || bad.kind
                     when bad.kind <> 'object' then 'must be a row (JSON object), not ' || bad.kind
-                    when bad.id_kind is null then 'has no id'
+                    when coalesce(bad.id_kind, 'null') = 'null' then 'has no id'
                     else 'has an id of type ' || bad.id_kind
                 end
             ),
@@ -1333,7 +1333,9 @@ begin
             get stacked diagnostics bad_column = column_name;
             select e.r ->> 'id' into bad_id
             from pg_catalog.jsonb_array_elements(upserts) with ordinality as e (r, ord)
-            order by (e.r -> bad_column) is null desc, e.ord
+            order by
+                case when e.r -> bad_column = 'null'::jsonb then 0 when not e.r ? bad_column then 1 else 2 end,
+                e.ord
             limit 1;
             raise exception using
                 errcode = '23502',
