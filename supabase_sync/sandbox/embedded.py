@@ -86,9 +86,13 @@ def run(*, keep: bool = False, log: LogFunction) -> Iterator[Sandbox]:
             log(f"sandbox: kept running; stop it with: {_stop_command(workdir)}")
         else:
             if server is not None:
+                # pgserver only forgets it: its own stop waits for a shutdown
+                # checkpoint, and for the exited postmaster to be reaped.
+                server.cleanup_mode = None
                 server.cleanup()
-            else:
-                _stop_half_started(workdir / "data")
+            # Immediate stop: nothing here is worth a checkpoint. Also covers a
+            # server whose start was interrupted before pgserver handed it over.
+            _stop_immediately(workdir / "data")
             shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -120,8 +124,8 @@ def _stop_command(workdir: Path) -> str:
     return f"{shlex.join(_pg_ctl_stop(workdir / 'data'))} && rm -rf {shlex.quote(str(workdir))}"
 
 
-def _stop_half_started(datadir: Path) -> None:
-    """Stop a server whose start was interrupted (Ctrl-C, timeout) before pgserver handed it over."""
+def _stop_immediately(datadir: Path) -> None:
+    """Stop the server of ``datadir`` if it runs, also one whose start was interrupted (Ctrl-C, timeout)."""
     if (datadir / "postmaster.pid").exists():
         subprocess.run(_pg_ctl_stop(datadir), capture_output=True, stdin=subprocess.DEVNULL, timeout=60, check=False)
 
