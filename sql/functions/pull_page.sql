@@ -47,8 +47,8 @@ declare
     boundary xid8;
     tbl record;
     page json;
-    names text[] := '{}';
-    pages json[] := '{}';
+    names text[] := '{}'::text[];
+    pages json[] := '{}'::json[];
 begin
     if uid is null then
         raise exception using

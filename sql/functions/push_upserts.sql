@@ -41,12 +41,12 @@ declare
     upsert_ids text[];
     all_ids text[];
     lock_sql text;
-    existing text[] := '{}';
-    conflicting text[] := '{}';
+    existing text[] := '{}'::text[];
+    conflicting text[] := '{}'::text[];
     more_existing text[];
     more_conflicting text[];
     tombstoned text[];
-    inserted text[] := '{}';
+    inserted text[] := '{}'::text[];
     missing text[];
     winners text[];
     updated_count bigint := 0;
@@ -152,7 +152,7 @@ begin
 
         -- An id neither seen nor inserted: either another user's row, or a row
         -- this user's other device inserted after our read (a new statement sees it).
-        missing := '{}';
+        missing := '{}'::text[];
         if pg_catalog.cardinality(inserted) < pg_catalog.cardinality(upsert_ids) then
             missing := array(
                 select m.id from pg_catalog.unnest(upsert_ids) as m (id)
