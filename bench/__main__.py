@@ -83,7 +83,7 @@ def machine_line(superuser_dsn: str, backend: str) -> str:
     return (
         f"{os.cpu_count()} cores, {_memory_gib():.0f} GiB RAM, {platform.system()} {platform.machine()}, "
         f"PostgreSQL {server} ({backend} backend), Python {platform.python_version()}, "
-        f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
     )
 
 

@@ -23,9 +23,16 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.harness import (
+    COLLECTION,
+    Bench,
+    BenchDatabase,
+    Section,
+    log,
+    pull_all,
+    user_id,
+)
 from supabase_sync import rpc
-
-from bench.harness import COLLECTION, Bench, BenchDatabase, Section, log, pull_all, user_id
 
 TITLE = "concurrency probe"
 PULL_INTERVAL = 0.05

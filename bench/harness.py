@@ -160,11 +160,24 @@ def render_markdown(sections: list[Section]) -> str:
     return "\n".join(lines)
 
 
-def timed(action: Callable[[], T]) -> tuple[float, T]:
-    """Run ``action`` once; return (wall seconds, its result)."""
+def timed(action: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[float, T]:
+    """Run ``action(*args, **kwargs)`` once; return (wall seconds, its result)."""
     started = time.perf_counter()
-    value = action()
+    value = action(*args, **kwargs)
     return time.perf_counter() - started, value
+
+
+#: PostgreSQL plans a cached statement (every static statement of a plpgsql
+#: function) afresh for its first five executions in a session, then may switch
+#: to a generic plan: a pooled PostgREST connection is past that point, so each
+#: measured session first makes this many unmeasured calls.
+WARM_UP_CALLS = 5
+
+
+def warm_up(action: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+    """Call ``action(*args, **kwargs)`` WARM_UP_CALLS times, unmeasured."""
+    for _ in range(WARM_UP_CALLS):
+        action(*args, **kwargs)
 
 
 def median(values: list[float]) -> float:
@@ -198,17 +211,19 @@ class Bench:
         """Repetitions per measurement (medians are taken over them)."""
         return self.settings.runs
 
-    def profile(self, label: str, database: BenchDatabase, action: Callable[[psycopg.Connection[Any]], object]) -> None:
+    def profile(
+        self, label: str, database: BenchDatabase, action: Callable[..., object], *args: Any, **kwargs: Any
+    ) -> None:
         """With ``--profile FILE``, run ``action`` once more under auto_explain and append the plans.
 
-        ``action`` gets a connection to pass to ``rpc.call``/``rpc.as_user``; every
+        ``action(conn, *args, **kwargs)`` gets a connection for ``rpc.call``/``rpc.as_user``; every
         statement it runs, nested ones inside the sync functions included, is
         explained with ANALYZE and BUFFERS.
         """
         path = self.settings.profile_path
         if path is None:
             return
-        plans = capture_plans(database, action)
+        plans = capture_plans(database, lambda conn: action(conn, *args, **kwargs))
         with path.open("a", encoding="utf-8") as out:
             out.write(f"==== {label}\n\n{plans}\n\n")
         log(f"profile of {label} appended to {path}")

@@ -16,16 +16,15 @@ from typing import Any
 
 import psycopg
 
-from supabase_sync import rpc
-
 from bench.harness import (
     COLLECTION,
+    WARM_UP_CALLS,
     Bench,
     Result,
     Section,
     analyze,
-    log,
     load_rows,
+    log,
     median,
     page_rows,
     pull_all,
@@ -34,6 +33,7 @@ from bench.harness import (
     timed,
     user_id,
 )
+from supabase_sync import rpc
 
 TITLE = "incremental pull"
 CHANGED_ROWS = 10
@@ -76,13 +76,13 @@ def run(bench: Bench, section: Section) -> None:
             mine = [row[0] for row in owner.execute("select id from public.bench_task where user_id = %s", [me])]
             pulls: list[float] = []
             references: list[float] = []
-            for attempt in range(bench.runs + 1):  # attempt 0 warms the caches and plans
+            for attempt in range(WARM_UP_CALLS + bench.runs):  # the first ones warm caches and plans
                 changed = rng.sample(mine, CHANGED_ROWS)
                 with rpc.as_user(api, user_id=str(me)) as cur:
                     cur.execute(CHANGE_ROWS, [changed])
-                pull_seconds, (pages, next_cursor) = timed(lambda: pull_all(api, me, cursor))
+                pull_seconds, (pages, next_cursor) = timed(pull_all, api, me, cursor)
                 reference_seconds, rows = timed(
-                    lambda: reference(api, me, "reference_incremental", {"user_id": me, "ids": changed}, read_only=True)
+                    reference, api, me, "reference_incremental", {"user_id": me, "ids": changed}, read_only=True
                 )
                 pulled = {row["id"] for page in pages for row in page_rows(page)}
                 expected = {str(row_id) for row_id in changed}
@@ -91,11 +91,11 @@ def run(bench: Bench, section: Section) -> None:
                 if len(rows or []) != CHANGED_ROWS:
                     raise AssertionError(f"the reference returned {len(rows or [])} rows, not {CHANGED_ROWS}")
                 cursor = next_cursor
-                if attempt:
+                if attempt >= WARM_UP_CALLS:
                     pulls.append(pull_seconds)
                     references.append(reference_seconds)
             bench.profile(
-                f"incremental pull, {size} rows", database, lambda conn: _change_and_pull(conn, me, mine, cursor, rng)
+                f"incremental pull, {size} rows", database, _change_and_pull, me, mine, cursor, rng
             )
             pull_medians[size] = median(pulls)
             section.results.append(

@@ -29,6 +29,7 @@ from bench.harness import (
     sync_push,
     timed,
     user_id,
+    warm_up,
 )
 
 TITLE = "push"
@@ -42,7 +43,7 @@ NEIGHBOUR_USERS = 9
 
 def new_rows(user: uuid.UUID, count: int, *, label: str) -> list[dict[str, Any]]:
     """``count`` rows as a client would create them (client ids and timestamps)."""
-    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    now = dt.datetime.now(dt.UTC).isoformat()
     return [
         {
             "id": str(uuid.uuid4()),
@@ -61,7 +62,7 @@ def new_rows(user: uuid.UUID, count: int, *, label: str) -> list[dict[str, Any]]
 
 def changed_rows(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     """The client's edit of existing rows (id, title, notes, priority, done)."""
-    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    now = dt.datetime.now(dt.UTC).isoformat()
     return [
         {
             "id": str(row_id),
@@ -96,24 +97,22 @@ def run(bench: Bench, section: Section) -> None:
         load_rows(owner, users=[me, *neighbours], rows=(1 + NEIGHBOUR_USERS) * 2 * updated * (bench.runs + 1), transactions=10)
         analyze(owner)
         _, cursor = pull_all(api, me)
+        warm_up(_push_and_insert, api, me, 10, cursor, device)
         for count in QUICK_CREATED if quick else FULL_CREATED:
             pushes: list[float] = []
             inserts: list[float] = []
             for attempt in range(bench.runs + 1):  # attempt 0 warms the caches and plans
                 mine, theirs = new_rows(me, count, label="push"), new_rows(me, count, label="insert")
                 push_seconds, response = timed(
-                    lambda: sync_push(
-                        api,
-                        me,
-                        changes=push_changes("created", mine),
-                        last_pulled_at=cursor,
-                        push_id=str(uuid.uuid4()),
-                        client_id=str(device),
-                    )
+                    sync_push,
+                    api,
+                    me,
+                    changes=push_changes("created", mine),
+                    last_pulled_at=cursor,
+                    push_id=str(uuid.uuid4()),
+                    client_id=str(device),
                 )
-                insert_seconds, inserted = timed(
-                    lambda: reference(api, me, "reference_insert", {"rows": Jsonb(theirs)})
-                )
+                insert_seconds, inserted = timed(reference, api, me, "reference_insert", {"rows": Jsonb(theirs)})
                 _check_applied(response, "created", count)
                 if inserted != count:
                     raise AssertionError(f"the reference inserted {inserted} rows, not {count}")
@@ -123,16 +122,11 @@ def run(bench: Bench, section: Section) -> None:
             bench.profile(
                 f"push of {count} created rows",
                 database,
-                lambda conn: (
-                    sync_push(
-                        conn,
-                        me,
-                        changes=push_changes("created", new_rows(me, count, label="profile")),
-                        last_pulled_at=cursor,
-                        client_id=str(device),
-                    ),
-                    reference(conn, me, "reference_insert", {"rows": Jsonb(new_rows(me, count, label="profile"))}),
-                ),
+                _push_and_insert,
+                me,
+                count,
+                cursor,
+                device,
             )
             section.results.append(
                 Result(
@@ -156,16 +150,15 @@ def run(bench: Bench, section: Section) -> None:
             theirs = changed_rows(pool[start + updated : start + 2 * updated])
             _, cursor = pull_all(api, me, cursor)  # a client pushes edits right after a pull
             push_seconds, response = timed(
-                lambda: sync_push(
-                    api,
-                    me,
-                    changes=push_changes("updated", mine),
-                    last_pulled_at=cursor,
-                    push_id=str(uuid.uuid4()),
-                    client_id=str(device),
-                )
+                sync_push,
+                api,
+                me,
+                changes=push_changes("updated", mine),
+                last_pulled_at=cursor,
+                push_id=str(uuid.uuid4()),
+                client_id=str(device),
             )
-            update_seconds, changed = timed(lambda: reference(api, me, "reference_update", {"rows": Jsonb(theirs)}))
+            update_seconds, changed = timed(reference, api, me, "reference_update", {"rows": Jsonb(theirs)})
             _check_applied(response, "updated", updated)
             if changed != updated:
                 raise AssertionError(f"the reference updated {changed} rows, not {updated}")
@@ -188,3 +181,15 @@ def _check_applied(response: dict[str, Any], kind: str, count: int) -> None:
     applied = response.get("applied", {}).get(COLLECTION, {}).get(kind)
     if applied != count:
         raise AssertionError(f"sync_push applied {applied} {kind} rows, not {count}: {str(response)[:300]}")
+
+
+def _push_and_insert(conn: Any, me: uuid.UUID, count: int, cursor: int, device: uuid.UUID) -> None:
+    """One profiled round: a push of ``count`` created rows, then the bare insert."""
+    sync_push(
+        conn,
+        me,
+        changes=push_changes("created", new_rows(me, count, label="profile")),
+        last_pulled_at=cursor,
+        client_id=str(device),
+    )
+    reference(conn, me, "reference_insert", {"rows": Jsonb(new_rows(me, count, label="profile"))})

@@ -44,7 +44,7 @@ def run(bench: Bench, section: Section) -> None:
     for backend in backends_to_time(bench):
         times: list[float] = []
         for _ in range(runs):
-            seconds, done = timed(lambda: verify_once(backend))
+            seconds, done = timed(verify_once, backend)
             if done.returncode != 0:
                 tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
                 section.failed.append(f"verify --example --backend {backend} exited {done.returncode}: {tail}")
