@@ -20,12 +20,21 @@ declare
     end;
     merged jsonb;
 begin
-    -- The usual push has each id once: no merge needed.
+    -- The usual push has each id once: no merge needed (and no copy of a large
+    -- array when one of the two parts is empty).
     if (
         select pg_catalog.count(*) = pg_catalog.count(distinct item.doc ->> 'id')
-        from pg_catalog.jsonb_array_elements(created || updated) as item (doc)
+        from (
+            select created_item.doc from pg_catalog.jsonb_array_elements(created) as created_item (doc)
+            union all
+            select updated_item.doc from pg_catalog.jsonb_array_elements(updated) as updated_item (doc)
+        ) as item
     ) then
-        return created || updated;
+        return case
+            when updated = '[]'::jsonb then created
+            when created = '[]'::jsonb then updated
+            else created || updated
+        end;
     end if;
 
     with entry as (

@@ -633,12 +633,21 @@ declare
     end;
     merged jsonb;
 begin
-    -- The usual push has each id once: no merge needed.
+    -- The usual push has each id once: no merge needed (and no copy of a large
+    -- array when one of the two parts is empty).
     if (
         select pg_catalog.count(*) = pg_catalog.count(distinct item.doc ->> 'id')
-        from pg_catalog.jsonb_array_elements(created || updated) as item (doc)
+        from (
+            select created_item.doc from pg_catalog.jsonb_array_elements(created) as created_item (doc)
+            union all
+            select updated_item.doc from pg_catalog.jsonb_array_elements(updated) as updated_item (doc)
+        ) as item
     ) then
-        return created || updated;
+        return case
+            when updated = '[]'::jsonb then created
+            when created = '[]'::jsonb then updated
+            else created || updated
+        end;
     end if;
 
     with entry as (
@@ -1169,6 +1178,8 @@ declare
     more_conflicting text[];
     tombstoned text[];
     inserted text[] := '{}'::text[];
+    insert_sql text;
+    created_count bigint := 0;
     missing text[];
     winners text[];
     updated_count bigint := 0;
@@ -1257,31 +1268,38 @@ begin
         );
         execute lock_sql into existing, conflicting using all_ids, uid, upserts, since, client_id;
 
-        execute pg_catalog.format(
-            'with inserted as ('
+        insert_sql := pg_catalog.format(
             'insert into %1$s as t (%2$I, %3$I%4$s)'
             ' select p.%2$I, $3%5$s'
             ' from pg_catalog.jsonb_array_elements($1) as e (r)'
             ' cross join lateral pg_catalog.jsonb_to_record(e.r) as p (%6$s)'
-            ' where not exists (select from pg_catalog.unnest($2::%7$s[]) as x (id) where x.id = p.%2$I)'
-            ' on conflict (%2$I) do nothing'
-            ' returning t.%2$I::text as id)'
-            ' select coalesce(pg_catalog.array_agg(inserted.id), ''{}'') from inserted',
+            ' where not exists (select from pg_catalog.unnest($2::%7$s[]) as x (id) where x.id = p.%2$I)',
             target, tbl.id_column, tbl.owner_column,
             coalesce(', ' || insert_columns, ''), coalesce(', ' || insert_values, ''),
             column_defs, tbl.id_type
-        ) into inserted using upserts, existing, uid;
-
-        -- An id neither seen nor inserted: either another user's row, or a row
-        -- this user's other device inserted after our read (a new statement sees it).
+        );
+        -- A plain INSERT first (ON CONFLICT costs a quarter more); only when an
+        -- id is taken meanwhile (another user's row, or another device's insert)
+        -- the statement is redone with ON CONFLICT DO NOTHING to find which.
         missing := '{}'::text[];
-        if pg_catalog.cardinality(inserted) < pg_catalog.cardinality(upsert_ids) then
-            missing := array(
-                select m.id from pg_catalog.unnest(upsert_ids) as m (id)
-                except select pg_catalog.unnest(existing)
-                except select pg_catalog.unnest(inserted)
-            );
-        end if;
+        begin
+            execute 'with inserted as (' || insert_sql || ' returning 1) select pg_catalog.count(*) from inserted'
+            into created_count using upserts, existing, uid;
+        exception
+            when unique_violation then
+                execute 'with inserted as (' || insert_sql
+                    || pg_catalog.format(' on conflict (%1$I) do nothing returning t.%1$I::text as id)', tbl.id_column)
+                    || ' select coalesce(pg_catalog.array_agg(inserted.id), ''{}'') from inserted'
+                into inserted using upserts, existing, uid;
+                created_count := pg_catalog.cardinality(inserted);
+                -- An id neither seen nor inserted: another user's row, or a row this
+                -- user's other device inserted after our read (a new statement sees it).
+                missing := array(
+                    select m.id from pg_catalog.unnest(upsert_ids) as m (id)
+                    except select pg_catalog.unnest(existing)
+                    except select pg_catalog.unnest(inserted)
+                );
+        end;
         if pg_catalog.cardinality(missing) > 0 then
             execute lock_sql into more_existing, more_conflicting using missing, uid, upserts, since, client_id;
             existing := existing || more_existing;
@@ -1348,7 +1366,7 @@ begin
     end;
 
     return pg_catalog.jsonb_build_object(
-        'created', pg_catalog.cardinality(inserted),
+        'created', created_count,
         'updated', updated_count,
         'conflicts', case when tbl.conflict_strategy = 'reject' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
         'lost', case when tbl.conflict_strategy = 'lww' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
