@@ -91,9 +91,31 @@ def test_push_changes_reports_reject_conflicts_as_pt409(alice: Device) -> None:
     assert caught.value.sqlstate == "PT409"
 
 
-def test_pull_changes_rejects_a_cursor_from_the_future(alice: Device) -> None:
+def test_pull_changes_answers_a_wall_clock_cursor_with_everything_and_a_real_cursor(alice: Device) -> None:
+    # A Drift client upgraded from hand-written functions still holds a wall-clock
+    # time. It knows no PT410, so the wrappers resync it: everything, then our cursor.
+    kept, deleted = project(), project()
+    alice.push({"public.project": {"created": [kept, deleted]}})
+    alice.push({"public.project": {"deleted": [deleted["id"]]}})
+    answer = pull_changes(alice, "2024-05-01T00:00:00Z")
+    assert [row["id"] for row in answer["changes"]["public.project"]["created"]] == [kept["id"]]
+    assert answer["changes"]["public.project"]["deleted"] == [deleted["id"]]
+    assert answer["timestamp"] == pull_changes(alice, None)["timestamp"]
+
+
+def test_push_changes_with_a_wall_clock_cursor_applies_without_a_conflict_check(alice: Device) -> None:
+    row = project()
+    alice.push({"public.project": {"created": [row]}}, client_id=new_id())
+    answered = push_changes(
+        alice, {"public.project": {"updated": [{"id": row["id"], "name": "from drift"}]}}, "2024-05-01T00:00:00Z"
+    )
+    assert dt.datetime.fromisoformat(answered) == dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+    assert pull_changes(alice, None)["changes"]["public.project"]["created"][0]["name"] == "from drift"
+
+
+def test_sync_pull_still_answers_a_cursor_from_the_future_with_pt410(alice: Device) -> None:
     with pytest.raises(RpcError) as caught:
-        pull_changes(alice, "2024-05-01T00:00:00Z")  # a wall-clock time, not one of our cursors
+        alice.pull(last_pulled_at=1_714_521_600_000)  # a wall-clock time in ms, not one of our cursors
     assert caught.value.sqlstate == "PT410"
 
 
