@@ -152,7 +152,8 @@ def _bad_table_name(text: str, reason: str) -> ConfigError:
     )
 
 
-def _rows(conn: psycopg.Connection, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def fetch_rows(conn: psycopg.Connection, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Run the shipped query ``sql/queries/<query>.sql`` with ``params``; return its rows as dicts."""
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(read_sql(f"queries/{query}.sql").encode("utf-8"), params)
         return cur.fetchall()
@@ -160,13 +161,13 @@ def _rows(conn: psycopg.Connection, query: str, params: dict[str, Any] | None = 
 
 def read_pack_state(conn: psycopg.Connection) -> PackState:
     """Return whether the pack is installed, its version and applied schema steps."""
-    (state,) = _rows(conn, "pack_state")
+    (state,) = fetch_rows(conn, "pack_state")
     steps: tuple[str, ...] = ()
     version: str | None = None
     if state["has_schema_step"]:
-        steps = tuple(row["step"] for row in _rows(conn, "schema_steps"))
+        steps = tuple(row["step"] for row in fetch_rows(conn, "schema_steps"))
     if state["has_meta"]:
-        found = _rows(conn, "pack_version")
+        found = fetch_rows(conn, "pack_version")
         version = found[0]["value"] if found else None
     return PackState(
         installed=bool(state["has_registry"]) and version is not None,
@@ -188,7 +189,7 @@ def read_table(conn: psycopg.Connection, table: TableName, *, registry: bool = T
     ``registry`` reads the table's ``supabase_sync.synced_table`` row too (the
     pack must be installed).
     """
-    found = _rows(conn, "table", {"schema": table.schema, "name": table.name})
+    found = fetch_rows(conn, "table", {"schema": table.schema, "name": table.name})
     if not found:
         return None
     row = found[0]
@@ -200,24 +201,24 @@ def read_table(conn: psycopg.Connection, table: TableName, *, registry: bool = T
         owner=row["owner"],
     )
     params = {"oid": info.oid}
-    info.columns = {r["name"]: Column(r["name"], r["type_name"], r["not_null"]) for r in _rows(conn, "columns", params)}
-    info.primary_key = [r["name"] for r in _rows(conn, "primary_key", params)]
+    info.columns = {r["name"]: Column(r["name"], r["type_name"], r["not_null"]) for r in fetch_rows(conn, "columns", params)}
+    info.primary_key = [r["name"] for r in fetch_rows(conn, "primary_key", params)]
     info.triggers = {
         r["name"]: Trigger(
             r["name"], r["function_schema"], r["function_name"], _split_trigger_arguments(r["arguments"]), r["enabled"]
         )
-        for r in _rows(conn, "triggers", params)
+        for r in fetch_rows(conn, "triggers", params)
     }
     info.policies = {
         r["name"]: Policy(
             r["name"], r["command"], r["permissive"], tuple(r["roles"]), r["using_expression"], r["check_expression"]
         )
-        for r in _rows(conn, "policies", params)
+        for r in fetch_rows(conn, "policies", params)
     }
-    info.indexes = [Index(r["name"], tuple(r["columns"]), r["partial"]) for r in _rows(conn, "indexes", params)]
-    info.publications = {r["name"] for r in _rows(conn, "publications", params)}
+    info.indexes = [Index(r["name"], tuple(r["columns"]), r["partial"]) for r in fetch_rows(conn, "indexes", params)]
+    info.publications = {r["name"] for r in fetch_rows(conn, "publications", params)}
     if registry:
-        registered = _rows(conn, "registry_row", params)
+        registered = fetch_rows(conn, "registry_row", params)
         if registered:
             r = registered[0]
             info.registration = Registration(r["owner_column"], r["id_column"], r["conflict_strategy"], r["dependency_rank"])
@@ -226,7 +227,7 @@ def read_table(conn: psycopg.Connection, table: TableName, *, registry: bool = T
 
 def relation_exists(conn: psycopg.Connection, schema: str, name: str) -> bool:
     """True when ``schema`` holds a relation (table, index, view...) called ``name``."""
-    (row,) = _rows(conn, "relation_named", {"schema": schema, "name": name})
+    (row,) = fetch_rows(conn, "relation_named", {"schema": schema, "name": name})
     return bool(row["taken"])
 
 
@@ -237,7 +238,7 @@ def read_synced_tables(conn: psycopg.Connection) -> list[tuple[TableName, Regist
             TableName(r["schema_name"], r["table_name"]),
             Registration(r["owner_column"], r["id_column"], r["conflict_strategy"], r["dependency_rank"]),
         )
-        for r in _rows(conn, "synced_tables")
+        for r in fetch_rows(conn, "synced_tables")
     ]
 
 
@@ -245,13 +246,13 @@ def read_functions(conn: psycopg.Connection, qualified_names: list[str]) -> list
     """Return ``(schema, name, argument types)`` of every overload of the ``schema.name`` functions."""
     return [
         (r["schema_name"], r["function_name"], list(r["argument_types"]))
-        for r in _rows(conn, "functions_named", {"names": qualified_names})
+        for r in fetch_rows(conn, "functions_named", {"names": qualified_names})
     ]
 
 
 def read_pack_data(conn: psycopg.Connection) -> dict[str, int]:
     """Return how many registered tables, tombstones and pushes the pack holds."""
-    (row,) = _rows(conn, "pack_data")
+    (row,) = fetch_rows(conn, "pack_data")
     return {key: int(value) for key, value in row.items()}
 
 
@@ -261,4 +262,4 @@ def snapshot(conn: psycopg.Connection, schemas: list[str]) -> list[tuple[str, st
     Two databases holding the same tables, columns, constraints, indexes,
     policies, triggers, functions and grants give equal snapshots.
     """
-    return [(r["kind"], r["object_name"], r["definition"]) for r in _rows(conn, "catalog_snapshot", {"schemas": schemas})]
+    return [(r["kind"], r["object_name"], r["definition"]) for r in fetch_rows(conn, "catalog_snapshot", {"schemas": schemas})]

@@ -75,7 +75,7 @@ class TableName:
     @property
     def display(self) -> str:
         """``schema.table`` for people: parts quoted only when needed (``public.task``, ``"a""b".x``)."""
-        return f"{_display_part(self.schema)}.{_display_part(self.name)}"
+        return f"{display_identifier(self.schema)}.{display_identifier(self.name)}"
 
     @property
     def regclass(self) -> sql.Literal:
@@ -89,7 +89,8 @@ class TableName:
 _PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
-def _display_part(name: str) -> str:
+def display_identifier(name: str) -> str:
+    """``name`` as people read it: bare when plain lowercase ASCII, else double-quoted."""
     if _PLAIN_IDENTIFIER.match(name):
         return name
     return sql.Identifier(name).as_string(None)

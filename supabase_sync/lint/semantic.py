@@ -32,11 +32,11 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row
 
+from supabase_sync.catalog import fetch_rows
 from supabase_sync.lint import policy_text
 from supabase_sync.lint.report import Finding, Level
-from supabase_sync.resources import read_sql
+from supabase_sync.render import TableName, display_identifier
 
 #: The pack's schema: its functions are linted like those of exposed schemas.
 PACK_SCHEMA = "supabase_sync"
@@ -95,30 +95,6 @@ RULES: dict[str, Rule] = {
 
 
 @dataclass(frozen=True)
-class TableName:
-    """A schema-qualified relation name, shown like ``format('%I.%I')`` and composed as identifiers."""
-
-    schema: str
-    name: str
-
-    @property
-    def identifier(self) -> sql.Identifier:
-        """The name as a psycopg identifier (``"schema"."name"``)."""
-        return sql.Identifier(self.schema, self.name)
-
-    def __str__(self) -> str:
-        return f"{display_identifier(self.schema)}.{display_identifier(self.name)}"
-
-
-def display_identifier(name: str) -> str:
-    """``name`` as a human reads it: bare when lowercase and simple, else double-quoted."""
-    if name and (name[0].isalpha() or name[0] == "_") and all(c.isdigit() or c == "_" or c.islower() for c in name):
-        if name.isascii():
-            return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-@dataclass(frozen=True)
 class Policy:
     """One row level security policy."""
 
@@ -152,15 +128,9 @@ class CatalogSnapshot:
         return [policy for policy in self.policies if policy.table == table]
 
 
-def _rows(conn: psycopg.Connection, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cursor:
-        cursor.execute(read_sql(f"queries/{query}.sql").encode(), params)
-        return list(cursor.fetchall())
-
-
 def read_catalog(conn: psycopg.Connection) -> CatalogSnapshot:
     """Read everything the semantic lints look at from ``conn``'s database."""
-    exposed = [row["schema_name"] for row in _rows(conn, "lint_exposed_schemas")]
+    exposed = [row["schema_name"] for row in fetch_rows(conn, "lint_exposed_schemas")]
     policies = [
         Policy(
             table=TableName(row["schema_name"], row["table_name"]),
@@ -171,20 +141,20 @@ def read_catalog(conn: psycopg.Connection) -> CatalogSnapshot:
             using=row["using_expression"],
             check=row["check_expression"],
         )
-        for row in _rows(conn, "lint_policies")
+        for row in fetch_rows(conn, "lint_policies")
     ]
     snapshot = CatalogSnapshot(
         exposed_schemas=exposed,
-        tables=_rows(conn, "lint_tables"),
+        tables=fetch_rows(conn, "lint_tables"),
         policies=policies,
-        uuid_columns=_rows(conn, "lint_uuid_columns"),
-        functions=_rows(conn, "lint_functions", {"schemas": [*exposed, PACK_SCHEMA]}),
+        uuid_columns=fetch_rows(conn, "lint_uuid_columns"),
+        functions=fetch_rows(conn, "lint_functions", {"schemas": [*exposed, PACK_SCHEMA]}),
     )
     registry = conn.execute("select pg_catalog.to_regclass('supabase_sync.synced_table') is not null").fetchone()
     snapshot.has_registry = bool(registry and registry[0])
     if snapshot.has_registry:
-        snapshot.synced_tables = _rows(conn, "lint_synced_tables")
-        snapshot.unregistered = _rows(conn, "lint_unregistered_sync_triggers")
+        snapshot.synced_tables = fetch_rows(conn, "lint_synced_tables")
+        snapshot.unregistered = fetch_rows(conn, "lint_unregistered_sync_triggers")
     return snapshot
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row
 
-from supabase_sync.resources import read_sql
+from supabase_sync.catalog import fetch_rows
+from supabase_sync.render import TableName
 
 #: Columns the server maintains; a client can never set them (DESIGN 3.1).
 SERVER_COLUMNS = ("server_created_at", "server_updated_at", "server_version", "server_created_version", "instance_id")
@@ -55,7 +55,7 @@ class ForeignKey:
     @property
     def parent_name(self) -> str:
         """The referenced table, quoted as SQL would (``public.project``)."""
-        return quote_qualified(self.parent_schema, self.parent_table)
+        return str(TableName(self.parent_schema, self.parent_table))
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class TableShape:
     @property
     def name(self) -> str:
         """The table, quoted as SQL would (``public.task``)."""
-        return quote_qualified(self.schema_name, self.table_name)
+        return str(TableName(self.schema_name, self.table_name))
 
     @property
     def identifier(self) -> sql.Identifier:
@@ -104,24 +104,6 @@ class SyncedTable:
         return self.shape.identifier
 
 
-def quote_ident(name: str) -> str:
-    """Quote one identifier the way PostgreSQL prints it (only when needed)."""
-    plain = name.isidentifier() and name == name.lower() and name.isascii()
-    return name if plain else '"' + name.replace('"', '""') + '"'
-
-
-def quote_qualified(schema: str, name: str) -> str:
-    """Quote ``schema.name`` for messages and suggested SQL."""
-    return f"{quote_ident(schema)}.{quote_ident(name)}"
-
-
-def fetch_all(conn: psycopg.Connection, query_file: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Run one of the shipped ``sql/queries`` files and return its rows as dicts."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(read_sql(f"queries/{query_file}"), params or {})
-        return cur.fetchall()
-
-
 def load_shape(conn: psycopg.Connection, relid: int) -> TableShape:
     """Read the columns, single-column CHECK literals and foreign keys of one table."""
     with conn.cursor() as cur:
@@ -131,7 +113,7 @@ def load_shape(conn: psycopg.Connection, relid: int) -> TableShape:
             (relid,),
         )
         schema_name, table_name = cur.fetchone() or ("?", "?")
-    allowed = _allowed_values(fetch_all(conn, "verify_check_constraints.sql", {"relid": relid}))
+    allowed = _allowed_values(fetch_rows(conn, "verify_check_constraints", {"relid": relid}))
     columns = tuple(
         Column(
             name=row["name"],
@@ -147,7 +129,7 @@ def load_shape(conn: psycopg.Connection, relid: int) -> TableShape:
             is_generated=row["is_generated"],
             allowed_values=allowed.get(row["name"], ()),
         )
-        for row in fetch_all(conn, "verify_columns.sql", {"relid": relid})
+        for row in fetch_rows(conn, "verify_columns", {"relid": relid})
     )
     foreign_keys = tuple(
         ForeignKey(
@@ -158,7 +140,7 @@ def load_shape(conn: psycopg.Connection, relid: int) -> TableShape:
             parent_table=row["parent_table"],
             parent_columns=tuple(row["parent_columns"]),
         )
-        for row in fetch_all(conn, "verify_foreign_keys.sql", {"relid": relid})
+        for row in fetch_rows(conn, "verify_foreign_keys", {"relid": relid})
     )
     return TableShape(relid, schema_name, table_name, columns, foreign_keys)
 
@@ -178,7 +160,7 @@ def load_synced_tables(conn: psycopg.Connection) -> list[SyncedTable]:
             dependency_rank=row["dependency_rank"],
             shape=load_shape(conn, row["relid"]),
         )
-        for row in fetch_all(conn, "verify_synced_tables.sql")
+        for row in fetch_rows(conn, "verify_synced_tables")
     ]
 
 

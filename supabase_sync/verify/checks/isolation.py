@@ -10,8 +10,9 @@ from typing import Any
 
 from psycopg import sql
 
+from supabase_sync.render import display_identifier
 from supabase_sync.rpc import RpcError
-from supabase_sync.verify.catalog import SyncedTable, quote_ident
+from supabase_sync.verify.catalog import SyncedTable
 from supabase_sync.verify.checks import CheckFailure, check
 from supabase_sync.verify.context import VerifyContext
 from supabase_sync.verify.synthetic import client_row
@@ -28,7 +29,7 @@ def _two_users_and_a_row(ctx: VerifyContext, table: SyncedTable) -> tuple[str, s
 def _policy_fix(table: SyncedTable) -> str:
     return (
         f"alter table {table.collection} enable row level security; and keep only owner policies"
-        f" `using ((select auth.uid()) = {quote_ident(table.owner_column)})`"
+        f" `using ((select auth.uid()) = {display_identifier(table.owner_column)})`"
         f" (supabase-sync rls {table.collection} --owner-column {table.owner_column} prints them)"
     )
 
@@ -102,7 +103,7 @@ def dml(ctx: VerifyContext, table: SyncedTable | None) -> None:
     if stored is not None and str(stored.get(table.owner_column)) == user_a:
         raise CheckFailure(
             f"user B inserted a row owned by user A into {table.collection}",
-            fix=f"give the insert policy `with check ((select auth.uid()) = {quote_ident(table.owner_column)})`",
+            fix=f"give the insert policy `with check ((select auth.uid()) = {display_identifier(table.owner_column)})`",
         )
 
 

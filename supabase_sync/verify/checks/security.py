@@ -12,8 +12,9 @@ from typing import Any
 from psycopg import sql
 
 from supabase_sync import rpc
+from supabase_sync.catalog import fetch_rows
 from supabase_sync.rpc import RpcError
-from supabase_sync.verify.catalog import SyncedTable, fetch_all
+from supabase_sync.verify.catalog import SyncedTable
 from supabase_sync.verify.checks import CheckFailure, check
 from supabase_sync.verify.context import VerifyContext
 
@@ -34,7 +35,7 @@ def _checked_schemas(ctx: VerifyContext) -> list[str]:
 @check("security.search_path", scope="database")
 def search_path(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """Every function in the exposed schemas and supabase_sync has a fixed search_path."""
-    functions = fetch_all(ctx.conn(superuser=True), "verify_functions.sql", {"schemas": _checked_schemas(ctx)})
+    functions = fetch_rows(ctx.conn(superuser=True), "verify_functions", {"schemas": _checked_schemas(ctx)})
     mutable = [function["signature"] for function in functions if not function["fixed_search_path"]]
     if mutable:
         raise CheckFailure(
@@ -48,7 +49,7 @@ def search_path(ctx: VerifyContext, table: SyncedTable | None) -> None:
 @check("security.definer_functions", scope="database")
 def definer_functions(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """No SECURITY DEFINER function (triggers aside: they cannot be called) is executable by anon or authenticated."""
-    functions = fetch_all(ctx.conn(superuser=True), "verify_functions.sql", {"schemas": _checked_schemas(ctx)})
+    functions = fetch_rows(ctx.conn(superuser=True), "verify_functions", {"schemas": _checked_schemas(ctx)})
     exposed = [
         function
         for function in functions
@@ -85,7 +86,7 @@ def anon_rpc(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """anon can call none of sync_pull, sync_push, pull_changes, push_changes; authenticated can."""
     signatures = {
         row["signature"]: row
-        for row in fetch_all(ctx.conn(superuser=True), "verify_functions.sql", {"schemas": ["public"]})
+        for row in fetch_rows(ctx.conn(superuser=True), "verify_functions", {"schemas": ["public"]})
     }
     problems: list[str] = []
     fixes: list[str] = []

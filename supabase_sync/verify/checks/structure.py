@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-from supabase_sync.verify.catalog import SERVER_COLUMNS, SyncedTable, fetch_all, quote_ident
+from supabase_sync.catalog import fetch_rows
+from supabase_sync.render import display_identifier, owner_version_index_name
+from supabase_sync.verify.catalog import SERVER_COLUMNS, SyncedTable
 from supabase_sync.verify.checks import CheckFailure, CheckSkipped, check
 from supabase_sync.verify.context import VerifyContext
 
@@ -25,8 +27,8 @@ def _enable_fix(table: SyncedTable) -> str:
 
 
 def _state(ctx: VerifyContext, table: SyncedTable) -> dict[str, object]:
-    rows = fetch_all(
-        ctx.conn(superuser=True), "verify_table_state.sql", {"relid": table.relid, "owner_column": table.owner_column}
+    rows = fetch_rows(
+        ctx.conn(superuser=True), "verify_table_state", {"relid": table.relid, "owner_column": table.owner_column}
     )
     if not rows:
         raise CheckFailure(
@@ -89,7 +91,7 @@ def _applies_to_authenticated(policy: dict[str, object]) -> bool:
 def policies(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """Authenticated users have an owner policy for select, insert, update and delete, none allows every row."""
     assert table is not None
-    rows = fetch_all(ctx.conn(superuser=True), "verify_policies.sql", {"relid": table.relid})
+    rows = fetch_rows(ctx.conn(superuser=True), "verify_policies", {"relid": table.relid})
     fix = f"supabase-sync rls {table.collection} --owner-column {table.owner_column} (prints the four policies)"
     for policy in rows:
         for key in ("using_expression", "check_expression"):
@@ -99,7 +101,7 @@ def policies(ctx: VerifyContext, table: SyncedTable | None) -> None:
                 raise CheckFailure(
                     f"policy {policy['name']!r} on {table.collection} ({policy['command']}) has {clause} (true):"
                     " it lets every user reach every row",
-                    fix=f"drop policy {quote_ident(str(policy['name']))} on {table.collection}; then {fix}",
+                    fix=f"drop policy {display_identifier(str(policy['name']))} on {table.collection}; then {fix}",
                 )
     covered = {
         command
@@ -120,7 +122,7 @@ def policies(ctx: VerifyContext, table: SyncedTable | None) -> None:
 def policy_initplan(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """Policies call auth.uid() as (select auth.uid()), evaluated once per statement, not once per row."""
     assert table is not None
-    for policy in fetch_all(ctx.conn(superuser=True), "verify_policies.sql", {"relid": table.relid}):
+    for policy in fetch_rows(ctx.conn(superuser=True), "verify_policies", {"relid": table.relid}):
         for key in ("using_expression", "check_expression"):
             expression = policy[key] or ""
             bare = _AUTH_CALL.findall(_WRAPPED_AUTH_CALL.sub("", expression))
@@ -136,18 +138,18 @@ def owner_column(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """The owner column is a uuid that cannot be null."""
     assert table is not None
     state = _state(ctx, table)
-    column = f"{table.collection}.{quote_ident(table.owner_column)}"
+    column = f"{table.collection}.{display_identifier(table.owner_column)}"
     if not state["owner_not_null"] and not state["owner_checked"]:
         raise CheckFailure(
             f"owner column {column} is nullable and unchecked: a row without owner is invisible to everyone"
             " and never syncs",
-            fix=f"alter table {table.collection} alter column {quote_ident(table.owner_column)} set not null;",
+            fix=f"alter table {table.collection} alter column {display_identifier(table.owner_column)} set not null;",
         )
     if state["owner_type"] != "uuid":
         raise CheckFailure(
             f"owner column {column} is {state['owner_type']}, but auth.uid() is a uuid",
-            fix=f"alter table {table.collection} alter column {quote_ident(table.owner_column)} type uuid"
-            f" using {quote_ident(table.owner_column)}::uuid;",
+            fix=f"alter table {table.collection} alter column {display_identifier(table.owner_column)} type uuid"
+            f" using {display_identifier(table.owner_column)}::uuid;",
         )
 
 
@@ -178,7 +180,7 @@ def triggers(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """The stamp, tombstone and truncate triggers exist, fire on the right events and are enabled."""
     assert table is not None
     found = {
-        row["name"]: row for row in fetch_all(ctx.conn(superuser=True), "verify_triggers.sql", {"relid": table.relid})
+        row["name"]: row for row in fetch_rows(ctx.conn(superuser=True), "verify_triggers", {"relid": table.relid})
     }
     for name, (fragment, create) in _expected_triggers(table).items():
         trigger = found.get(name)
@@ -201,11 +203,11 @@ def owner_index(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """An index on (owner, server_version) serves incremental pulls."""
     assert table is not None
     if not _state(ctx, table)["owner_index"]:
-        index = quote_ident(f"{table.table_name}_sync_owner_version_idx"[:63])
+        index = display_identifier(owner_version_index_name(table.table_name))
         raise CheckFailure(
             f"{table.collection} has no index on ({table.owner_column}, server_version):"
             " every incremental pull scans the whole table",
-            fix=f"create index {index} on {table.collection} ({quote_ident(table.owner_column)}, server_version);",
+            fix=f"create index {index} on {table.collection} ({display_identifier(table.owner_column)}, server_version);",
         )
 
 
