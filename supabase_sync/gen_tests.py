@@ -24,7 +24,7 @@ from supabase_sync import sandbox
 from supabase_sync.errors import ConfigError
 from supabase_sync.verify.catalog import SyncedTable, TableShape, load_shape, load_synced_tables
 from supabase_sync.verify.runner import Progress, _prepare_database, _timed, resolve_project
-from supabase_sync.verify.synthetic import SyntheticData
+from supabase_sync.verify.synthetic import SyntheticData, client_row
 
 #: The file gen-tests writes (re-running overwrites it).
 ISOLATION_TEST_FILE = "supabase_sync_isolation_test.sql"
@@ -122,7 +122,10 @@ def render_isolation_test(conn: psycopg.Connection) -> tuple[str, list[str], int
         )
     _insert_users(conn)
     recorder = _Recorder(conn)
-    synthetic = SyntheticData(tables, load_shape=lambda relid: load_shape(conn, relid), insert=recorder.insert)
+    # Seeded, so the generated file (committed by users) is the same on every run.
+    synthetic = SyntheticData(
+        tables, load_shape=lambda relid: load_shape(conn, relid), insert=recorder.insert, seed=0
+    )
     owned = [(table, recorder.insert(USER_A, table.shape, synthetic.new_row(table, USER_A))) for table in tables]
     forged = {table.relid: synthetic.new_row(table, USER_B, {table.owner_column: USER_A}) for table in tables}
 
@@ -236,7 +239,8 @@ def _as_other_user_assertions(
     row_id = str(row[table.id_column])
     set_column = sql.Identifier(table.id_column).as_string(conn)
     label = table.collection.replace("'", "''")
-    push = json.dumps({table.collection: {"created": [], "updated": [row], "deleted": []}}, default=str)
+    # What a client would send: no server-maintained columns (their xids differ on every run).
+    push = json.dumps({table.collection: {"created": [], "updated": [client_row(row)], "deleted": []}}, default=str)
     forged_insert = _insert_sql(conn, table.shape, forged).rstrip(";")
     return [
         f"select is_empty({_dollar(f'select 1 from {name} where {where}')}, 'user B cannot select A''s {label} row');",

@@ -10,6 +10,7 @@ project, so verify works on any schema.
 from __future__ import annotations
 
 import itertools
+import random
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -37,16 +38,51 @@ def utc_now(offset_seconds: float = 0.0) -> str:
     return (datetime.now(UTC) + timedelta(seconds=offset_seconds)).isoformat()
 
 
+class ValueSource:
+    """Where random ids and client timestamps come from.
+
+    Unseeded (verify): fresh uuid4 values and the current time. Seeded
+    (gen-tests, whose output is committed): the same values on every run.
+    """
+
+    #: The instant seeded timestamps start from.
+    SEEDED_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._random = random.Random(seed) if seed is not None else None
+
+    def new_uuid(self) -> uuid.UUID:
+        """A version-4 uuid: random, or the next one of the seeded sequence."""
+        if self._random is None:
+            return uuid.uuid4()
+        return uuid.UUID(int=self._random.getrandbits(128), version=4)
+
+    def now(self, offset_seconds: float = 0.0) -> str:
+        """An ISO timestamp: the current time, or the fixed seeded instant (plus the offset)."""
+        if self._random is None:
+            return utc_now(offset_seconds)
+        return (self.SEEDED_EPOCH + timedelta(seconds=offset_seconds)).isoformat()
+
+
+_UNSEEDED = ValueSource()
+
+
 def client_row(row: dict[str, Any]) -> dict[str, Any]:
     """A stored row as a client sends it back: without the server-maintained columns."""
     return {key: value for key, value in row.items() if key not in SERVER_COLUMNS}
 
 
-def value_for(column: Column, n: int) -> Any:
+def value_for(column: Column, n: int, source: ValueSource = _UNSEEDED) -> Any:
     """Return a JSON value of ``column``'s type, distinct for each ``n``.
 
-    Raises :class:`TableError` for a type it cannot make up.
+    Ids and timestamps come from ``source``. Raises :class:`TableError` for a
+    type it cannot make up.
     """
+    if column.base_type == "uuid":
+        return str(source.new_uuid())
+    if column.base_type in ("timestamp", "timestamptz"):
+        stamp = source.now()
+        return stamp[:26] if column.base_type == "timestamp" else stamp
     if column.allowed_values:
         return column.allowed_values[n % len(column.allowed_values)]
     if column.enum_labels:
@@ -69,7 +105,6 @@ def _text(n: int) -> str:
 
 
 _BY_TYPE: dict[str, Callable[[int], Any]] = {
-    "uuid": lambda n: str(uuid.uuid4()),
     "bool": lambda n: True,
     "int2": lambda n: n % 30000 + 1,
     "int4": lambda n: n % 1000000 + 1,
@@ -82,8 +117,6 @@ _BY_TYPE: dict[str, Callable[[int], Any]] = {
     "jsonb": lambda n: {"verify": n},
     "bytea": lambda n: "\\x" + f"{n:08x}",
     "date": lambda n: "2024-01-01",
-    "timestamp": lambda n: utc_now()[:26],
-    "timestamptz": lambda n: utc_now(),
     "time": lambda n: "12:00:00",
     "timetz": lambda n: "12:00:00+00",
     "interval": lambda n: "1 hour",
@@ -116,7 +149,9 @@ class SyntheticData:
         *,
         load_shape: Callable[[int], TableShape],
         insert: InsertRow,
+        seed: int | None = None,
     ) -> None:
+        self._source = ValueSource(seed)
         self._synced = {table.relid: table for table in tables}
         self._load_shape = load_shape
         self._insert = insert
@@ -136,10 +171,10 @@ class SyntheticData:
         """Return ``row`` edited as a client would: a later ``updated_at`` and one new value."""
         edited = dict(row)
         if table.shape.column("updated_at") is not None:
-            edited["updated_at"] = utc_now(seconds_later)
+            edited["updated_at"] = self._source.now(seconds_later)
         column = self.mutable_column(table)
         if column is not None:
-            edited[column.name] = value_for(column, next(self._counter))
+            edited[column.name] = value_for(column, next(self._counter), self._source)
         return edited
 
     def mutable_column(self, table: SyncedTable) -> Column | None:
@@ -178,17 +213,17 @@ class SyntheticData:
             if column.name == id_column:
                 row[column.name] = self._id_value(column)
             elif column.name in ("created_at", "updated_at") and column.category == "D":
-                row[column.name] = utc_now()
+                row[column.name] = self._source.now()
             elif column.not_null and not column.has_default:
-                row[column.name] = value_for(column, next(self._counter))
+                row[column.name] = value_for(column, next(self._counter), self._source)
         return row
 
     def _id_value(self, column: Column) -> Any:
         if column.base_type == "uuid":
-            return str(uuid.uuid4())
+            return str(self._source.new_uuid())
         if column.category == "N":
-            return next(self._counter) * 1000 + uuid.uuid4().int % 1000
-        return f"verify{uuid.uuid4().hex}"
+            return next(self._counter) * 1000 + self._source.new_uuid().int % 1000
+        return f"verify{self._source.new_uuid().hex}"
 
     def _reference(
         self, shape: TableShape, foreign_key: ForeignKey, user_id: str, owner_column: str | None

@@ -85,3 +85,11 @@ def test_gen_tests_outside_a_project_exits_1(tmp_path: Path, capsys: pytest.Capt
         main(["gen-tests", str(tmp_path)])
     assert exited.value.code == 1
     assert "no supabase/migrations folder" in capsys.readouterr().err
+
+
+def test_generated_tests_are_byte_identical_on_every_run(tmp_path: Path, sandbox: Sandbox) -> None:
+    # The file is committed in users' repositories: running gen-tests again must not make a diff.
+    project = build_project(tmp_path)
+    first = gen_tests(project, backend="url", db_url=sandbox.superuser_dsn).paths[0].read_bytes()
+    second = gen_tests(project, backend="url", db_url=sandbox.superuser_dsn).paths[0].read_bytes()
+    assert first == second
