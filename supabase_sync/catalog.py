@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from supabase_sync.errors import ConfigError
+from supabase_sync.errors import ConfigError, TableError
 from supabase_sync.render import TableName
 from supabase_sync.resources import read_sql
 
@@ -143,6 +143,39 @@ def parse_table_name(text: str, *, default_schema: str = "public") -> TableName:
     if len(parts) == 2:
         return TableName(parts[0], parts[1])
     raise _bad_table_name(text, "too many dots")
+
+
+#: Schemas whose tables belong to Supabase's services, PostgreSQL or supabase-sync itself:
+#: their tables are never synced (and must not get sync columns, triggers or policies).
+MANAGED_SCHEMAS = {
+    "auth": "Supabase Auth",
+    "storage": "Supabase Storage",
+    "realtime": "Supabase Realtime",
+    "supabase_functions": "Supabase Edge Functions",
+    "supabase_migrations": "the Supabase CLI",
+    "graphql": "pg_graphql",
+    "graphql_public": "pg_graphql",
+    "extensions": "Supabase (extensions)",
+    "pgsodium": "pgsodium",
+    "vault": "Supabase Vault",
+    "net": "pg_net",
+    "cron": "pg_cron",
+    "pg_catalog": "PostgreSQL",
+    "information_schema": "PostgreSQL",
+    "supabase_sync": "supabase-sync",
+}
+
+
+def refuse_managed_schema(table: TableName) -> None:
+    """Raise :class:`TableError` when ``table`` lives in a schema another system manages."""
+    manager = MANAGED_SCHEMAS.get(table.schema)
+    if manager is None:
+        return
+    raise TableError(
+        f"{table} cannot be synced: schema {table.schema} is managed by {manager}",
+        hint="sync tables of your own (e.g. in public); keep per-user data in a table that "
+        "references auth.users through its owner column",
+    )
 
 
 def _bad_table_name(text: str, reason: str) -> ConfigError:

@@ -35,6 +35,13 @@ def resolve_db_url(explicit: str | None, *, required: bool = True) -> str | None
     return None
 
 
+def connection_error_reason(error: BaseException) -> str:
+    """Why a connection failed, on one line (psycopg's message spans several, tab-indented)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    reason = "; ".join(lines).removeprefix("connection failed: ")
+    return reason or type(error).__name__
+
+
 def mask_dsn(dsn: str) -> str:
     """Return ``dsn`` with its password replaced by ``***`` (URL or key=value form)."""
     match = _URL_PASSWORD.match(dsn)

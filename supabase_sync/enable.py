@@ -21,13 +21,20 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
+from supabase_sync.apply import (
+    Destination,
+    PlanResult,
+    connection,
+    resolve_target,
+    run_plan,
+)
 from supabase_sync.catalog import (
     PackState,
     TableInfo,
     parse_table_name,
     read_pack_state,
     read_table,
+    refuse_managed_schema,
     relation_exists,
 )
 from supabase_sync.dsn import mask_dsn
@@ -42,12 +49,12 @@ from supabase_sync.render import (
     TOMBSTONE_TRIGGER,
     TRUNCATE_TRIGGER,
     TableName,
+    owner_version_index_name,
     policy_name,
     render_add_column,
     render_delete_tombstones,
     render_drop_column,
     render_drop_trigger,
-    owner_version_index_name,
     render_enable_rls,
     render_lock,
     render_owner_policy,
@@ -95,6 +102,7 @@ def _parse_tables(tables: Sequence[str] | str) -> list[TableName]:
     parsed: list[TableName] = []
     for text in tables:
         table = parse_table_name(text)
+        refuse_managed_schema(table)
         if table not in parsed:
             parsed.append(table)
     return parsed

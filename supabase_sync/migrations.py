@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from supabase_sync.dsn import mask_dsn
+from supabase_sync.dsn import connection_error_reason, mask_dsn
 from supabase_sync.errors import ConfigError, ConnectionFailed, SupabaseSyncError
 
 #: File names the Supabase CLI treats as migrations (others are skipped).
@@ -105,7 +105,7 @@ def apply_migrations(
         connection = psycopg.connect(dsn, autocommit=True)
     except psycopg.OperationalError as error:
         raise ConnectionFailed(
-            f"cannot connect to {mask_dsn(dsn)}: {str(error).strip().splitlines()[-1]}",
+            f"cannot connect to {mask_dsn(dsn)}: {connection_error_reason(error)}",
             hint="check the URL, that the server runs and that the role may log in",
         ) from error
     with connection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from supabase_sync.apply import Destination, PlanResult, Target, run_plan
-from supabase_sync.catalog import parse_table_name
+from supabase_sync.catalog import parse_table_name, refuse_managed_schema
 from supabase_sync.errors import ConfigError
 from supabase_sync.plan import Plan
 from supabase_sync.render import render_rls
@@ -32,6 +32,7 @@ def rls(
     if not owner_column:
         raise ConfigError("the owner column name is empty", hint="pass --owner-column NAME, e.g. user_id")
     parsed = parse_table_name(table)
+    refuse_managed_schema(parsed)
     plan = Plan(f"rls {parsed} (owner column {owner_column})")
     plan.extend(render_rls(parsed, owner_column=owner_column))
     if migrations_dir is None:

@@ -40,6 +40,20 @@ def test_install_against_an_unreachable_server_masks_the_password(capsys, monkey
     assert code == 1 and "cannot connect" in line and "s3cret" not in line and "***" in line
 
 
+def test_an_unreachable_server_error_says_why_in_one_line(capsys, monkeypatch, tmp_path):
+    url = "postgresql://owner:s3cret@127.0.0.1:9/nowhere?connect_timeout=2"
+    _, line = _fails(["status", "--db-url", url], capsys, monkeypatch, tmp_path)
+    assert "Connection refused" in line and "\t" not in line
+
+
+@pytest.mark.parametrize("table", ["auth.users", "storage.objects", "supabase_sync.tombstone"])
+def test_enable_refuses_a_table_of_a_schema_supabase_or_supabase_sync_manages(
+    installed_db, table, capsys, monkeypatch, tmp_path
+):
+    _, line = _fails(["enable", table, "--db-url", installed_db.owner_dsn], capsys, monkeypatch, tmp_path)
+    assert f"{table.split('.')[0]} is managed by" in line and "add column" not in line
+
+
 def test_enable_a_missing_table(installed_db, capsys, monkeypatch, tmp_path):
     _, line = _fails(["enable", "public.nope", "--db-url", installed_db.owner_dsn], capsys, monkeypatch, tmp_path)
     assert "table public.nope not found" in line

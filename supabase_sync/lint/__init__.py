@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psycopg
 
-from supabase_sync.dsn import mask_dsn
+from supabase_sync.dsn import connection_error_reason, mask_dsn
 from supabase_sync.errors import ConfigError, ConnectionFailed
 from supabase_sync.lint import function_bodies, semantic, style
 from supabase_sync.lint.report import (
@@ -160,7 +160,7 @@ def _lint_live_database(
         conn = psycopg.connect(db_url, autocommit=True)
     except psycopg.OperationalError as error:
         raise ConnectionFailed(
-            f"cannot connect to {report.database}: {str(error).strip().splitlines()[-1]}",
+            f"cannot connect to {report.database}: {connection_error_reason(error)}",
             hint="check the URL, that the server runs and that the role may log in",
         ) from error
     with conn:
