@@ -18,6 +18,18 @@
 -- so one transaction's rows are never split across pages, and a page boundary
 -- never passes X.
 --
+-- Cost: the registry is read once, and every per-table SQL text is built from
+-- that one read; a call then runs at most two dynamic statements (the
+-- candidates, only when paging, and the page). The page is built as jsonb in
+-- one pass: each kind is a plain `array_agg(t)` of table rows (no FILTER, no
+-- per-row json), a table's entry is a row (created, updated, deleted),
+-- `changes` a row with one column per collection, and jsonb_build_object turns
+-- all of it into jsonb at once. (Nesting jsonb values instead re-encodes them
+-- at every level; building json text and casting it parses the page again.)
+-- A collection name longer than a column name (63 bytes) falls back to
+-- jsonb_object_agg, which is correct but re-encodes each table's entry once.
+-- On an initial pull every live row is "created", so `updated` is not queried.
+--
 -- STABLE on purpose: every statement of the function then reads the one snapshot
 -- X was taken from.
 create or replace function supabase_sync.pull_page(
@@ -42,13 +54,14 @@ declare
     next_cursor xid8;
     has_more boolean := false;
     echo_of uuid;
+    names text[];
+    short_names boolean;
     candidate_sql text;
+    entry_sql text[];
     candidates xid8[];
     boundary xid8;
-    tbl record;
-    page json;
-    names text[] := '{}'::text[];
-    pages json[] := '{}'::json[];
+    changes_sql text;
+    page jsonb;
 begin
     if uid is null then
         raise exception using
@@ -58,17 +71,21 @@ begin
             hint = 'Call it with the access token of a signed-in user (role authenticated).';
     end if;
     since_version := supabase_sync.check_cursor(since, caller, true);
-    if collections is not null then
-        perform supabase_sync.check_collections(collections, caller);
-    end if;
     lower_bound := coalesce(since_version, '0'::xid8);
     -- A client's own writes are left out only on incremental pulls, so a
     -- reinstalled client pulling everything still gets them.
     echo_of := case when since_version is not null then client_id end;
     next_cursor := watermark;
 
-    if page_size is not null then
-        select pg_catalog.string_agg(
+    -- One read of the registry: the requested tables and, for each, the SQL
+    -- text of its candidates and of its entry in the page. Parameters of both:
+    -- $1 uid, $2 lower bound, $3 echo filter (client id or null), $4 the
+    -- candidate limit / the page's upper bound (null: none). Tombstones of rows
+    -- that live again are not reported.
+    select
+        pg_catalog.array_agg(sc.collection order by sc.dependency_rank, sc.collection),
+        pg_catalog.bool_and(pg_catalog.octet_length(sc.collection) <= 63),
+        pg_catalog.string_agg(
             pg_catalog.format(
                 '(select t.server_version as v from %1$s as t'
                 ' where t.%2$I = $1 and t.server_version >= $2'
@@ -82,16 +99,58 @@ begin
                 sc.relid, sc.owner_column, sc.relid::oid
             ),
             ' union all '
-        ) into candidate_sql
-        from supabase_sync.synced_collection as sc
-        where collections is null or sc.collection = any(collections);
+        ),
+        pg_catalog.array_agg(
+            pg_catalog.format(
+                '(select e from (select '
+                'coalesce((select pg_catalog.array_agg(t) from %1$s as t where %6$s and t.deleted_at is null%7$s),'
+                ' ''{}'') as created, '
+                '%8$s as updated, '
+                'coalesce((select pg_catalog.array_agg(d.row_id) from ('
+                'select t.%2$I::text as row_id from %1$s as t where %6$s and t.deleted_at is not null'
+                ' union all '
+                'select tb.row_id from supabase_sync.tombstone as tb'
+                ' where tb.relid = %4$L::regclass and tb.owner_id = $1 and tb.version >= $2'
+                ' and ($4::xid8 is null or tb.version < $4)'
+                ' and ($3::uuid is null or tb.instance_id is distinct from $3)'
+                ' and not exists (select from %1$s as live where live.%3$I = $1 and live.%2$I = tb.row_id::%5$s)'
+                ') as d), ''{}''::text[]) as deleted'
+                ') as e)',
+                sc.relid, sc.id_column, sc.owner_column, sc.relid::oid, sc.id_type,
+                pg_catalog.format(
+                    't.%I = $1 and t.server_version >= $2'
+                    ' and ($4::xid8 is null or t.server_version < $4)'
+                    ' and ($3::uuid is null or t.instance_id is distinct from $3)',
+                    sc.owner_column
+                ),
+                case when since_version is not null then ' and t.server_created_version >= $2' else '' end,
+                case
+                    when since_version is null then pg_catalog.format('''{}''::%s[]', sc.relid)
+                    else pg_catalog.format(
+                        'coalesce((select pg_catalog.array_agg(t) from %1$s as t where t.%2$I = $1'
+                        ' and t.server_version >= $2 and ($4::xid8 is null or t.server_version < $4)'
+                        ' and ($3::uuid is null or t.instance_id is distinct from $3)'
+                        ' and t.deleted_at is null and (t.server_created_version >= $2) is not true), ''{}'')',
+                        sc.relid, sc.owner_column
+                    )
+                end
+            )
+            order by sc.dependency_rank, sc.collection
+        )
+    into names, short_names, candidate_sql, entry_sql
+    from supabase_sync.synced_collection as sc
+    where collections is null or sc.collection = any(collections);
 
-        if candidate_sql is not null then
-            execute 'select pg_catalog.array_agg(c.v order by c.v) from (select u.v from ('
-                || candidate_sql || ') as u order by u.v limit $4) as c'
-            into candidates
-            using uid, lower_bound, echo_of, page_size + 1;
-        end if;
+    if collections is not null and not coalesce(collections <@ names, collections = '{}'::text[]) then
+        -- Raises 22023 naming the first requested name that is not synced.
+        perform supabase_sync.check_collections(collections, caller);
+    end if;
+
+    if page_size is not null and candidate_sql is not null then
+        execute 'select pg_catalog.array_agg(c.v order by c.v) from (select u.v from ('
+            || candidate_sql || ') as u order by u.v limit $4) as c'
+        into candidates
+        using uid, lower_bound, echo_of, page_size + 1;
         boundary := candidates[page_size + 1];
         if boundary is not null and boundary < watermark then
             has_more := true;
@@ -104,53 +163,31 @@ begin
         end if;
     end if;
 
-    for tbl in
-        select sc.collection, sc.relid, sc.owner_column, sc.id_column, sc.id_type
-        from supabase_sync.synced_collection as sc
-        where collections is null or sc.collection = any(collections)
-        order by sc.dependency_rank, sc.collection
-    loop
-        -- Built as json (text) and turned into jsonb once at the end: nesting
-        -- jsonb values re-encodes them at every level, which doubles the cost
-        -- of a large page. Tombstones of rows that live again are not reported.
-        execute pg_catalog.format(
-            'select pg_catalog.json_build_object('
-            '''created'', coalesce(pg_catalog.json_agg(c.doc) filter (where c.kind = ''c''), ''[]''::json), '
-            '''updated'', coalesce(pg_catalog.json_agg(c.doc) filter (where c.kind = ''u''), ''[]''::json), '
-            '''deleted'', coalesce(pg_catalog.json_agg(c.row_id) filter (where c.kind = ''d''), ''[]''::json))'
-            ' from ('
-            'select case when t.deleted_at is null then pg_catalog.to_json(t) end as doc,'
-            ' t.%2$I::text as row_id,'
-            ' case when t.deleted_at is not null then ''d'''
-            ' when $5 or t.server_created_version >= $2 then ''c'' else ''u'' end as kind'
-            ' from %1$s as t'
-            ' where t.%3$I = $1 and t.server_version >= $2'
-            ' and ($4::xid8 is null or t.server_version < $4)'
-            ' and ($3::uuid is null or t.instance_id is distinct from $3)'
-            ' union all '
-            'select null, tb.row_id, ''d'''
-            ' from supabase_sync.tombstone as tb'
-            ' where tb.relid = %4$L::regclass and tb.owner_id = $1 and tb.version >= $2'
-            ' and ($4::xid8 is null or tb.version < $4)'
-            ' and ($3::uuid is null or tb.instance_id is distinct from $3)'
-            ' and not exists (select from %1$s as live where live.%3$I = $1 and live.%2$I = tb.row_id::%5$s)'
-            ') as c',
-            tbl.relid, tbl.id_column, tbl.owner_column, tbl.relid::oid, tbl.id_type
-        )
-        into page
-        using uid, lower_bound, echo_of, upper_bound, since_version is null;
-        names := names || tbl.collection;
-        pages := pages || page;
-    end loop;
+    if names is null then
+        changes_sql := '''{}''::jsonb';
+    elsif short_names then
+        -- A row whose column names are the collections: no re-encoding.
+        select '(select c from (select '
+            || pg_catalog.string_agg(pg_catalog.format('%s as %I', p.entry, p.name), ', ' order by p.ord)
+            || ') as c)'
+        into changes_sql
+        from rows from (pg_catalog.unnest(entry_sql), pg_catalog.unnest(names)) with ordinality as p (entry, name, ord);
+    else
+        select '(select pg_catalog.jsonb_object_agg(c.name, c.entry) from ('
+            || pg_catalog.string_agg(
+                pg_catalog.format('select %L as name, pg_catalog.to_jsonb(%s) as entry', p.name, p.entry),
+                ' union all ' order by p.ord
+            )
+            || ') as c)'
+        into changes_sql
+        from rows from (pg_catalog.unnest(entry_sql), pg_catalog.unnest(names)) with ordinality as p (entry, name, ord);
+    end if;
 
-    return pg_catalog.json_build_object(
-        'changes', coalesce(
-            (select pg_catalog.json_object_agg(p.name, p.page) from rows from (pg_catalog.unnest(names), pg_catalog.unnest(pages)) as p (name, page)),
-            '{}'::json
-        ),
-        'timestamp', next_cursor::text::bigint,
-        'has_more', has_more
-    )::jsonb;
+    execute 'select pg_catalog.jsonb_build_object(''changes'', ' || changes_sql
+        || ', ''timestamp'', $5, ''has_more'', $6)'
+    into page
+    using uid, lower_bound, echo_of, upper_bound, next_cursor::text::bigint, has_more;
+    return page;
 end;
 $$;
 
