@@ -1212,6 +1212,13 @@ declare
     insert_values text;
     update_sets text;
     writable name[];
+    writable_types text[];
+    writable_defaults text[];
+    every_column name[];
+    some_column name[];
+    uniform_rows boolean;
+    other_keys boolean;
+    row_source text;
     ignored_columns text[];
     known_keys text[];
     upsert_ids text[];
@@ -1236,23 +1243,85 @@ begin
     where sc.relid = target;
 
     select
-        pg_catalog.string_agg(pg_catalog.format('%I %s', wc.column_name, wc.column_type), ', '),
-        pg_catalog.string_agg(pg_catalog.format('%I', wc.column_name), ', ')
-        filter (where wc.column_name <> tbl.id_column),
+        pg_catalog.array_agg(wc.column_name order by wc.n),
+        pg_catalog.array_agg(wc.column_type order by wc.n),
+        pg_catalog.array_agg(coalesce(wc.default_expr, 'null') order by wc.n)
+    into writable, writable_types, writable_defaults
+    from supabase_sync.writable_columns(target) with ordinality as wc (column_name, column_type, default_expr, n);
+
+    -- Which writable columns the rows carry. A column every row has is read
+    -- straight from jsonb_to_recordset; a column no row has is left out (the
+    -- table default on insert, the old value on update); only a column some
+    -- rows have and others not needs the per-row `?` test that tells an absent
+    -- key (default / old value) from an explicit null. Usually every row has
+    -- the keys of the first row and no other: one pass checks that.
+    every_column := array(
+        select w.c from pg_catalog.unnest(writable) as w (c)
+        where coalesce((upserts -> 0) ? w.c, false) or w.c = tbl.id_column
+    );
+    select
+        coalesce(pg_catalog.bool_and(e.r ?& every_column::text[]), true),
+        coalesce(pg_catalog.bool_or(e.r ?| array(
+            select w.c::text from pg_catalog.unnest(writable) as w (c) where not w.c = any(every_column)
+        )), false)
+    into uniform_rows, other_keys
+    from pg_catalog.jsonb_array_elements(upserts) as e (r);
+    if uniform_rows and not other_keys then
+        some_column := '{}'::name[];
+    else
+        select
+            coalesce(pg_catalog.array_agg(w.c order by w.n) filter (where w.rows_with = w.rows_all or w.c = tbl.id_column), '{}'),
+            coalesce(pg_catalog.array_agg(w.c order by w.n) filter (
+                where w.rows_with > 0 and w.rows_with < w.rows_all and w.c <> tbl.id_column
+            ), '{}')
+        into every_column, some_column
+        from (
+            select
+                w.c,
+                w.n,
+                (select pg_catalog.count(*) from pg_catalog.jsonb_array_elements(upserts) as e (r) where e.r ? w.c) as rows_with,
+                pg_catalog.jsonb_array_length(upserts) as rows_all
+            from pg_catalog.unnest(writable) with ordinality as w (c, n)
+        ) as w;
+    end if;
+
+    select
+        pg_catalog.string_agg(pg_catalog.format('%I %s', w.c, w.type), ', ' order by w.n),
+        pg_catalog.string_agg(pg_catalog.format('%I', w.c), ', ' order by w.n)
+        filter (where w.c <> tbl.id_column),
         pg_catalog.string_agg(
-            pg_catalog.format(
-                'case when e.r ? %L then p.%I else (%s)::%s end',
-                wc.column_name, wc.column_name, coalesce(wc.default_expr, 'null'), wc.column_type
-            ),
-            ', '
-        ) filter (where wc.column_name <> tbl.id_column),
+            case
+                when w.c = any(every_column) then pg_catalog.format('p.%I', w.c)
+                else pg_catalog.format('case when e.r ? %L then p.%I else (%s)::%s end', w.c, w.c, w.default_expr, w.type)
+            end,
+            ', ' order by w.n
+        ) filter (where w.c <> tbl.id_column),
         pg_catalog.string_agg(
-            pg_catalog.format('%1$I = case when e.r ? %1$L then p.%1$I else t.%1$I end', wc.column_name),
-            ', '
-        ) filter (where wc.column_name <> tbl.id_column),
-        pg_catalog.array_agg(wc.column_name)
-    into column_defs, insert_columns, insert_values, update_sets, writable
-    from supabase_sync.writable_columns(target) as wc;
+            case
+                when w.c = any(every_column) then pg_catalog.format('%1$I = p.%1$I', w.c)
+                else pg_catalog.format('%1$I = case when e.r ? %1$L then p.%1$I else t.%1$I end', w.c)
+            end,
+            ', ' order by w.n
+        ) filter (where w.c <> tbl.id_column)
+    into column_defs, insert_columns, insert_values, update_sets
+    from rows from (
+        pg_catalog.unnest(writable), pg_catalog.unnest(writable_types), pg_catalog.unnest(writable_defaults)
+    ) with ordinality as w (c, type, default_expr, n)
+    where w.c = any(every_column) or w.c = any(some_column);
+    if update_sets is null and pg_catalog.cardinality(writable) > 1 then
+        -- Rows that carry only their id are still written (and stamped), as
+        -- when they set columns to the values they have.
+        update_sets := pg_catalog.format('%1$I = t.%1$I', tbl.id_column);
+    end if;
+    row_source := case
+        when pg_catalog.cardinality(some_column) = 0 then
+            pg_catalog.format('pg_catalog.jsonb_to_recordset($1) as p (%s)', column_defs)
+        else pg_catalog.format(
+            'pg_catalog.jsonb_array_elements($1) as e (r)'
+            ' cross join lateral pg_catalog.jsonb_to_record(e.r) as p (%s)',
+            column_defs
+        )
+    end;
 
     -- Keys that are not writable columns (client bookkeeping such as isRemote,
     -- server-maintained columns) are reported, never written. The owner column
@@ -1315,13 +1384,17 @@ begin
 
         insert_sql := pg_catalog.format(
             'insert into %1$s as t (%2$I, %3$I%4$s)'
-            ' select p.%2$I, $3%5$s'
-            ' from pg_catalog.jsonb_array_elements($1) as e (r)'
-            ' cross join lateral pg_catalog.jsonb_to_record(e.r) as p (%6$s)'
-            ' where not exists (select from pg_catalog.unnest($2::%7$s[]) as x (id) where x.id = p.%2$I)',
+            ' select p.%2$I, $3%5$s from %6$s%7$s',
             target, tbl.id_column, tbl.owner_column,
             coalesce(', ' || insert_columns, ''), coalesce(', ' || insert_values, ''),
-            column_defs, tbl.id_type
+            row_source,
+            case
+                when pg_catalog.cardinality(existing) > 0 then pg_catalog.format(
+                    ' where not exists (select from pg_catalog.unnest($2::%1$s[]) as x (id) where x.id = p.%2$I)',
+                    tbl.id_type, tbl.id_column
+                )
+                else ''
+            end
         );
         -- A plain INSERT first (ON CONFLICT costs a quarter more); only when an
         -- id is taken meanwhile (another user's row, or another device's insert)
@@ -1379,13 +1452,12 @@ begin
             execute pg_catalog.format(
                 'with updated as ('
                 'update %1$s as t set %2$s'
-                ' from pg_catalog.jsonb_array_elements($1) as e (r)'
-                ' cross join lateral pg_catalog.jsonb_to_record(e.r) as p (%3$s)'
+                ' from %3$s'
                 ' where t.%4$I = p.%4$I and t.%5$I = $3'
                 ' and exists (select from pg_catalog.unnest($2::%6$s[]) as w (id) where w.id = p.%4$I)'
                 ' returning 1)'
                 ' select pg_catalog.count(*) from updated',
-                target, update_sets, column_defs, tbl.id_column, tbl.owner_column, tbl.id_type
+                target, update_sets, row_source, tbl.id_column, tbl.owner_column, tbl.id_type
             ) into updated_count using upserts, winners, uid;
         end if;
     exception
