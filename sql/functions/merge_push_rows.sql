@@ -22,13 +22,15 @@ declare
 begin
     -- The usual push has each id once: no merge needed (and no copy of a large
     -- array when one of the two parts is empty).
+    -- The ids alone, as text (like ->> 'id'), gathered by jsonpath without
+    -- copying every row (check_push_shape made sure every row has an id).
     if (
-        select pg_catalog.count(*) = pg_catalog.count(distinct item.doc ->> 'id')
-        from (
-            select created_item.doc from pg_catalog.jsonb_array_elements(created) as created_item (doc)
-            union all
-            select updated_item.doc from pg_catalog.jsonb_array_elements(updated) as updated_item (doc)
-        ) as item
+        select pg_catalog.count(distinct item.id)
+            = pg_catalog.jsonb_array_length(created) + pg_catalog.jsonb_array_length(updated)
+        from pg_catalog.jsonb_array_elements_text(
+            pg_catalog.jsonb_path_query_array(created, 'strict $[*].id')
+            || pg_catalog.jsonb_path_query_array(updated, 'strict $[*].id')
+        ) as item (id)
     ) then
         return case
             when updated = '[]'::jsonb then created

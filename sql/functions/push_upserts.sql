@@ -171,8 +171,8 @@ begin
     begin
         -- Canonical ids (e.g. lower-case uuids): a malformed id fails here.
         execute pg_catalog.format(
-            'select coalesce(pg_catalog.array_agg((e.r ->> ''id'')::%s::text), ''{}'')'
-            ' from pg_catalog.jsonb_array_elements($1) as e (r)',
+            'select coalesce(pg_catalog.array_agg(e.id::%s::text), ''{}'')'
+            ' from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array($1, ''strict $[*].id'')) as e (id)',
             tbl.id_type
         ) into upsert_ids using upserts;
         all_ids := upsert_ids || delete_ids;
