@@ -17,7 +17,7 @@ security invoker
 set search_path = ''
 as $$
 declare
-    uid uuid := auth.uid();
+    uid uuid := supabase_sync.require_user(caller);
     since_version xid8;
     stored jsonb;
     tbl record;
@@ -30,13 +30,6 @@ declare
     ignored_columns jsonb := '{}'::jsonb;
     response jsonb;
 begin
-    if uid is null then
-        raise exception using
-            errcode = '42501',
-            message = pg_catalog.format('supabase_sync: %s needs a signed-in user', caller),
-            detail = 'auth.uid() is null: the request carries no user JWT.',
-            hint = 'Call it with the access token of a signed-in user (role authenticated).';
-    end if;
     perform supabase_sync.check_push_shape(changes, caller);
     perform supabase_sync.check_collections(array(select pg_catalog.jsonb_object_keys(changes)), caller);
     since_version := supabase_sync.check_cursor(since, caller, false);

@@ -46,7 +46,7 @@ security invoker
 set search_path = ''
 as $$
 declare
-    uid uuid := auth.uid();
+    uid uuid := supabase_sync.require_user(caller);
     watermark xid8 := pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot());
     since_version xid8;
     lower_bound xid8;
@@ -63,13 +63,6 @@ declare
     changes_sql text;
     page jsonb;
 begin
-    if uid is null then
-        raise exception using
-            errcode = '42501',
-            message = pg_catalog.format('supabase_sync: %s needs a signed-in user', caller),
-            detail = 'auth.uid() is null: the request carries no user JWT.',
-            hint = 'Call it with the access token of a signed-in user (role authenticated).';
-    end if;
     since_version := supabase_sync.check_cursor(since, caller, true);
     lower_bound := coalesce(since_version, '0'::xid8);
     -- A client's own writes are left out only on incremental pulls, so a

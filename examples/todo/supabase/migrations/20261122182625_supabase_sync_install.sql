@@ -182,7 +182,7 @@ security invoker
 set search_path = ''
 as $$
 declare
-    uid uuid := auth.uid();
+    uid uuid := supabase_sync.require_user(caller);
     since_version xid8;
     stored jsonb;
     tbl record;
@@ -195,13 +195,6 @@ declare
     ignored_columns jsonb := '{}'::jsonb;
     response jsonb;
 begin
-    if uid is null then
-        raise exception using
-            errcode = '42501',
-            message = pg_catalog.format('supabase_sync: %s needs a signed-in user', caller),
-            detail = 'auth.uid() is null: the request carries no user JWT.',
-            hint = 'Call it with the access token of a signed-in user (role authenticated).';
-    end if;
     perform supabase_sync.check_push_shape(changes, caller);
     perform supabase_sync.check_collections(array(select pg_catalog.jsonb_object_keys(changes)), caller);
     since_version := supabase_sync.check_cursor(since, caller, false);
@@ -850,7 +843,7 @@ security invoker
 set search_path = ''
 as $$
 declare
-    uid uuid := auth.uid();
+    uid uuid := supabase_sync.require_user(caller);
     watermark xid8 := pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot());
     since_version xid8;
     lower_bound xid8;
@@ -867,13 +860,6 @@ declare
     changes_sql text;
     page jsonb;
 begin
-    if uid is null then
-        raise exception using
-            errcode = '42501',
-            message = pg_catalog.format('supabase_sync: %s needs a signed-in user', caller),
-            detail = 'auth.uid() is null: the request carries no user JWT.',
-            hint = 'Call it with the access token of a signed-in user (role authenticated).';
-    end if;
     since_version := supabase_sync.check_cursor(since, caller, true);
     lower_bound := coalesce(since_version, '0'::xid8);
     -- A client's own writes are left out only on incremental pulls, so a
@@ -1724,6 +1710,37 @@ as $$
 $$;
 
 revoke all on function supabase_sync.refresh_dependency_ranks() from public;
+
+-- functions of require_user.sql
+-- The signed-in user of the request, for the sync RPCs: auth.uid(), or 42501
+-- (HTTP 401/403 through PostgREST) naming the function when the request
+-- carries no user JWT.
+create or replace function supabase_sync.require_user(caller text)
+returns uuid
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+    uid uuid := auth.uid();
+begin
+    if uid is null then
+        raise exception using
+            errcode = '42501',
+            message = pg_catalog.format('supabase_sync: %s needs a signed-in user', caller),
+            detail = 'auth.uid() is null: the request carries no user JWT.',
+            hint = 'Call it with the access token of a signed-in user (role authenticated).';
+    end if;
+    return uid;
+end;
+$$;
+
+revoke all on function supabase_sync.require_user(text) from public, anon;
+grant execute on function supabase_sync.require_user(text) to authenticated;
+
+comment on function supabase_sync.require_user(text) is
+'supabase-sync: auth.uid() of the request, or 42501 when it carries no user.';
 
 -- functions of stamp_row.sql
 -- BEFORE INSERT OR UPDATE trigger of every synced table: sets the server-maintained
