@@ -6,12 +6,14 @@ Each runs against the session's sandbox server through the ``url`` backend
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 
 from supabase_sync.api import verify
 from supabase_sync.cli import main
+from supabase_sync.migrations import apply_migrations
 from supabase_sync.sandbox import Sandbox
 from verify.conftest import build_project
 
@@ -86,3 +88,24 @@ def test_a_failing_migration_stops_verify_with_exit_1_naming_the_file(
     assert exited.value.code == 1
     assert "29990101000000_typo.sql" in err and "no_such_table" in err
     assert "Traceback" not in err
+
+
+def test_a_table_switched_to_lww_passes_the_lww_conflict_check(tmp_path: Path, sandbox: Sandbox) -> None:
+    # lww_strategy is not broken: its migration (written by `supabase-sync enable public.task
+    # --conflict-strategy lww`) switches public.task to last-writer-wins.
+    project = build_project(tmp_path, "lww_strategy")
+    name = f"lww_fixture_{uuid.uuid4().hex[:8]}"
+    try:
+        apply_migrations(sandbox.create_database(name), project / "supabase" / "migrations")
+        with sandbox.connect(name, superuser=True) as conn:
+            strategies = dict(
+                conn.execute("select collection, conflict_strategy from supabase_sync.synced_collection").fetchall()
+            )
+    finally:
+        sandbox.drop_database(name)
+    assert strategies == {"public.project": "reject", "public.task": "lww", "public.doc_updates": "reject"}
+
+    report = verify(project, backend="url", db_url=sandbox.superuser_dsn)
+    assert report.ok, report.to_text()
+    outcomes = {(result.check, result.table): result.outcome for result in report.results}
+    assert outcomes[("conflicts.strategy", "public.task")] == "pass"
