@@ -109,3 +109,16 @@ def test_a_table_switched_to_lww_passes_the_lww_conflict_check(tmp_path: Path, s
     assert report.ok, report.to_text()
     outcomes = {(result.check, result.table): result.outcome for result in report.results}
     assert outcomes[("conflicts.strategy", "public.task")] == "pass"
+
+
+def test_an_owner_policy_granted_to_public_counts_for_authenticated_users(tmp_path: Path, sandbox: Sandbox) -> None:
+    # PUBLIC is role oid 0 in pg_policy.polroles (PostgreSQL keeps it alone when listed with others).
+    project = build_project(tmp_path, "missing_delete_policy")
+    (project / "supabase" / "migrations" / "29990102000000_delete_policy_to_public.sql").write_text(
+        'create policy "owner deletes" on public.task for delete to public'
+        " using ((select auth.uid()) = user_id);\n",
+        encoding="utf-8",
+    )
+    report = verify(project, backend="url", db_url=sandbox.superuser_dsn)
+    outcomes = {(result.check, result.table): result.outcome for result in report.results}
+    assert outcomes[("structure.policies", "public.task")] == "pass", report.to_text()

@@ -84,14 +84,14 @@ def rls_enabled(ctx: VerifyContext, table: SyncedTable | None) -> None:
 
 def _applies_to_authenticated(policy: dict[str, object]) -> bool:
     roles = policy["roles"] or []
-    return not roles or "public" in roles or "authenticated" in roles  # type: ignore[operator]
+    return "public" in roles or "authenticated" in roles  # type: ignore[operator]
 
 
 @check("structure.policies")
 def policies(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """Authenticated users have an owner policy for select, insert, update and delete, none allows every row."""
     assert table is not None
-    rows = fetch_rows(ctx.conn(superuser=True), "verify_policies", {"relid": table.relid})
+    rows = fetch_rows(ctx.conn(superuser=True), "policies", {"oid": table.relid})
     fix = f"supabase-sync rls {table.collection} --owner-column {table.owner_column} (prints the four policies)"
     for policy in rows:
         for key in ("using_expression", "check_expression"):
@@ -122,7 +122,7 @@ def policies(ctx: VerifyContext, table: SyncedTable | None) -> None:
 def policy_initplan(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """Policies call auth.uid() as (select auth.uid()), evaluated once per statement, not once per row."""
     assert table is not None
-    for policy in fetch_rows(ctx.conn(superuser=True), "verify_policies", {"relid": table.relid}):
+    for policy in fetch_rows(ctx.conn(superuser=True), "policies", {"oid": table.relid}):
         for key in ("using_expression", "check_expression"):
             expression = policy[key] or ""
             bare = _AUTH_CALL.findall(_WRAPPED_AUTH_CALL.sub("", expression))
