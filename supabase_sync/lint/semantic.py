@@ -36,33 +36,29 @@ from psycopg import sql
 from supabase_sync.catalog import fetch_rows
 from supabase_sync.lint import policy_text
 from supabase_sync.lint.report import Finding, Level
-from supabase_sync.render import TableName, display_identifier
+from supabase_sync.render import (
+    POLICY_COMMANDS,
+    STAMP_TRIGGER,
+    SYNC_COLUMNS,
+    SYNC_TRIGGERS,
+    TOMBSTONE_TRIGGER,
+    TableName,
+    display_identifier,
+    render_owner_policy,
+    render_refresh_dependency_ranks,
+    render_register_table,
+    render_stamp_trigger,
+    render_tombstone_trigger,
+    render_truncate_trigger,
+    truncate_identifier,
+)
 
 #: The pack's schema: its functions are linted like those of exposed schemas.
 PACK_SCHEMA = "supabase_sync"
 
-#: Columns every synced table has (DESIGN 3.1), with the type ``enable`` gives them.
-SYNC_COLUMNS: dict[str, str] = {
-    "created_at": "timestamptz",
-    "updated_at": "timestamptz",
-    "deleted_at": "timestamptz",
-    "server_created_at": "timestamptz",
-    "server_updated_at": "timestamptz",
-    "server_version": "xid8",
-    "server_created_version": "xid8",
-    "instance_id": "uuid",
-}
-
-STAMP_TRIGGER = "supabase_sync_stamp"
-TOMBSTONE_TRIGGER = "supabase_sync_tombstone"
-TRUNCATE_TRIGGER = "supabase_sync_truncate"
-SYNC_TRIGGERS = (STAMP_TRIGGER, TOMBSTONE_TRIGGER, TRUNCATE_TRIGGER)
-
 #: pg_policy.polcmd letters and the commands they stand for.
 _COMMANDS = {"r": "select", "a": "insert", "w": "update", "d": "delete", "*": "all"}
-_SYNC_COMMANDS = ("select", "insert", "update", "delete")
 _API_ROLES = {"public", "anon", "authenticated"}
-_MAX_IDENTIFIER_BYTES = 63
 
 
 @dataclass(frozen=True)
@@ -176,14 +172,6 @@ def _finding(code: str, obj: object, message: str, why: str, fix: str | None, *,
 
 def _table(row: dict[str, Any]) -> TableName:
     return TableName(row["schema_name"], row["table_name"])
-
-
-def _index_name(table: str, suffix: str) -> str:
-    """``<table>_<suffix>``, cut to PostgreSQL's 63-byte identifier limit."""
-    name = f"{table}_{suffix}"
-    while len(name.encode()) > _MAX_IDENTIFIER_BYTES:
-        name = name[:-1]
-    return name
 
 
 def check_exposed_tables_without_rls(snapshot: CatalogSnapshot, render: Render) -> list[Finding]:
@@ -331,7 +319,7 @@ def check_unindexed_owner_columns(snapshot: CatalogSnapshot, render: Render) -> 
     for (table, column), reason in sorted(owners.items(), key=lambda item: (str(item[0][0]), item[0][1])):
         if indexed.get((table, column), True):
             continue
-        index = _index_name(table.name, f"{column}_idx")
+        index = truncate_identifier(f"{table.name}_{column}_idx")
         findings.append(
             _finding(
                 "SS005",
@@ -410,13 +398,17 @@ def check_synced_columns(snapshot: CatalogSnapshot, render: Render) -> list[Find
     for row in snapshot.synced_tables:
         table = _table(row)
         present = set(row["columns"])
-        wanted = {row["id_column"]: None, row["owner_column"]: "uuid", **SYNC_COLUMNS}
+        wanted = {
+            row["id_column"]: "uuid primary key default gen_random_uuid()",
+            row["owner_column"]: "uuid",
+            **{column.name: column.definition for column in SYNC_COLUMNS},
+        }
         missing = [column for column in wanted if column not in present]
         if not missing:
             continue
         additions = [
             sql.SQL("add column if not exists {} {}").format(
-                sql.Identifier(column), sql.SQL(wanted[column] or "uuid primary key default gen_random_uuid()")
+                sql.Identifier(column), sql.SQL(wanted[column])  # type: ignore[arg-type]  # constants
             )
             for column in missing
         ]
@@ -434,19 +426,12 @@ def check_synced_columns(snapshot: CatalogSnapshot, render: Render) -> list[Find
 
 
 def _trigger_statement(trigger: str, table: TableName, row: dict[str, Any]) -> sql.Composable:
+    """The statement ``enable`` runs to create ``trigger`` on ``table``."""
     if trigger == STAMP_TRIGGER:
-        return sql.SQL(
-            "create or replace trigger {} before insert or update on {} "
-            "for each row execute function supabase_sync.stamp_row();"
-        ).format(sql.Identifier(trigger), table.identifier)
+        return render_stamp_trigger(table).sql
     if trigger == TOMBSTONE_TRIGGER:
-        return sql.SQL(
-            "create or replace trigger {} after delete on {} referencing old table as supabase_sync_deleted_rows "
-            "for each statement execute function supabase_sync.record_tombstone({}, {});"
-        ).format(sql.Identifier(trigger), table.identifier, sql.Literal(row["id_column"]), sql.Literal(row["owner_column"]))
-    return sql.SQL(
-        "create or replace trigger {} after truncate on {} for each statement execute function supabase_sync.on_truncate();"
-    ).format(sql.Identifier(trigger), table.identifier)
+        return render_tombstone_trigger(table, id_column=row["id_column"], owner_column=row["owner_column"]).sql
+    return render_truncate_trigger(table).sql
 
 
 def check_synced_triggers(snapshot: CatalogSnapshot, render: Render) -> list[Finding]:
@@ -479,26 +464,13 @@ def _covers(policy: Policy, command: str) -> bool:
     )
 
 
-def _owner_policy(command: str, table: TableName, owner: str) -> sql.Composable:
-    condition = sql.SQL("(select auth.uid()) = {}").format(sql.Identifier(owner))
-    clauses = {
-        "select": sql.SQL("using ({})").format(condition),
-        "insert": sql.SQL("with check ({})").format(condition),
-        "update": sql.SQL("using ({}) with check ({})").format(condition, condition),
-        "delete": sql.SQL("using ({})").format(condition),
-    }
-    return sql.SQL("create policy {} on {} for {} to authenticated {};").format(
-        sql.Identifier(f"supabase_sync: owner can {command}"), table.identifier, sql.SQL(command), clauses[command]
-    )
-
-
 def check_synced_policies(snapshot: CatalogSnapshot, render: Render) -> list[Finding]:
     """SS010: a synced table needs a policy per command, or sync_push and sync_pull see nothing."""
     findings = []
     for row in snapshot.synced_tables:
         table = _table(row)
         policies = snapshot.policies_of(table)
-        missing = [command for command in _SYNC_COMMANDS if not any(_covers(p, command) for p in policies)]
+        missing = [command for command in POLICY_COMMANDS if not any(_covers(p, command) for p in policies)]
         if not missing:
             continue
         findings.append(
@@ -508,7 +480,10 @@ def check_synced_policies(snapshot: CatalogSnapshot, render: Render) -> list[Fin
                 f"synced table {table} has no policy letting authenticated users {', '.join(missing)} rows",
                 "the sync functions are security invoker: with row level security on and no policy for a "
                 "command, pulls return nothing or pushes fail with 42501",
-                "\n".join(render(_owner_policy(command, table, str(row["owner_column"]))) for command in missing),
+                "\n".join(
+                    render(render_owner_policy(table, command, owner_column=str(row["owner_column"])).sql)
+                    for command in missing
+                ),
             )
         )
     return findings
@@ -522,10 +497,10 @@ def check_unregistered_sync_triggers(snapshot: CatalogSnapshot, render: Render) 
         arguments = (row["tombstone_arguments"] or "").split("\\000")
         id_column = arguments[0] if arguments and arguments[0] else "id"
         owner_column = arguments[1] if len(arguments) > 1 and arguments[1] else "user_id"
-        fix = sql.SQL(
-            "insert into supabase_sync.synced_table (relid, owner_column, id_column)\n"
-            "values ({}::regclass, {}, {});\nselect supabase_sync.refresh_dependency_ranks();"
-        ).format(sql.Literal(str(table)), sql.Literal(owner_column), sql.Literal(id_column))
+        fix = sql.SQL("{};\n{};").format(
+            render_register_table(table, owner_column=owner_column, id_column=id_column, conflict_strategy="reject").sql,
+            render_refresh_dependency_ranks().sql,
+        )
         findings.append(
             _finding(
                 "SS011",

@@ -123,3 +123,24 @@ def test_without_plpgsql_check_the_report_says_bodies_were_not_checked(installed
     report = lint([CLEAN], db_url=installed_db.owner_dsn)
 
     assert any("plpgsql_check" in note and "not checked" in note for note in report.notes)
+
+
+def test_the_missing_column_fix_adds_the_columns_as_enable_does(installed_db) -> None:  # type: ignore[no-untyped-def]
+    # A version column added without its default leaves existing rows at NULL: pulls would never return them.
+    with installed_db.connect() as conn:
+        conn.execute(
+            "create table public.half_synced (id uuid primary key, user_id uuid not null);"
+            "insert into public.half_synced values (gen_random_uuid(), gen_random_uuid());"
+            "insert into supabase_sync.synced_table (relid, owner_column) values ('public.half_synced', 'user_id');"
+        )
+        (finding,) = [f for f in lint([CLEAN], db_url=installed_db.owner_dsn).findings if f.code == "SS008"]
+        conn.execute(finding.fix.encode())  # type: ignore[union-attr]
+        columns = dict(
+            conn.execute(
+                "select attname, attnotnull from pg_attribute"
+                " where attrelid = 'public.half_synced'::regclass and attnum > 0 and not attisdropped"
+            ).fetchall()
+        )
+        unversioned = conn.execute("select count(*) from public.half_synced where server_version is null").fetchone()
+    assert columns["server_version"] and columns["server_created_version"] and columns["created_at"]
+    assert unversioned == (0,)
