@@ -35,6 +35,10 @@ class Statement:
         label = " ".join(self.label.split())
         return f"-- {label}\n{text};\n"
 
+    def inline(self) -> str:
+        """The statement on one line, for a message that tells how to fix something."""
+        return " ".join(self.sql.as_string(None).split()).rstrip(";") + ";"
+
 
 @dataclass
 class Plan:

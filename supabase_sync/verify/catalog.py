@@ -14,13 +14,13 @@ import psycopg
 from psycopg import sql
 
 from supabase_sync.catalog import fetch_rows
-from supabase_sync.render import TableName
+from supabase_sync.render import SYNC_COLUMNS, TableName
 
 #: Columns the server maintains; a client can never set them (DESIGN 3.1).
-SERVER_COLUMNS = ("server_created_at", "server_updated_at", "server_version", "server_created_version", "instance_id")
+SERVER_COLUMNS = tuple(column.name for column in SYNC_COLUMNS if column.server_maintained)
 
 #: Client-set columns of the per-table contract.
-CLIENT_TIMESTAMPS = ("created_at", "updated_at", "deleted_at")
+CLIENT_TIMESTAMPS = tuple(column.name for column in SYNC_COLUMNS if not column.server_maintained)
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,11 @@ class TableShape:
     def identifier(self) -> sql.Identifier:
         """The table as a composable identifier."""
         return sql.Identifier(self.schema_name, self.table_name)
+
+    @property
+    def table(self) -> TableName:
+        """The table's name, as the renderers of enable take it."""
+        return TableName(self.schema_name, self.table_name)
 
     def column(self, name: str) -> Column | None:
         """Return the column called ``name``, or None."""

@@ -23,7 +23,7 @@ EXPECTED = {
     "policy_using_true": ("structure.policies", "drop policy"),
     "missing_delete_policy": ("structure.policies", "supabase-sync rls public.task"),
     "owner_nullable": ("structure.owner_column", "set not null"),
-    "trigger_dropped": ("structure.triggers", "create trigger supabase_sync_stamp"),
+    "trigger_dropped": ("structure.triggers", "create or replace trigger supabase_sync_stamp"),
     "anon_executes_sync_pull": ("security.anon_rpc", "revoke execute on function public.sync_pull"),
 }
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from psycopg import sql
 
+from supabase_sync.render import render_stamp_trigger
 from supabase_sync.verify.catalog import SERVER_COLUMNS, SyncedTable
 from supabase_sync.verify.checks import CheckFailure, check
 from supabase_sync.verify.context import VerifyContext
@@ -48,11 +49,7 @@ def _forged_columns(stored: dict[str, Any] | None, forged: dict[str, Any]) -> li
 
 
 def _fix(table: SyncedTable) -> str:
-    return (
-        f"create trigger supabase_sync_stamp before insert or update on {table.collection}"
-        " for each row execute function supabase_sync.stamp_row(); (or supabase-sync enable"
-        f" {table.collection})"
-    )
+    return f"{render_stamp_trigger(table.shape.table).inline()} (or supabase-sync enable {table.collection})"
 
 
 @check("server_columns.forge")

@@ -10,15 +10,25 @@ from __future__ import annotations
 import re
 
 from supabase_sync.catalog import fetch_rows
-from supabase_sync.render import display_identifier, owner_version_index_name
-from supabase_sync.verify.catalog import SERVER_COLUMNS, SyncedTable
+from supabase_sync.render import (
+    POLICY_COMMANDS,
+    STAMP_TRIGGER,
+    SYNC_COLUMNS,
+    TOMBSTONE_TRIGGER,
+    TRUNCATE_TRIGGER,
+    display_identifier,
+    render_owner_version_index,
+    render_stamp_trigger,
+    render_tombstone_trigger,
+    render_truncate_trigger,
+)
+from supabase_sync.verify.catalog import SyncedTable
 from supabase_sync.verify.checks import CheckFailure, CheckSkipped, check
 from supabase_sync.verify.context import VerifyContext
 
-_COMMANDS = ("select", "insert", "update", "delete")
 _AUTH_CALL = re.compile(r"auth\.(uid|jwt|role|email)\(\)")
 _WRAPPED_AUTH_CALL = re.compile(r"SELECT auth\.(uid|jwt|role|email)\(\) AS \w+", re.I)
-_CONTRACT_COLUMNS = ("created_at", "updated_at", "deleted_at", *SERVER_COLUMNS)
+_CONTRACT_COLUMNS = tuple(column.name for column in SYNC_COLUMNS)
 
 
 def _enable_fix(table: SyncedTable) -> str:
@@ -107,9 +117,9 @@ def policies(ctx: VerifyContext, table: SyncedTable | None) -> None:
         command
         for policy in rows
         if policy["permissive"] and _applies_to_authenticated(policy)
-        for command in (_COMMANDS if policy["command"] == "all" else (policy["command"],))
+        for command in (POLICY_COMMANDS if policy["command"] == "all" else (policy["command"],))
     }
-    missing = [command for command in _COMMANDS if command not in covered]
+    missing = [command for command in POLICY_COMMANDS if command not in covered]
     if missing:
         raise CheckFailure(
             f"{table.collection} has no policy letting authenticated users {'/'.join(missing)} their own rows"
@@ -155,23 +165,14 @@ def owner_column(ctx: VerifyContext, table: SyncedTable | None) -> None:
 
 def _expected_triggers(table: SyncedTable) -> dict[str, tuple[str, str]]:
     """Trigger name -> (fragment its definition must contain, SQL that creates it)."""
+    name = table.shape.table
     return {
-        "supabase_sync_stamp": (
-            "BEFORE INSERT OR UPDATE ON",
-            f"create trigger supabase_sync_stamp before insert or update on {table.collection}"
-            " for each row execute function supabase_sync.stamp_row();",
-        ),
-        "supabase_sync_tombstone": (
+        STAMP_TRIGGER: ("BEFORE INSERT OR UPDATE ON", render_stamp_trigger(name).inline()),
+        TOMBSTONE_TRIGGER: (
             "AFTER DELETE ON",
-            f"create trigger supabase_sync_tombstone after delete on {table.collection}"
-            " referencing old table as supabase_sync_deleted_rows for each statement"
-            f" execute function supabase_sync.record_tombstone('{table.id_column}', '{table.owner_column}');",
+            render_tombstone_trigger(name, id_column=table.id_column, owner_column=table.owner_column).inline(),
         ),
-        "supabase_sync_truncate": (
-            "AFTER TRUNCATE ON",
-            f"create trigger supabase_sync_truncate after truncate on {table.collection}"
-            " for each statement execute function supabase_sync.on_truncate();",
-        ),
+        TRUNCATE_TRIGGER: ("AFTER TRUNCATE ON", render_truncate_trigger(name).inline()),
     }
 
 
@@ -203,11 +204,10 @@ def owner_index(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """An index on (owner, server_version) serves incremental pulls."""
     assert table is not None
     if not _state(ctx, table)["owner_index"]:
-        index = display_identifier(owner_version_index_name(table.table_name))
         raise CheckFailure(
             f"{table.collection} has no index on ({table.owner_column}, server_version):"
             " every incremental pull scans the whole table",
-            fix=f"create index {index} on {table.collection} ({display_identifier(table.owner_column)}, server_version);",
+            fix=render_owner_version_index(table.shape.table, owner_column=table.owner_column).inline(),
         )
 
 
