@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 
 from supabase_sync.dsn import connection_error_reason, mask_dsn, resolve_db_url
-from supabase_sync.errors import ConfigError, ConnectionFailed, SupabaseSyncError
+from supabase_sync.errors import ConfigError, ConnectionFailed, SupabaseSyncError, first_line
 from supabase_sync.migrations import migration_filename, write_migration
 from supabase_sync.plan import Plan
 
@@ -153,9 +153,8 @@ def execute_plan(
             try:
                 conn.execute(chunk.encode("utf-8"))
             except psycopg.Error as error:
-                message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
                 raise ApplyFailed(
-                    f"{plan.command} failed at '{statement.label}': {message}",
+                    f"{plan.command} failed at '{statement.label}': {first_line(error)}",
                     hint="nothing was changed (the transaction was rolled back); "
                     "run with --dry-run to see the SQL",
                 ) from error

@@ -7,6 +7,12 @@ line on stderr and an exit code; the library never imports click.
 from __future__ import annotations
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of ``error``'s message (a database error's primary message), or its type name."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class SupabaseSyncError(Exception):
     """Base class of every error the library raises on purpose.
 

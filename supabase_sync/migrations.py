@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 
 from supabase_sync.dsn import connection_error_reason, mask_dsn
-from supabase_sync.errors import ConfigError, ConnectionFailed, SupabaseSyncError
+from supabase_sync.errors import ConfigError, ConnectionFailed, SupabaseSyncError, first_line
 
 #: File names the Supabase CLI treats as migrations (others are skipped).
 MIGRATION_FILE = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.*)\.sql$")
@@ -117,7 +117,7 @@ def apply_migrations(
                     connection.execute(path.read_text(encoding="utf-8").encode())
             except psycopg.Error as error:
                 raise MigrationFailed(
-                    f"migration {path.name} failed: {str(error).strip().splitlines()[0]}",
+                    f"migration {path.name} failed: {first_line(error)}",
                     hint=f"fix {path} and apply again; it was rolled back",
                 ) from error
     return paths

@@ -11,7 +11,7 @@ import pytest
 from supabase_sync import rpc, sandbox
 from supabase_sync.errors import SandboxError
 from supabase_sync.sandbox import docker, local
-from supabase_sync.sandbox.base import ServerAddress, compose_url
+from supabase_sync.sandbox.base import compose_url
 
 SERVER_BACKENDS = ["local", "embedded"]
 
@@ -305,3 +305,11 @@ def test_docker_backend_runs_supabase_image_with_non_superuser_owner():
         dsn = box.create_database("docker_check")
         with psycopg.connect(dsn) as conn:
             assert conn.execute("select to_regprocedure('auth.uid()') is not null").fetchone() == (True,)
+
+
+def test_a_sandbox_connection_failure_is_one_line_saying_why():
+    from supabase_sync.sandbox.base import connect
+
+    with pytest.raises(SandboxError) as raised:
+        connect("postgresql://nobody@127.0.0.1:9/postgres?connect_timeout=2")
+    assert "Connection refused" in str(raised.value) and "\n" not in str(raised.value)

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import psycopg
 from psycopg import sql
 
+from supabase_sync.dsn import connection_error_reason
 from supabase_sync.errors import SandboxError
 from supabase_sync.sandbox import shim
 
@@ -144,7 +145,7 @@ def connect(dsn: str) -> psycopg.Connection:
         return psycopg.connect(dsn, autocommit=True, connect_timeout=10)
     except psycopg.OperationalError as error:
         raise SandboxError(
-            f"could not connect to the sandbox server: {error}",
+            f"could not connect to the sandbox server: {connection_error_reason(error)}",
             hint="check that the server is running and accepts the connection",
         ) from error
 

@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from supabase_sync.errors import SandboxError
+from supabase_sync.errors import SandboxError, first_line
 from supabase_sync.sandbox.base import LogFunction, Sandbox, ServerAddress
 
 #: The image tag Supabase's self-hosting compose file pins (PostgreSQL 15).
@@ -107,7 +107,7 @@ def unavailable_reason() -> str | None:
             client.close()
     except Exception as error:  # docker raises DockerException, requests errors, OSError...
         host = os.environ.get("DOCKER_HOST", "the default socket")
-        return f"{_NO_DAEMON} at {host} ({type(error).__name__}: {_first_line(error)})"
+        return f"{_NO_DAEMON} at {host} ({type(error).__name__}: {first_line(error)})"
     return None
 
 
@@ -197,8 +197,3 @@ def _match_hosted_owner(sandbox: Sandbox, log: LogFunction) -> None:
         if row and row[0]:
             conn.execute(sql.SQL("alter role {} nosuperuser").format(sql.Identifier(sandbox.owner_role)))
             log(f"sandbox: demoted the image's {sandbox.owner_role} role to non-superuser, as on hosted Supabase")
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -8,7 +8,7 @@ at the database as it is, or to set the scene (registry settings).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
