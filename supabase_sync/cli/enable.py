@@ -6,19 +6,20 @@ import click
 
 from supabase_sync import api
 from supabase_sync.cli.app import cli
-from supabase_sync.cli.options import db_url_option, dry_run_option, echo_json, json_option, migrations_dir_option
+from supabase_sync.cli.options import (
+    db_url_option,
+    dry_run_option,
+    echo_json,
+    json_option,
+    migrations_dir_option,
+    owner_column_option,
+)
 from supabase_sync.cli.plan_output import report_plan
 
 
 @cli.command("enable")
 @click.argument("tables", nargs=-1, required=True, metavar="TABLE...")
-@click.option(
-    "--owner-column",
-    default="user_id",
-    show_default=True,
-    metavar="COLUMN",
-    help="The uuid column holding the owning user's id (auth.uid()).",
-)
+@owner_column_option
 @click.option(
     "--add-missing-columns",
     is_flag=True,

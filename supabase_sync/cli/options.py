@@ -28,6 +28,17 @@ def db_url_option(func: F) -> F:
     )(func)
 
 
+def owner_column_option(func: F) -> F:
+    """Add ``--owner-column`` (default ``user_id``): the column holding the owning user's id."""
+    return click.option(
+        "--owner-column",
+        default="user_id",
+        show_default=True,
+        metavar="COLUMN",
+        help="The uuid column holding the owning user's id (auth.uid()).",
+    )(func)
+
+
 def dry_run_option(func: F) -> F:
     """Add ``--dry-run``: print the exact SQL a real run would execute, execute nothing."""
     return click.option(

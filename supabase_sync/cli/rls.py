@@ -6,18 +6,12 @@ import click
 
 from supabase_sync import api
 from supabase_sync.cli.app import cli
-from supabase_sync.cli.options import status
+from supabase_sync.cli.options import owner_column_option, status
 
 
 @cli.command("rls")
 @click.argument("table", metavar="TABLE")
-@click.option(
-    "--owner-column",
-    default="user_id",
-    show_default=True,
-    metavar="COLUMN",
-    help="The uuid column holding the owning user's id (auth.uid()).",
-)
+@owner_column_option
 @click.option(
     "--migrations-dir",
     type=click.Path(file_okay=False, path_type=str),
