@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import click
 import pytest
+from click.testing import CliRunner
 
-from supabase_sync.cli.app import cli, main
+from supabase_sync.cli.app import USAGE_EXIT_CODE, cli, main
 from supabase_sync.errors import ChecksFailed, ConfigError
 
 
@@ -54,3 +58,38 @@ def test_unexpected_error_has_no_traceback_unless_asked(capsys: pytest.CaptureFi
     with pytest.raises(SystemExit):
         main(["_raise", "other", "--traceback"])
     assert "Traceback" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["verfy"], "No such command 'verfy'"),
+        (["lint", "--format", "xml"], "'xml' is not one of"),
+        (["status", "--jsn"], "No such option '--jsn'"),
+        (["enable"], "Missing argument 'TABLE...'"),
+    ],
+)
+def test_usage_error_is_one_line_and_exits_64_not_the_checks_failed_code(
+    args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == USAGE_EXIT_CODE == 64
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: ") and expected in line and "--help`" in line
+
+
+def test_usage_error_exits_64_under_clicks_own_runner_and_from_the_shell() -> None:
+    assert CliRunner().invoke(cli, ["verify", "--format", "xml"]).exit_code == USAGE_EXIT_CODE
+    done = subprocess.run(
+        [sys.executable, "-m", "supabase_sync", "verfy"], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == USAGE_EXIT_CODE, done.stderr
+    assert "Did you mean 'verify'?" in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def test_a_bare_command_prints_the_help_and_exits_with_the_usage_code(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([])
+    assert exited.value.code == USAGE_EXIT_CODE
+    assert "Commands:" in capsys.readouterr().err

@@ -59,3 +59,14 @@ def test_protocol_doc_names_every_rpc_and_sqlstate() -> None:
         assert name in protocol
     for sqlstate in ("22023", "22P02", "42501", "PT409", "PT410"):
         assert sqlstate in protocol
+
+
+def _exit_codes(text: str) -> set[str]:
+    match = re.search(r"Exit codes: ([^.]*)", " ".join(text.split()))
+    assert match, "no 'Exit codes:' sentence"
+    return set(re.findall(r"\b(\d+) ", match.group(1)))
+
+
+def test_readme_lists_the_exit_codes_of_the_cli_help() -> None:
+    root = cli.make_context("supabase-sync", [], resilient_parsing=True)
+    assert _exit_codes(_readme()) == _exit_codes(cli.get_help(root)) == {"0", "1", "2", "64"}
