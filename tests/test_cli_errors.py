@@ -167,3 +167,19 @@ def test_the_installed_program_prints_one_line_without_traceback(tmp_path):
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [done.stderr.strip()]
     assert "--db-url" in done.stderr
+
+
+def test_owner_column_followed_by_a_flag_is_refused_before_anything_changes(
+    installed_db, capsys, monkeypatch, tmp_path
+):
+    _create(installed_db, "create table public.t (id uuid primary key, user_id uuid not null)")
+    args = ["enable", "public.t", "--owner-column", "--add-missing-columns", "--db-url", installed_db.owner_dsn]
+    code, line = _fails(args, capsys, monkeypatch, tmp_path)
+    assert code == 64
+    assert "'--add-missing-columns' looks like an option, not a column name" in line
+    assert "--owner-column user_id" in line
+    with installed_db.connect() as conn:
+        added = conn.execute(
+            "select count(*) from information_schema.columns where table_name = 't' and column_name like 'server_%'"
+        ).fetchone()[0]
+    assert added == 0

@@ -28,6 +28,19 @@ def db_url_option(func: F) -> F:
     )(func)
 
 
+def _refuse_a_flag_as_column(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    # click takes the next word as the value, so `--owner-column --add-missing-columns`
+    # would name a column "--add-missing-columns" and swallow the flag.
+    if value.startswith("-"):
+        raise click.BadParameter(
+            f"{value!r} looks like an option, not a column name: "
+            "write the column right after it, e.g. --owner-column user_id",
+            ctx=ctx,
+            param=param,
+        )
+    return value
+
+
 def owner_column_option(func: F) -> F:
     """Add ``--owner-column`` (default ``user_id``): the column holding the owning user's id."""
     return click.option(
@@ -35,6 +48,7 @@ def owner_column_option(func: F) -> F:
         default="user_id",
         show_default=True,
         metavar="COLUMN",
+        callback=_refuse_a_flag_as_column,
         help="The uuid column holding the owning user's id (auth.uid()).",
     )(func)
 
