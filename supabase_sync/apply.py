@@ -15,8 +15,8 @@ from pathlib import Path
 
 import psycopg
 
-from supabase_sync.dsn import connection_error_reason, mask_dsn, resolve_db_url
-from supabase_sync.errors import ConfigError, ConnectionFailed, SupabaseSyncError, first_line
+from supabase_sync.dsn import connection_failed, mask_dsn, resolve_db_url
+from supabase_sync.errors import ConfigError, SupabaseSyncError, first_line
 from supabase_sync.migrations import migration_filename, write_migration
 from supabase_sync.plan import Plan
 
@@ -118,10 +118,7 @@ def connect(db_url: str) -> psycopg.Connection:
     try:
         return psycopg.connect(db_url, autocommit=True)
     except psycopg.Error as error:
-        raise ConnectionFailed(
-            f"cannot connect to {mask_dsn(db_url)}: {connection_error_reason(error)}",
-            hint="check the URL, that the server is running and that the role may log in",
-        ) from error
+        raise connection_failed(db_url, error) from error
 
 
 @contextmanager

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import psycopg
 
-from supabase_sync.dsn import connection_error_reason, mask_dsn
-from supabase_sync.errors import ConfigError, ConnectionFailed, SupabaseSyncError, first_line
+from supabase_sync.dsn import connection_failed
+from supabase_sync.errors import ConfigError, SupabaseSyncError, first_line
 
 #: File names the Supabase CLI treats as migrations (others are skipped).
 MIGRATION_FILE = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.*)\.sql$")
@@ -104,10 +104,7 @@ def apply_migrations(
     try:
         connection = psycopg.connect(dsn, autocommit=True)
     except psycopg.OperationalError as error:
-        raise ConnectionFailed(
-            f"cannot connect to {mask_dsn(dsn)}: {connection_error_reason(error)}",
-            hint="check the URL, that the server runs and that the role may log in",
-        ) from error
+        raise connection_failed(dsn, error) from error
     with connection:
         for path in paths:
             if on_file is not None:

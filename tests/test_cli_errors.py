@@ -183,3 +183,34 @@ def test_owner_column_followed_by_a_flag_is_refused_before_anything_changes(
             "select count(*) from information_schema.columns where table_name = 't' and column_name like 'server_%'"
         ).fetchone()[0]
     assert added == 0
+
+
+@pytest.fixture
+def role_with_at_in_password(installed_db):
+    """A login role whose password holds an '@', with the project owner's privileges; dropped after."""
+    role = f"at_user_{installed_db.name[-12:]}"
+    with installed_db.connect(superuser=True) as conn:
+        conn.execute(f"create role {role} login password 'p@ss' in role {installed_db.sandbox.owner_role}")
+    yield role
+    with installed_db.connect(superuser=True) as conn:
+        conn.execute(f"drop role {role}")
+
+
+def test_a_password_with_an_unencoded_at_is_masked_whole_and_the_error_says_to_percent_encode(
+    installed_db, role_with_at_in_password, capsys, monkeypatch, tmp_path
+):
+    address = installed_db.sandbox.address
+    if address.host.startswith("/"):
+        pytest.skip("this sandbox listens on a unix socket only (embedded backend): the URL has no host to misread")
+    url = f"postgresql://{role_with_at_in_password}:p@ss@{address.host}:{address.port}/{installed_db.name}"
+
+    code, line = _fails(["status", "--db-url", url], capsys, monkeypatch, tmp_path)
+
+    assert code == 1
+    assert f"postgresql://{role_with_at_in_password}:***@{address.host}:{address.port}/" in line
+    assert "ss@" not in line and "p@" not in line  # no piece of the password
+    assert "percent-encode" in line and "@ is %40" in line
+    encoded = url.replace(":p@ss@", ":p%40ss@")  # the fix the hint gives connects
+    with pytest.raises(SystemExit) as done:
+        main(["status", "--db-url", encoded])
+    assert done.value.code == 0, capsys.readouterr().err

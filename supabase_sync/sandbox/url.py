@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from supabase_sync.dsn import mask_dsn
+from supabase_sync.dsn import connection_failed, mask_dsn
 from supabase_sync.errors import SandboxError
 from supabase_sync.sandbox import shim
 from supabase_sync.sandbox.base import LogFunction, Sandbox, ServerAddress
@@ -77,10 +77,8 @@ def _inspect(db_url: str) -> tuple[ServerAddress, bool, str]:
             host = params.get("host") or conn.info.host
             port = int(params.get("port") or conn.info.port)
     except psycopg.Error as error:
-        raise SandboxError(
-            f"could not connect to {mask_dsn(db_url)}: {error}",
-            hint="check the URL; `supabase start` prints it as DB URL (port 54322)",
-        ) from error
+        failed = connection_failed(db_url, error, hint="check the URL; `supabase start` prints it as DB URL (port 54322)")
+        raise SandboxError(failed.message, hint=failed.hint) from error
     password = params.get("password")
     if is_superuser:
         owner = FALLBACK_OWNER if user == PREFERRED_OWNER or superuser_named_postgres else PREFERRED_OWNER
