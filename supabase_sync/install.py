@@ -23,7 +23,14 @@ import psycopg
 
 from supabase_sync import PACK_VERSION
 from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
-from supabase_sync.catalog import PackState, read_functions, read_pack_data, read_pack_state, read_synced_tables
+from supabase_sync.catalog import (
+    PackState,
+    read_functions,
+    read_pack_data,
+    read_pack_state,
+    read_synced_tables,
+    snapshot,
+)
 from supabase_sync.dsn import resolve_db_url
 from supabase_sync.errors import ConfigError, NotInstalled
 from supabase_sync.plan import Plan
@@ -72,15 +79,53 @@ def _check_not_newer(state: PackState) -> None:
         )
 
 
-def build_install_plan(state: PackState | None = None) -> Plan:
-    """Return the install plan; ``state`` (from the catalog) leaves out steps already applied.
+def functions_are_current(conn: psycopg.Connection) -> bool:
+    """True when re-creating the pack's functions would leave the catalog exactly as it is.
+
+    Postgres decides, not a parser of the function files: they run under the
+    supabase-sync lock in a transaction that is always rolled back, and the
+    catalog of the pack's schemas (definitions, privileges, settings) is
+    compared before and after. A file that fails to apply counts as not current;
+    the real run then reports the failure.
+    """
+    schemas = sorted({name.split(".", 1)[0] for name in pack_function_names()})
+    try:
+        with conn.transaction(force_rollback=True):
+            conn.execute(render_lock().chunk().encode("utf-8"))
+            before = snapshot(conn, schemas)
+            for name, text in function_files():
+                conn.execute(render_function_file(name, text).chunk().encode("utf-8"))
+            return snapshot(conn, schemas) == before
+    except psycopg.Error:
+        return False
+
+
+def _version_note(state: PackState) -> str:
+    if state.pack_version is None:
+        return f"installs SQL pack {PACK_VERSION}"
+    if state.pack_version != PACK_VERSION:
+        return f"upgrades SQL pack {state.pack_version} to {PACK_VERSION}"
+    return f"repairs SQL pack {PACK_VERSION}: its functions differ from the shipped ones"
+
+
+def build_install_plan(state: PackState | None = None, *, functions_current: bool = False) -> Plan:
+    """Return the install plan; ``state`` (from the catalog) leaves out what is already there.
 
     Without ``state`` (a migration file) every step is included; each one is
-    guarded in SQL, so the file is idempotent when replayed.
+    guarded in SQL, so the file is idempotent when replayed. With ``state``,
+    schema steps already recorded are left out, and a database holding this
+    very pack (same version, every step, ``functions_current``) gets a plan
+    that changes nothing, as ``enable`` does for a table that has everything.
     """
     applied = set(state.steps) if state else set()
     plan = Plan("install")
     plan.add(render_lock())
+    if state is not None:
+        every_step = all(step in applied for step, _ in schema_steps())
+        if state.pack_version == PACK_VERSION and every_step and functions_current:
+            plan.notes.append(f"SQL pack {PACK_VERSION} is installed and current")
+            return plan
+        plan.notes.append(_version_note(state))
     for step, text in schema_steps():
         if step in applied:
             continue
@@ -112,7 +157,8 @@ def install(
     ``dry_run`` only returns the SQL; with ``migrations_dir``, or inside a
     Supabase project folder (``supabase/config.toml`` in ``project_dir``, default
     the current folder), write ``supabase/migrations/<UTC ts>_supabase_sync_install.sql``.
-    Re-running changes nothing; a newer pack applies only its missing steps.
+    Re-running changes nothing and says so (``changed`` is False); a newer pack
+    applies only its missing steps and re-creates the functions.
     """
     target = resolve_target(db_url, migrations_dir=migrations_dir, project_dir=project_dir)
     if target.destination is Destination.MIGRATION:
@@ -121,7 +167,8 @@ def install(
     with connection(target.db_url) as conn:
         state = read_pack_state(conn)
         _check_not_newer(state)
-        plan = build_install_plan(state)
+        current = state.pack_version == PACK_VERSION and functions_are_current(conn)
+        plan = build_install_plan(state, functions_current=current)
         return run_plan(plan, target, dry_run=dry_run, migration_name=INSTALL_MIGRATION, conn=conn)
 
 

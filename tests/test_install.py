@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import subprocess
 import uuid
@@ -14,6 +15,7 @@ import pytest
 from supabase_sync import PACK_VERSION, api
 from supabase_sync.apply import Destination
 from supabase_sync.catalog import read_pack_state, snapshot
+from supabase_sync.cli import main
 from supabase_sync.errors import ConfigError, NotInstalled, UnsafeOperation
 from supabase_sync.install import build_install_plan, schema_steps
 
@@ -59,6 +61,62 @@ def test_install_twice_changes_nothing_the_second_time(fresh_db):
     api.install(fresh_db.owner_dsn)
 
     assert _state(fresh_db.owner_dsn) == after_first
+
+
+def _install_cli(dsn: str, capsys, *extra: str) -> tuple[dict, str]:
+    """Run `supabase-sync install --db-url DSN --json`; return its JSON and its stderr."""
+    with pytest.raises(SystemExit) as done:
+        main(["install", "--db-url", dsn, "--json", *extra])
+    captured = capsys.readouterr()
+    assert done.value.code == 0, captured.err
+    return json.loads(captured.out), captured.err
+
+
+def test_install_rerun_reports_up_to_date_and_changed_false(installed_db, capsys):
+    before = _state(installed_db.owner_dsn)
+
+    data, _ = _install_cli(installed_db.owner_dsn, capsys)
+    assert data["changed"] is False
+    assert data["notes"] == [f"SQL pack {PACK_VERSION} is installed and current"]
+    assert "nothing to do" in data["sql"]
+    with pytest.raises(SystemExit):
+        main(["install", "--db-url", installed_db.owner_dsn])
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("install: nothing to do,") and "is up to date" in line and "applied" not in line
+    assert _state(installed_db.owner_dsn) == before
+
+
+def test_install_over_another_pack_version_applies_it_and_says_so(installed_db, capsys):
+    with installed_db.connect() as conn:
+        conn.execute("update supabase_sync.meta set value = '0' where key = 'pack_version'")
+
+    dry, _ = _install_cli(installed_db.owner_dsn, capsys, "--dry-run")
+    assert dry["changed"] is True and f"-- upgrades SQL pack 0 to {PACK_VERSION}" in dry["sql"]
+
+    with pytest.raises(SystemExit):
+        main(["install", "--db-url", installed_db.owner_dsn])
+
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("install: applied ") and f"(upgrades SQL pack 0 to {PACK_VERSION}" in line
+    with installed_db.connect() as conn:
+        assert read_pack_state(conn).pack_version == PACK_VERSION
+    assert _install_cli(installed_db.owner_dsn, capsys)[0]["changed"] is False
+
+
+def test_install_repairs_a_pack_function_changed_by_hand_at_the_same_version(installed_db, capsys):
+    with installed_db.connect() as conn:
+        conn.execute("alter function supabase_sync.stamp_row() reset search_path")
+        changed = conn.execute("select proconfig from pg_proc where oid = 'supabase_sync.stamp_row'::regproc").fetchone()
+    assert changed == (None,)
+
+    data, _ = _install_cli(installed_db.owner_dsn, capsys)
+
+    assert data["changed"] is True
+    assert data["notes"][0].startswith(f"repairs SQL pack {PACK_VERSION}")
+    with installed_db.connect() as conn:
+        repaired = conn.execute("select proconfig from pg_proc where oid = 'supabase_sync.stamp_row'::regproc").fetchone()
+    assert repaired != (None,)
+    assert _install_cli(installed_db.owner_dsn, capsys)[0]["changed"] is False
 
 
 def test_install_records_every_step_and_the_pack_version(fresh_db):

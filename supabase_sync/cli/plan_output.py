@@ -23,7 +23,8 @@ def report_plan(result: PlanResult) -> None:
         status(f"{result.command}: wrote {result.migration_path} (apply it with `supabase db push`)")
         return
     where = mask_dsn(result.db_url or "")
+    notes = f" ({'; '.join(result.notes)})" if result.notes else ""
     if result.changed:
-        status(f"{result.command}: applied {len(result.executed)} statements to {where}")
+        status(f"{result.command}: applied {len(result.executed)} statements to {where}{notes}")
     else:
-        status(f"{result.command}: nothing to do, {where} is up to date")
+        status(f"{result.command}: nothing to do, {where} is up to date{notes}")
