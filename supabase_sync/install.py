@@ -17,6 +17,7 @@ by the same functions.
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import psycopg
@@ -32,11 +33,12 @@ from supabase_sync.catalog import (
     snapshot,
 )
 from supabase_sync.dsn import resolve_db_url
-from supabase_sync.errors import ConfigError, NotInstalled
+from supabase_sync.errors import ConfigError, NotInstalled, UnsafeOperation
 from supabase_sync.plan import Plan
 from supabase_sync.render import (
     SYNC_COLUMNS,
     SYNC_TRIGGERS,
+    TableName,
     function_names,
     render_bootstrap,
     render_drop_column,
@@ -241,6 +243,22 @@ def uninstall(
     target = resolve_target(url, migrations_dir=migrations_dir)
     with connection(url) as conn:
         plan = build_uninstall_plan(conn, drop_data=drop_data)
-        plan.check_safe(allowed=drop_data, flag="--drop-data")
+        try:
+            plan.check_safe(allowed=drop_data, flag="--drop-data")
+        except UnsafeOperation as refused:
+            tables = [table for table, _ in read_synced_tables(conn)]
+            raise UnsafeOperation(refused.message, hint=_keep_data_hint(tables)) from None
         return run_plan(plan, target, dry_run=dry_run, migration_name=UNINSTALL_MIGRATION, conn=conn)
+
+
+def _keep_data_hint(tables: list[TableName]) -> str:
+    """How to uninstall without losing a column of the user's tables: disable them first."""
+    if not tables:
+        return "no table is synced any more: --drop-data drops only supabase-sync's own tombstones and push log"
+    names = " ".join(shlex.quote(table.display) for table in tables)
+    return (
+        f"the non-destructive way: `supabase-sync disable {names}` first (same --db-url; it keeps every "
+        "row and column), then `supabase-sync uninstall --drop-data` drops only supabase-sync's own "
+        "tombstones and push log; --drop-data right now would also drop those tables' server-maintained columns"
+    )
 

@@ -214,3 +214,25 @@ def test_a_password_with_an_unencoded_at_is_masked_whole_and_the_error_says_to_p
     with pytest.raises(SystemExit) as done:
         main(["status", "--db-url", encoded])
     assert done.value.code == 0, capsys.readouterr().err
+
+
+def test_uninstall_hint_names_disable_first_and_following_it_keeps_every_column(
+    example_db, capsys, monkeypatch, tmp_path
+):
+    user = example_db.create_user()
+    with example_db.connect() as conn:
+        conn.execute("insert into public.project (user_id, name) values (%s, 'kept')", (user,))
+    _, line = _fails(["uninstall", "--db-url", example_db.owner_dsn], capsys, monkeypatch, tmp_path)
+    disable = line.split("`supabase-sync disable ", 1)[1].split("`", 1)[0]
+    assert disable.split() == ["public.project", "public.task", "public.doc_updates"]
+    assert "then `supabase-sync uninstall --drop-data`" in line
+
+    for args in (["disable", *disable.split()], ["uninstall", "--drop-data"]):
+        with pytest.raises(SystemExit) as done:
+            main([*args, "--db-url", example_db.owner_dsn])
+        assert done.value.code == 0, capsys.readouterr().err
+
+    with example_db.connect() as conn:
+        assert conn.execute("select to_regnamespace('supabase_sync')").fetchone()[0] is None
+        rows = conn.execute("select name, server_version is not null from public.project").fetchall()
+    assert rows == [("kept", True)]  # the row and its server-maintained columns are still there

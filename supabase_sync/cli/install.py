@@ -48,7 +48,10 @@ def uninstall_command(
 
     Owner policies, RLS, indexes and Realtime membership stay on your tables.
     Refuses to drop data (registered tables, tombstones, push log, server-maintained
-    columns) unless --drop-data is given. Needs a database URL to read what is installed.
+    columns) unless --drop-data is given. The non-destructive way: `supabase-sync
+    disable TABLE...` first (keeps every row and column), then --drop-data drops
+    only the pack's own tombstones and push log. Needs a database URL to read what
+    is installed.
     """
     result = api.uninstall(db_url, drop_data=drop_data, dry_run=dry_run, migrations_dir=migrations_dir)
     if as_json:
