@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -9,7 +13,56 @@ import click
 from supabase_sync import api
 from supabase_sync.cli.app import cli
 from supabase_sync.cli.options import echo_json, json_option, status
-from supabase_sync.errors import ChecksFailed
+from supabase_sync.errors import ChecksFailed, SupabaseSyncError
+
+#: Erase the terminal's current line and go back to its start.
+_CLEAR_LINE = "\r\033[K"
+
+
+class _Progress:
+    """Verify's progress on stderr: one line rewritten in place in a terminal, one line per step elsewhere.
+
+    In a terminal the table on stdout shows every check once, so the progress
+    of each check only needs to be seen while it runs; a log (CI, a file)
+    keeps every timed line. ``--keep`` prints lines too: the sandbox's last
+    words say how to stop it and must stay on screen.
+    """
+
+    def __init__(self, *, in_place: bool) -> None:
+        self.in_place = in_place
+        self.shown = False
+
+    def __call__(self, message: str) -> None:
+        if not self.in_place:
+            status(message)
+            return
+        width = max(shutil.get_terminal_size().columns - 1, 20)
+        click.echo(_CLEAR_LINE + message[:width], err=True, nl=False)
+        self.shown = True
+
+    def clear(self) -> None:
+        """Erase the progress line, so what follows starts on a clean line."""
+        if self.shown:
+            click.echo(_CLEAR_LINE, err=True, nl=False)
+            self.shown = False
+
+
+@contextmanager
+def _json_error(as_json: bool) -> Iterator[None]:
+    """With ``--json``, a run that cannot finish still prints a JSON document (then exits 1 as usual)."""
+    try:
+        yield
+    except Exception as error:
+        if as_json:
+            known = isinstance(error, SupabaseSyncError)
+            echo_json(
+                {
+                    "ok": False,
+                    "error": error.message if known else f"unexpected {type(error).__name__}: {error}",
+                    "hint": error.hint if known else None,
+                }
+            )
+        raise
 
 _BACKENDS = click.Choice(["auto", "local", "embedded", "docker", "url"])
 
@@ -63,11 +116,17 @@ def verify_command(
     devices, conflicts and push replays, server-maintained columns, triggers,
     policies, indexes, function security, and a short concurrency smoke test.
 
-    Prints a table of checks (progress goes to stderr). Exit 0 when all pass,
-    2 when a check fails (each failure says how to fix it), 1 when verification
-    could not run.
+    Prints a table of checks (progress goes to stderr: in a terminal on one line
+    that the table replaces). Exit 0 when all pass, 2 when a check fails (each
+    failure says how to fix it), 1 when verification could not run (with --json,
+    a document {"ok": false, "error": ..., "hint": ...}).
     """
-    report = api.verify(project, example=example, backend=backend, db_url=db_url, keep=keep, progress=status)
+    progress = _Progress(in_place=sys.stderr.isatty() and not keep)
+    with _json_error(as_json):
+        try:
+            report = api.verify(project, example=example, backend=backend, db_url=db_url, keep=keep, progress=progress)
+        finally:
+            progress.clear()
     if junit_xml:
         Path(junit_xml).write_text(report.to_junit_xml(), encoding="utf-8")
         status(f"wrote JUnit XML to {junit_xml}")
