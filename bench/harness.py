@@ -125,15 +125,27 @@ def format_seconds(seconds: float | None) -> str:
     return f"{seconds:.2f} s"
 
 
-def verdict(met: bool | None) -> str:
-    """The report's word for a target: yes, NO, or nothing."""
+#: What a quick run says about its figures, under the table and in the ``met`` column.
+QUICK_NOTE = (
+    "quick run: small sizes and few runs, a smoke test; its figures are not held to the targets "
+    "(`met` says `yes (quick)` / `no (quick)`); run `python -m bench` without --quick for figures that count"
+)
+
+
+def verdict(met: bool | None, *, quick: bool = False) -> str:
+    """The report's word for a target: yes, NO, or nothing; a quick run's is only a hint."""
     if met is None:
         return ""
+    if quick:
+        return "yes (quick)" if met else "no (quick)"
     return "yes" if met else "**NO**"
 
 
-def render_markdown(sections: list[Section]) -> str:
-    """Render every section as markdown: one timing table, then count tables and notes."""
+def render_markdown(sections: list[Section], *, quick: bool = False) -> str:
+    """Render every section as markdown: one timing table, then count tables and notes.
+
+    ``quick`` marks the verdicts of a ``--quick`` run as hints and says why under the table.
+    """
     lines = [
         "| benchmark | case | sync (median) | reference (median) | ratio | target | met | notes |",
         "|---|---|---:|---:|---:|---|---|---|",
@@ -145,7 +157,7 @@ def render_markdown(sections: list[Section]) -> str:
                 f"| {result.benchmark} | {result.case} | {format_seconds(result.seconds)} | "
                 f"{format_seconds(result.reference_seconds)} | "
                 f"{'' if ratio is None else f'{ratio:.2f}x'} | {result.target} | "
-                f"{verdict(result.met)} | {result.note} |"
+                f"{verdict(result.met, quick=quick)} | {result.note} |"
             )
     for section in sections:
         if section.count_rows:
@@ -153,7 +165,8 @@ def render_markdown(sections: list[Section]) -> str:
             lines.append("| " + " | ".join(section.count_headers) + " |")
             lines.append("|" + "---|" * len(section.count_headers))
             lines += ["| " + " | ".join(row) + " |" for row in section.count_rows]
-    notes = [f"- {section.title}: {note}" for section in sections for note in section.notes]
+    notes = [f"- {QUICK_NOTE}"] if quick else []
+    notes += [f"- {section.title}: {note}" for section in sections for note in section.notes]
     failures = [f"- {section.title}: FAILED: {error}" for section in sections for error in section.failed]
     if notes or failures:
         lines += ["", *notes, *failures]
