@@ -77,7 +77,8 @@ def _check_not_newer(state: PackState) -> None:
     if int(installed) > int(PACK_VERSION):
         raise ConfigError(
             f"the database has SQL pack {installed}, newer than this supabase-sync's pack {PACK_VERSION}",
-            hint="upgrade supabase-sync (pip install -U supabase-sync) before installing",
+            hint="upgrade supabase-sync before installing (from your checkout or git URL: pip install -U ...; "
+            "once it is on PyPI: pip install -U supabase-sync)",
         )
 
 

@@ -70,3 +70,29 @@ def _exit_codes(text: str) -> set[str]:
 def test_readme_lists_the_exit_codes_of_the_cli_help() -> None:
     root = cli.make_context("supabase-sync", [], resilient_parsing=True)
     assert _exit_codes(_readme()) == _exit_codes(cli.get_help(root)) == {"0", "1", "2", "64"}
+
+
+#: ``pip install supabase-sync`` (or ``-U``): the published form, which fails until it is on PyPI.
+_PUBLISHED_INSTALL = re.compile(r"pip install (?:-U )?supabase-sync\b(?![\"'@])")
+
+
+def test_no_doc_or_hint_tells_to_pip_install_the_unpublished_package() -> None:
+    files = [ROOT / "README.md", ROOT / "bench" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    files += sorted((ROOT / "supabase_sync").rglob("*.py"))
+    offending = [
+        f"{path.relative_to(ROOT)}: {line.strip()}"
+        for path in files
+        for line in path.read_text(encoding="utf-8").splitlines()
+        for match in _PUBLISHED_INSTALL.finditer(line)
+        if "once it is on PyPI" not in line[: match.start()]
+    ]
+    assert not offending, "supabase-sync is not on PyPI yet; install it from a checkout or git URL:\n" + "\n".join(
+        offending
+    )
+
+
+def test_the_tour_installs_from_a_checkout_or_the_git_url() -> None:
+    tour = _readme().split("## A 5-minute tour", 1)[1]
+    first_command = next(line for line in _first_code_block(tour) if line.strip().startswith("pip install"))
+    assert first_command == "pip install /path/to/supabase-sync"
+    assert 'pip install "supabase-sync @ git+https://' in tour
