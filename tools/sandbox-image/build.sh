@@ -13,7 +13,7 @@
 #
 # Needs root, a Docker engine (DOCKER_HOST is honoured) and debootstrap
 # (installed with apt-get when missing). The packages come from the mirror the
-# machine's apt uses (or $DEBIAN_MIRROR). About 3 minutes on 2 cores.
+# machine's apt uses (or $DEBIAN_MIRROR). About 45 s on 2 cores, more on a slow mirror.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -71,7 +71,7 @@ rootfs="$work/rootfs"
 cache="/var/cache/supabase-sync/sandbox-image-debs"
 mkdir -p "$cache"
 
-echo "building sandbox image $tag from Debian $suite packages${mirror:+ ($mirror)} (about 3 minutes)"
+echo "building sandbox image $tag from Debian $suite packages${mirror:+ ($mirror)} (about a minute; more on a slow mirror)"
 started=$SECONDS
 debootstrap --variant=minbase --include=postgresql-15 --cache-dir="$cache" "$suite" "$rootfs" ${mirror:+"$mirror"} \
     >"$work/debootstrap.log" 2>&1 || {
