@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
+import tarfile
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -13,7 +17,12 @@ from supabase_sync.errors import SandboxError
 from supabase_sync.sandbox import docker, local
 from supabase_sync.sandbox.base import compose_url
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Backends that start a server in a directory of their own.
 SERVER_BACKENDS = ["local", "embedded"]
+#: Every backend that starts a server: the shared ``started`` sandbox runs on each.
+STARTED_BACKENDS = [*SERVER_BACKENDS, "docker"]
 
 
 def _server_accepts(dsn: str) -> bool:
@@ -30,9 +39,9 @@ def _require(backend: str) -> None:
         pytest.skip(f"the {backend} backend cannot run here: {reason}")
 
 
-@pytest.fixture(scope="module", params=SERVER_BACKENDS)
+@pytest.fixture(scope="module", params=STARTED_BACKENDS)
 def started(request):
-    """One sandbox per server backend, shared by the tests of this module."""
+    """One sandbox per backend that starts a server, shared by the tests of this module."""
     _require(request.param)
     messages: list[str] = []
     with sandbox.start(request.param, log=messages.append) as box:
@@ -41,9 +50,13 @@ def started(request):
 
 def test_backend_reports_itself_and_where_it_listens(started):
     box, messages = started
-    assert box.backend in SERVER_BACKENDS
+    assert box.backend in STARTED_BACKENDS
     assert any(box.backend in message for message in messages)
-    assert box.data_dir is not None and box.data_dir.is_dir()
+    if box.backend == "docker":
+        assert box.image and box.image in box.description and box.data_dir is None
+        assert any(f":{box.address.port}" in message and box.image in message for message in messages)
+    else:
+        assert box.data_dir is not None and box.data_dir.is_dir() and box.image is None
 
 
 def test_owner_is_not_superuser_but_has_createrole_createdb_and_bypassrls(started):
@@ -152,22 +165,33 @@ def test_keep_leaves_the_server_running_and_says_how_to_stop_it(backend):
 def test_auto_says_which_backend_it_chose():
     messages: list[str] = []
     expected = sandbox.choose_backend("auto")
-    if expected == "docker":
-        pytest.skip("a Docker daemon answers; the docker integration test covers that choice")
     with sandbox.start(log=messages.append) as box:
         assert box.backend == expected
     assert f"auto chose the {expected} backend" in messages[0]
 
 
-def test_auto_prefers_docker_then_local_then_embedded(monkeypatch):
-    available = {"docker": False, "local": True, "embedded": True}
+def test_auto_prefers_local_then_docker_then_embedded(monkeypatch):
+    available = {"docker": True, "local": True, "embedded": True}
     monkeypatch.setattr(sandbox, "unavailable_reason", lambda name: None if available[name] else "absent")
     assert sandbox.choose_backend("auto") == "local"
     available["local"] = False
-    assert sandbox.choose_backend("auto") == "embedded"
-    available["docker"] = True
     assert sandbox.choose_backend("auto") == "docker"
+    available["docker"] = False
+    assert sandbox.choose_backend("auto") == "embedded"
     assert sandbox.choose_backend("auto", db_url="postgresql://x@h/db") == "url"
+    assert sandbox.available_backends() == ["embedded"]
+
+
+def test_auto_order_is_written_identically_in_readme_and_docs():
+    # One sentence, copied word for word, naming the backends in the order the code tries them.
+    def lines(doc: str) -> list[str]:
+        return [line.strip() for line in (REPO_ROOT / doc).read_text(encoding="utf-8").splitlines()]
+
+    sentence = next(line for line in lines("README.md") if line.startswith("`auto` uses the first backend"))
+    for doc in ("docs/sandbox.md", "docs/verify.md"):
+        assert sentence in lines(doc), f"{doc} does not say what README says about auto"
+    named = [word.strip("`,.():") for word in sentence.split()]
+    assert [word for word in named if word in sandbox.AUTO_ORDER] == list(sandbox.AUTO_ORDER)
 
 
 def test_auto_without_any_backend_names_what_is_missing(monkeypatch):
@@ -259,13 +283,47 @@ def test_docker_image_is_pinned_and_overridable(monkeypatch):
     assert docker.resolve_image("my/registry:1") == "my/registry:1"
 
 
-def test_docker_container_settings_carry_password_and_throwaway_settings():
-    settings = docker.container_settings("supabase/postgres:15.8.1.085", password="s3cret")
-    assert settings.image == "supabase/postgres:15.8.1.085"
-    assert settings.environment["POSTGRES_PASSWORD"] == "s3cret"
-    assert settings.environment["JWT_SECRET"]
-    assert "fsync=off" in settings.command
-    assert settings.port == 5432
+def test_docker_default_image_is_one_already_here_before_one_to_pull(monkeypatch):
+    monkeypatch.delenv(docker.IMAGE_ENV_VAR, raising=False)
+    here: set[str] = set()
+    assert docker.resolve_image(is_present=here.__contains__) == docker.DEFAULT_IMAGE  # nothing here: pull Supabase's
+    here.add(docker.LOCAL_IMAGE)
+    assert docker.resolve_image(is_present=here.__contains__) == docker.LOCAL_IMAGE
+    here.add(docker.DEFAULT_IMAGE)
+    assert docker.resolve_image(is_present=here.__contains__) == docker.DEFAULT_IMAGE
+    assert docker.resolve_image("postgres:16", is_present=here.__contains__) == "postgres:16"
+
+
+@pytest.mark.parametrize(
+    ("image", "kind"),
+    [
+        ("supabase/postgres:15.8.1.085", "supabase"),
+        ("public.ecr.aws/supabase/postgres:17.4.1.054", "supabase"),
+        ("localhost:5000/supabase/postgres:15.1.0.147", "supabase"),
+        ("supabase/postgres@sha256:" + "0" * 64, "supabase"),
+        ("postgres:16", "plain"),
+        ("library/postgres:15", "plain"),
+        ("supabase-sync/sandbox-postgres:15", "plain"),
+        ("localhost:5000/postgres", "plain"),
+        ("supabase/postgres-meta:v0.84.2", "plain"),
+    ],
+)
+def test_docker_image_kind_is_told_by_name(image, kind):
+    assert docker.image_kind(image) == kind
+
+
+def test_docker_container_settings_follow_the_image_kind():
+    supabase = docker.container_settings("supabase/postgres:15.8.1.085", password="s3cret")
+    assert (supabase.kind, supabase.image, supabase.port) == ("supabase", "supabase/postgres:15.8.1.085", 5432)
+    assert supabase.environment["POSTGRES_PASSWORD"] == "s3cret"
+    assert supabase.environment["JWT_SECRET"]
+    assert "config_file=/etc/postgresql/postgresql.conf" in supabase.command and "fsync=off" in supabase.command
+    plain = docker.container_settings(docker.LOCAL_IMAGE, password="s3cret")
+    assert plain.kind == "plain"
+    assert plain.environment == {"POSTGRES_PASSWORD": "s3cret", "POSTGRES_USER": "supabase_admin", "POSTGRES_DB": "postgres"}
+    assert plain.command[0] == "postgres" and "fsync=off" in plain.command and "jit=off" in plain.command
+    assert not any(part.startswith("config_file=") for part in plain.command)
+    assert "plain PostgreSQL" in plain.label and "Supabase's image" in supabase.label
     assert docker.container_settings().password != docker.container_settings().password
 
 
@@ -290,12 +348,80 @@ def test_docker_without_a_daemon_raises_a_clear_sandbox_error(monkeypatch, tmp_p
     assert "--backend local" in raised.value.hint
 
 
-def test_docker_backend_runs_supabase_image_with_non_superuser_owner():
+def test_image_build_script_makes_the_image_the_backend_looks_for():
+    script = (REPO_ROOT / "tools" / "sandbox-image" / "build.sh").read_text(encoding="utf-8")
+    assert f'tag="{docker.LOCAL_IMAGE}"' in script.splitlines()
+    assert "tools/sandbox-image/build.sh" in docker.PULL_HINT
+
+
+@pytest.fixture(scope="module")
+def engine():
+    """A docker client of the engine the docker tests run on (they skip only when none answers)."""
     reason = docker.unavailable_reason()
     if reason is not None:
-        pytest.skip(f"no Docker daemon answers, so the docker backend cannot be exercised ({reason})")
-    with sandbox.start("docker", log=lambda _m: None) as box:
-        assert box.backend == "docker"
+        pytest.skip(f"the docker backend cannot be exercised: {reason}; `CI=true bash .ci/run` starts an engine")
+    import docker as docker_sdk
+
+    client = docker_sdk.from_env()
+    yield client
+    client.close()
+
+
+def _sandbox_containers(client) -> set[str]:
+    """Ids of every container, running or not, that a docker sandbox created."""
+    return {found.id for found in client.containers.list(all=True, filters={"label": docker.RUN_LABEL})}
+
+
+def test_docker_sandbox_is_removed_on_exit_and_restores_the_reaper_setting(engine):
+    from testcontainers.core.config import testcontainers_config
+
+    before, reaper_setting = _sandbox_containers(engine), testcontainers_config.ryuk_disabled
+    messages: list[str] = []
+    with sandbox.start("docker", log=messages.append) as box:
+        running = _sandbox_containers(engine) - before
+        assert len(running) == 1 and engine.containers.get(running.pop()).status == "running"
+        assert box.address.host == "127.0.0.1" and _server_accepts(box.superuser_dsn)
+        bindings = [
+            binding for found in engine.containers.list(filters={"label": docker.RUN_LABEL})
+            for binding in found.attrs["HostConfig"]["PortBindings"]["5432/tcp"]
+        ]
+        assert {binding["HostIp"] for binding in bindings} == {"127.0.0.1"}  # published on loopback only
+        dsn = box.superuser_dsn
+    assert _sandbox_containers(engine) == before
+    assert not _server_accepts(dsn)
+    assert testcontainers_config.ryuk_disabled == reaper_setting
+    if not docker.has_image(engine, testcontainers_config.ryuk_image) and not reaper_setting:
+        assert any("reaper" in message and "not started" in message for message in messages)
+    kind = docker.image_kind(box.image)
+    assert any(f"({docker.KIND_LABELS[kind]})" in message for message in messages)  # which kind it started
+
+
+def test_docker_plain_image_gets_the_shim_and_a_non_superuser_owner(engine):
+    plain = next((image for image in (docker.LOCAL_IMAGE, "postgres:16", "postgres:15") if docker.has_image(engine, image)), None)
+    if plain is None:
+        pytest.skip(f"no plain PostgreSQL image here: build {docker.LOCAL_IMAGE} with tools/sandbox-image/build.sh")
+    with sandbox.start("docker", image=plain, log=lambda _m: None) as box:
+        assert box.image == plain and box.owner_role == "postgres"
+        with box.connect() as conn:
+            assert conn.execute(
+                "select rolsuper, rolcreaterole, rolcreatedb, rolbypassrls from pg_roles where rolname = current_user"
+            ).fetchone() == (False, True, True, True)
+            assert conn.execute("select pg_get_userbyid(datdba) from pg_database where datname = 'postgres'").fetchone() == (
+                "postgres",
+            )
+            user = uuid.uuid4()
+            with rpc.as_user(conn, user_id=user) as cur:
+                cur.execute("select auth.uid(), current_user")
+                assert cur.fetchone() == (user, "authenticated")
+        with box.connect(superuser=True) as conn:
+            assert conn.execute("select current_user, current_setting('fsync')").fetchone() == ("supabase_admin", "off")
+
+
+def test_docker_backend_runs_supabase_image_with_non_superuser_owner(engine):
+    if not docker.has_image(engine, docker.DEFAULT_IMAGE):
+        pytest.skip(f"Supabase's image {docker.DEFAULT_IMAGE} is not on this machine (docker pull it to run this test)")
+    with sandbox.start("docker", image=docker.DEFAULT_IMAGE, log=lambda _m: None) as box:
+        assert box.backend == "docker" and box.image == docker.DEFAULT_IMAGE
         with box.connect() as conn:
             assert conn.execute("select rolsuper from pg_roles where rolname = current_user").fetchone() == (False,)
             user = uuid.uuid4()
@@ -305,6 +431,106 @@ def test_docker_backend_runs_supabase_image_with_non_superuser_owner():
         dsn = box.create_database("docker_check")
         with psycopg.connect(dsn) as conn:
             assert conn.execute("select to_regprocedure('auth.uid()') is not null").fetchone() == (True,)
+
+
+def test_docker_image_that_does_not_start_is_reported_and_its_container_removed(engine):
+    # An image holding no PostgreSQL: docker creates the container, then cannot start it.
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w") as tar:
+        readme = tarfile.TarInfo("README")
+        readme.size = len(b"not a database\n")
+        tar.addfile(readme, io.BytesIO(b"not a database\n"))
+    image = f"supabase-sync-test/not-postgres:{uuid.uuid4().hex[:8]}"
+    repository, tag = image.split(":")
+    engine.api.import_image_from_data(archive.getvalue(), repository=repository, tag=tag)
+    try:
+        with pytest.raises(SandboxError, match="did not start") as raised:
+            with sandbox.start("docker", image=image, log=lambda _m: None):
+                pass
+        assert "\n" not in str(raised.value) and image in str(raised.value)
+        assert engine.containers.list(all=True, filters={"ancestor": image}) == []
+    finally:
+        engine.images.remove(image, force=True)
+
+
+def test_docker_ctrl_c_during_start_up_removes_the_container(engine):
+    before = _sandbox_containers(engine)
+
+    def interrupt_once_ready(message: str) -> None:
+        if message.startswith("sandbox: docker "):  # the container runs and the server accepts connections
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        with sandbox.start("docker", log=interrupt_once_ready):
+            pytest.fail("the block must not be entered")
+    assert _sandbox_containers(engine) == before
+
+
+def test_docker_block_failure_removes_the_container(engine):
+    before = _sandbox_containers(engine)
+    with pytest.raises(RuntimeError, match="boom"):
+        with sandbox.start("docker", log=lambda _m: None) as box:
+            assert _server_accepts(box.superuser_dsn)
+            raise RuntimeError("boom")
+    assert _sandbox_containers(engine) == before
+
+
+def test_docker_pull_failure_says_how_to_build_the_image_here(engine):
+    # A registry on a closed port of 127.0.0.1: the pull fails at once, and nothing leaves this machine.
+    image = "127.0.0.1:9/supabase-sync-test/absent:1"
+    with pytest.raises(SandboxError, match=f"could not pull the docker image {image}") as raised:
+        with sandbox.start("docker", image=image, log=lambda _m: None):
+            pass
+    assert "tools/sandbox-image/build.sh" in raised.value.hint and docker.IMAGE_ENV_VAR in raised.value.hint
+    assert "\n" not in str(raised.value)
+
+
+def test_two_docker_sandboxes_run_side_by_side_on_their_own_ports(engine):
+    before = _sandbox_containers(engine)
+    with sandbox.start("docker", log=lambda _m: None) as first, sandbox.start("docker", log=lambda _m: None) as second:
+        assert first.address.port != second.address.port
+        assert first.address.superuser_password != second.address.superuser_password
+        first.create_database("only_in_first")
+        with second.connect(superuser=True) as conn:
+            assert conn.execute("select count(*) from pg_database where datname = 'only_in_first'").fetchone() == (0,)
+        assert len(_sandbox_containers(engine) - before) == 2
+    assert _sandbox_containers(engine) == before
+
+
+def test_verify_example_on_docker_passes_names_the_image_and_leaves_no_container(engine, capsys):
+    from supabase_sync.cli import main
+
+    before = _sandbox_containers(engine)
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--example", "--backend", "docker", "--json"])
+    captured = capsys.readouterr()
+    assert exited.value.code == 0, captured.err
+    report = json.loads(captured.out)
+    assert report["ok"] is True and report["backend"] == "docker"
+    assert report["image"] == docker.resolve_image(is_present=lambda image: docker.has_image(engine, image))
+    assert report["counts"]["fail"] == 0 and report["counts"]["pass"] > 40
+    assert _sandbox_containers(engine) == before
+
+
+def test_verify_keep_on_docker_leaves_the_container_and_prints_how_to_remove_it(engine, capsys):
+    from supabase_sync.cli import main
+
+    before = _sandbox_containers(engine)
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--example", "--backend", "docker", "--keep"])
+    captured = capsys.readouterr()
+    kept = _sandbox_containers(engine) - before
+    try:
+        assert exited.value.code == 0, captured.err
+        assert "on the docker backend (image " in captured.out
+        assert len(kept) == 1 and engine.containers.get(next(iter(kept))).status == "running"
+        remove = next(line.split("remove it with: ", 1)[1] for line in captured.err.splitlines() if "remove it with: " in line)
+        assert remove == f"docker rm -f {next(iter(kept))[:12]}"
+        subprocess.run(remove, shell=True, check=True, capture_output=True)
+        assert _sandbox_containers(engine) == before
+    finally:
+        for container_id in kept & _sandbox_containers(engine):
+            engine.containers.get(container_id).remove(force=True, v=True)
 
 
 def test_a_sandbox_connection_failure_is_one_line_saying_why():

@@ -80,7 +80,7 @@ def _sandbox_options(func):  # type: ignore[no-untyped-def]
         type=_BACKENDS,
         default="auto",
         show_default=True,
-        help="Sandbox PostgreSQL: auto tries docker, local binaries, then embedded (pgserver); url uses --db-url.",
+        help="Sandbox PostgreSQL: auto tries local binaries, then docker, then embedded (pgserver); url uses --db-url.",
     )(func)
     func = click.option("--example", is_flag=True, help="Use the bundled example project (examples/todo).")(func)
     return click.argument("project", required=False, type=click.Path(file_okay=False, path_type=str))(func)

@@ -8,10 +8,16 @@
         db_url = box.create_database("demo")   # owned by box.owner_role, shim applied
         ...
 
-Backends: ``docker`` (testcontainers, a pinned ``supabase/postgres`` image),
-``local`` (the machine's initdb/pg_ctl), ``embedded`` (the ``pgserver``
-wheel) and ``url`` (an existing server). ``auto`` picks docker when a daemon
-answers, else local, else embedded, and reports its choice through ``log``.
+Backends: ``local`` (the machine's initdb/pg_ctl), ``docker``
+(testcontainers: Supabase's pinned ``supabase/postgres`` image, or a plain
+PostgreSQL image with the shim), ``embedded`` (the ``pgserver`` wheel) and
+``url`` (an existing server). ``auto`` picks local when server binaries are
+found, else docker when a daemon answers, else embedded, and reports its
+choice through ``log``. Local comes first because it starts in about a
+second, needs no image or network and behaves the same whether or not a
+daemon runs; docker comes before embedded because Supabase's image (or a
+PostgreSQL 15 like hosted Supabase's) is closer to production than the
+wheel's PostgreSQL 16 with its ``supabase_owner`` role.
 The sandbox stops only what it started, also on errors and Ctrl-C.
 """
 
@@ -23,10 +29,13 @@ from contextlib import contextmanager
 from supabase_sync.errors import SandboxError
 from supabase_sync.sandbox.base import LogFunction, Sandbox, ServerAddress, default_log
 
-#: Every backend name ``start`` accepts, "auto" aside, in auto's order of preference.
-BACKENDS = ("docker", "local", "embedded", "url")
+#: The backends ``auto`` tries, in this order (why: see the module docstring).
+AUTO_ORDER = ("local", "docker", "embedded")
+#: Every backend name ``start`` accepts, "auto" aside.
+BACKENDS = (*AUTO_ORDER, "url")
 
 __all__ = [
+    "AUTO_ORDER",
     "BACKENDS",
     "LogFunction",
     "Sandbox",
@@ -66,13 +75,13 @@ def unavailable_reason(backend: str) -> str | None:
 
 def available_backends() -> list[str]:
     """Return the backends that can start a server here, in auto's order (``url`` excluded)."""
-    return [name for name in BACKENDS if name != "url" and unavailable_reason(name) is None]
+    return [name for name in AUTO_ORDER if unavailable_reason(name) is None]
 
 
 def choose_backend(backend: str = "auto", *, db_url: str | None = None) -> str:
     """Resolve ``backend`` ("auto" or a name) to the backend ``start`` would use.
 
-    ``auto`` with a ``db_url`` means ``url``; otherwise docker, local, embedded,
+    ``auto`` with a ``db_url`` means ``url``; otherwise local, docker, embedded,
     the first that is available. Raises :class:`SandboxError` naming what is
     missing when none is.
     """
@@ -82,14 +91,14 @@ def choose_backend(backend: str = "auto", *, db_url: str | None = None) -> str:
     if db_url:
         return "url"
     reasons = []
-    for name in ("docker", "local", "embedded"):
+    for name in AUTO_ORDER:
         reason = unavailable_reason(name)
         if reason is None:
             return name
         reasons.append(f"{name}: {reason}")
     raise SandboxError(
         "no sandbox backend can start a PostgreSQL server here (" + "; ".join(reasons) + ")",
-        hint="start Docker, install PostgreSQL, `pip install pgserver`, or pass --db-url of a server to use",
+        hint="install PostgreSQL, start Docker, `pip install pgserver`, or pass --db-url of a server to use",
     )
 
 

@@ -24,6 +24,19 @@ from supabase_sync.sandbox import shim
 #: A progress callback: receives one human-readable line.
 LogFunction = Callable[[str], None]
 
+#: Server settings for a cluster nobody needs to keep (no durability, no
+#: replication), shared by the backends that start a server themselves.
+THROWAWAY_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "max_connections": "200",
+    "jit": "off",
+    "timezone": "UTC",
+}
+
 _logger = logging.getLogger("supabase_sync.sandbox")
 
 
@@ -51,7 +64,8 @@ class Sandbox:
     """A running PostgreSQL server prepared like a Supabase project.
 
     ``backend`` says which backend started it ("docker", "local", "embedded" or
-    "url"). ``superuser_dsn`` and ``owner_dsn`` point at its ``postgres``
+    "url"); ``image`` is the container image on the docker backend (None on
+    the others). ``superuser_dsn`` and ``owner_dsn`` point at its ``postgres``
     database; ``owner_role`` is the non-superuser project owner (``postgres``
     as on hosted Supabase, except on the embedded backend where the superuser
     already has that name).
@@ -64,6 +78,7 @@ class Sandbox:
     description: str = ""
     #: The temporary directory holding the cluster, for backends that make one.
     data_dir: Path | None = None
+    image: str | None = None
     created_databases: list[str] = field(default_factory=list)
 
     @property

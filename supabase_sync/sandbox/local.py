@@ -23,7 +23,7 @@ from pathlib import Path
 
 from supabase_sync.errors import SandboxError
 from supabase_sync.sandbox import shim
-from supabase_sync.sandbox.base import LogFunction, Sandbox, ServerAddress, free_tcp_port
+from supabase_sync.sandbox.base import THROWAWAY_SETTINGS, LogFunction, Sandbox, ServerAddress, free_tcp_port
 
 #: Environment variable naming a directory that holds initdb, pg_ctl and postgres.
 BINDIR_ENV_VAR = "SUPABASE_SYNC_PG_BINDIR"
@@ -34,17 +34,10 @@ OWNER_ROLE = "postgres"
 #: OS user the server runs as when we are root.
 OS_USER = "postgres"
 
-#: Settings for a cluster nobody needs to keep: no durability, no background noise.
-THROWAWAY_SETTINGS = {
-    "listen_addresses": "'127.0.0.1'",
-    "fsync": "off",
-    "synchronous_commit": "off",
-    "full_page_writes": "off",
-    "wal_level": "minimal",
-    "max_wal_senders": "0",
-    "max_connections": "200",
-    "jit": "off",
-    "timezone": "'UTC'",
+#: What this backend adds to the shared throwaway settings.
+LOCAL_SETTINGS = {
+    **THROWAWAY_SETTINGS,
+    "listen_addresses": "127.0.0.1",
     "log_min_messages": "warning",
     "logging_collector": "off",
 }
@@ -164,10 +157,8 @@ class _Cluster:
                     raise
 
     def _write_settings(self) -> None:
-        settings = dict(THROWAWAY_SETTINGS)
-        settings["port"] = str(self.port)
-        settings["unix_socket_directories"] = _quote_setting(str(self.workdir))
-        lines = [f"{name} = {value}" for name, value in settings.items()]
+        settings = {**LOCAL_SETTINGS, "port": str(self.port), "unix_socket_directories": str(self.workdir)}
+        lines = [f"{name} = {_quote_setting(value)}" for name, value in settings.items()]
         # postgresql.auto.conf is read last and rewritten whole, so each attempt replaces the last.
         settings_file = self.datadir / "postgresql.auto.conf"
         settings_file.write_text(

@@ -49,6 +49,8 @@ class VerifyReport:
 
     project_dir: str
     backend: str
+    #: The container image the docker backend ran (None on the other backends).
+    image: str | None = None
     results: list[CheckResult] = field(default_factory=list)
     total_seconds: float = 0.0
     setup_seconds: float = 0.0
@@ -79,6 +81,7 @@ class VerifyReport:
             "ok": self.ok,
             "project_dir": self.project_dir,
             "backend": self.backend,
+            "image": self.image,
             "tables": list(self.tables),
             "pack_installed_by": self.pack_installed_by,
             "setup_seconds": round(self.setup_seconds, 3),
@@ -107,10 +110,11 @@ class VerifyReport:
             if index == 0:
                 lines.append("  ".join("-" * width for width in widths))
         counts = self.counts()
+        backend = f"{self.backend} backend (image {self.image})" if self.image else f"{self.backend} backend"
         lines.append("")
         lines.append(
             f"{counts['pass']} passed, {counts['fail']} failed, {counts['error']} errors, {counts['skip']} skipped"
-            f" on the {self.backend} backend in {self.total_seconds:.1f} s"
+            f" on the {backend} in {self.total_seconds:.1f} s"
             f" (sandbox and migrations {self.setup_seconds:.1f} s)"
         )
         for result in self.failures:
@@ -135,7 +139,10 @@ class VerifyReport:
                 suite.set(key, str(value))
                 totals[key] += value
             suite.set("time", f"{sum(result.seconds for result in results):.3f}")
-            ET.SubElement(ET.SubElement(suite, "properties"), "property", name="backend", value=self.backend)
+            properties = ET.SubElement(suite, "properties")
+            ET.SubElement(properties, "property", name="backend", value=self.backend)
+            if self.image:
+                ET.SubElement(properties, "property", name="image", value=self.image)
             for result in results:
                 _add_testcase(suite, result)
         for key, value in totals.items():

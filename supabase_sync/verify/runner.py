@@ -88,7 +88,7 @@ def verify(
         dbname = f"supabase_sync_verify_{uuid.uuid4().hex[:8]}"
         box.create_database(dbname)
         owner_dsn, superuser_dsn = box.dsn(dbname), box.dsn(dbname, superuser=True)
-        report = VerifyReport(project_dir=str(project), backend=box.backend)
+        report = VerifyReport(project_dir=str(project), backend=box.backend, image=box.image)
         try:
             report.pack_installed_by = _prepare_database(owner_dsn, superuser_dsn, migrations_dir, say)
             report.setup_seconds = time.monotonic() - started
