@@ -29,11 +29,14 @@ class Statement:
     sql: sql.Composable
     destructive: bool = False
 
+    def sql_text(self) -> str:
+        """The statement's SQL ending in ``;``, without its label."""
+        return self.sql.as_string(None).strip().rstrip(";").rstrip() + ";"
+
     def chunk(self) -> str:
         """Return the text executed for this statement: a label comment, the SQL and ``;``."""
-        text = self.sql.as_string(None).strip().rstrip(";").rstrip()
         label = " ".join(self.label.split())
-        return f"-- {label}\n{text};\n"
+        return f"-- {label}\n{self.sql_text()}\n"
 
     def inline(self) -> str:
         """The statement on one line, for a message that tells how to fix something."""

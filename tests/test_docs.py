@@ -59,3 +59,22 @@ def test_protocol_doc_names_every_rpc_and_sqlstate() -> None:
         assert name in protocol
     for sqlstate in ("22023", "22P02", "42501", "PT409", "PT410"):
         assert sqlstate in protocol
+
+
+def test_the_generated_tables_of_the_docs_match_the_data() -> None:
+    from supabase_sync.reference import SECTIONS, render_doc
+
+    for name, (doc, _render) in SECTIONS.items():
+        text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+        assert render_doc(text, name) == text, f"docs/{doc} ({name}) is stale: run `python -m supabase_sync.reference`"
+
+
+def test_every_lint_rule_that_repeats_a_supabase_lint_says_which() -> None:
+    from supabase_sync.lint.rules import RULES
+
+    lint_doc = (ROOT / "docs" / "lint.md").read_text(encoding="utf-8")
+    repeated = {code: rule.splinter for code, rule in RULES.items() if rule.splinter}
+    assert set(repeated) == {"SS001", "SS002", "SS003", "SS004", "SS006", "SS007", "SS012", "SS013"}
+    for code, names in repeated.items():
+        assert all(name[:4].isdigit() for name in names), code
+        assert all(f"`{name}`" in lint_doc for name in names), code

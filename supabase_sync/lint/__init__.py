@@ -10,7 +10,7 @@ Two passes, one report:
    catalog and checked for missing row level security, per-row ``auth.uid()``
    calls, open write policies, unindexed owner columns, mutable search paths,
    exposed SECURITY DEFINER functions, half-enabled synced tables and tables
-   without a primary key (:mod:`supabase_sync.lint.semantic`); plpgsql bodies
+   without a primary key (:mod:`supabase_sync.lint.rules` over :mod:`supabase_sync.lint.catalog`); plpgsql bodies
    go through plpgsql_check when the server has it
    (:mod:`supabase_sync.lint.function_bodies`).
 """
@@ -25,7 +25,10 @@ import psycopg
 
 from supabase_sync.dsn import connection_error_reason, mask_dsn
 from supabase_sync.errors import ConfigError, ConnectionFailed
-from supabase_sync.lint import function_bodies, semantic, style
+from supabase_sync.sync_objects import PACK_SCHEMA
+from supabase_sync.lint import function_bodies, style
+from supabase_sync.lint.catalog import read_lint_catalog
+from supabase_sync.lint.rules import run_rules
 from supabase_sync.lint.report import (
     FORMATS,
     LEVELS,
@@ -164,8 +167,8 @@ def _lint_live_database(
             hint="check the URL, that the server runs and that the role may log in",
         ) from error
     with conn:
-        snapshot = semantic.read_catalog(conn)
-        report.findings.extend(semantic.run_checks(snapshot, lambda composable: composable.as_string(conn)))
+        catalog = read_lint_catalog(conn)
+        report.findings.extend(run_rules(catalog))
         if function_bodies.extension_state(conn).installed_schema is None:
             report.notes.append(
                 "plpgsql function bodies were not checked: the plpgsql_check extension is not created in this "
@@ -174,7 +177,7 @@ def _lint_live_database(
             return
         report.findings.extend(
             function_bodies.check_function_bodies(
-                conn, schemas=[*snapshot.exposed_schemas, semantic.PACK_SCHEMA], files=sources
+                conn, schemas=[*catalog.exposed_schemas, PACK_SCHEMA], files=sources
             )
         )
 
@@ -224,15 +227,15 @@ def _lint_sandbox_database(report: LintReport, dsn: str, folder: Path, *, root: 
     migration_files = migrations.list_migrations(folder)
     shown = [style.display_path(path, root) for path in migration_files]
     with psycopg.connect(dsn, autocommit=True) as conn:
-        snapshot = semantic.read_catalog(conn)
-        report.findings.extend(semantic.run_checks(snapshot, lambda composable: composable.as_string(conn)))
+        catalog = read_lint_catalog(conn)
+        report.findings.extend(run_rules(catalog))
         if not has_checker:
             report.notes.append(function_bodies.SKIPPED_NOTE)
             return
         report.findings.extend(
             function_bodies.check_function_bodies(
                 conn,
-                schemas=[*snapshot.exposed_schemas, semantic.PACK_SCHEMA],
+                schemas=[*catalog.exposed_schemas, PACK_SCHEMA],
                 files=function_bodies.shown_files(migration_files, shown),
             )
         )
@@ -254,8 +257,3 @@ def _migration_problem(error: Exception, path: Path | None, root: Path) -> Probl
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     message = str(getattr(error, "message", error))
     return Problem(message, path=shown, line=line, column=column, code="MIGRATION")
-
-
-def findings_of(report: LintReport, code: str) -> list[Finding]:
-    """The findings of ``report`` with ``code`` (handy in tests and scripts)."""
-    return [finding for finding in report.findings if finding.code == code]

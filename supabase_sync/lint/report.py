@@ -37,7 +37,9 @@ class Finding:
 
     ``object`` names the database object (``public.task``, ``policy "x" on
     public.task``, ``function public.f(uuid)``); ``why`` says what goes wrong if
-    it stays; ``fix`` is SQL that fixes it, when one statement can.
+    it stays; ``fix`` is SQL that fixes it, when one statement can;
+    ``requirements`` are the per-table contract's keys a contract rule reports
+    (``trigger.stamp``...).
     """
 
     level: Level
@@ -50,6 +52,7 @@ class Finding:
     object: str | None = None
     why: str | None = None
     fix: str | None = None
+    requirements: tuple[str, ...] = ()
 
     @property
     def location(self) -> str:

@@ -22,7 +22,8 @@ _OUTCOME_LABEL = {"pass": "ok", "fail": "FAIL", "error": "ERROR", "skip": "skip"
 class CheckResult:
     """One check run against one synced table (``table`` is None for database-wide checks).
 
-    ``message`` says what was found; ``fix`` says how to repair it (a command or SQL).
+    ``message`` says what was found; ``fix`` says how to repair it (a command or SQL);
+    ``requirements`` are the per-table contract keys a failed structure check found unmet.
     """
 
     check: str
@@ -31,6 +32,7 @@ class CheckResult:
     seconds: float
     message: str = ""
     fix: str | None = None
+    requirements: tuple[str, ...] = ()
 
     @property
     def family(self) -> str:

@@ -19,7 +19,8 @@ from supabase_sync import sandbox
 from supabase_sync.dsn import mask_dsn
 from supabase_sync.errors import ConfigError
 from supabase_sync.verify.catalog import SyncedTable, load_synced_tables
-from supabase_sync.verify.checks import Check, CheckFailure, CheckSkipped, all_checks
+from supabase_sync.verify.checks import Check, all_checks
+from supabase_sync.verify.checks.base import CheckFailure, CheckSkipped
 from supabase_sync.verify.context import VerifyContext
 from supabase_sync.verify.report import CheckResult, VerifyReport
 
@@ -164,7 +165,15 @@ def run_check(ctx: VerifyContext, item: Check, table: SyncedTable | None) -> Che
     try:
         item.run(ctx, table)
     except CheckFailure as failure:
-        return CheckResult(item.name, collection, "fail", time.monotonic() - started, failure.message, failure.fix)
+        return CheckResult(
+            item.name,
+            collection,
+            "fail",
+            time.monotonic() - started,
+            failure.message,
+            failure.fix,
+            requirements=failure.requirements,
+        )
     except CheckSkipped as skipped:
         return CheckResult(item.name, collection, "skip", time.monotonic() - started, str(skipped))
     except Exception as error:  # noqa: BLE001 - one broken check must not hide the others' results

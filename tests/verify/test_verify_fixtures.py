@@ -21,7 +21,7 @@ from verify.conftest import build_project
 EXPECTED = {
     "rls_disabled": ("structure.rls_enabled", "enable row level security"),
     "policy_using_true": ("structure.policies", "drop policy"),
-    "missing_delete_policy": ("structure.policies", "supabase-sync rls public.task"),
+    "missing_delete_policy": ("structure.policies", 'create policy "supabase_sync: owner can delete"'),
     "owner_nullable": ("structure.owner_column", "set not null"),
     "trigger_dropped": ("structure.triggers", "create or replace trigger supabase_sync_stamp"),
     "anon_executes_sync_pull": ("security.anon_rpc", "revoke execute on function public.sync_pull"),
@@ -62,7 +62,7 @@ def test_cli_exits_2_naming_the_failed_check(
     assert exited.value.code == 2
     assert "FAIL" in captured.out
     assert "structure.rls_enabled (public.task)" in captured.err
-    assert "fix: alter table public.task enable row level security;" in captured.out
+    assert 'fix: alter table "public"."task" enable row level security;' in captured.out
 
 
 def test_verify_in_the_current_project_folder_passes(
