@@ -16,17 +16,10 @@ from pathlib import Path
 import psycopg
 
 from supabase_sync.dsn import connection_error_reason, mask_dsn, resolve_db_url
-from supabase_sync.errors import ConfigError, ConnectionFailed, SupabaseSyncError, first_line
+from supabase_sync.errors import ApplyFailed, ConfigError, ConnectionFailed, first_line
 from supabase_sync.migrations import migration_filename, write_migration
 from supabase_sync.plan import Plan
-
-#: Where a Supabase project keeps its configuration and migrations (``supabase init``).
-PROJECT_CONFIG = Path("supabase") / "config.toml"
-PROJECT_MIGRATIONS = Path("supabase") / "migrations"
-
-
-class ApplyFailed(SupabaseSyncError):
-    """A statement of a plan failed; the transaction was rolled back and nothing changed."""
+from supabase_sync.project import project_at
 
 
 class Destination(enum.Enum):
@@ -100,9 +93,9 @@ def resolve_target(
         return Target(Destination.MIGRATION, migrations_dir=Path(migrations_dir))
     if db_url:
         return Target(Destination.DATABASE, db_url=db_url)
-    project = Path.cwd() if project_dir is None else Path(project_dir)
-    if (project / PROJECT_CONFIG).is_file():
-        return Target(Destination.MIGRATION, migrations_dir=project / PROJECT_MIGRATIONS)
+    project = project_at(project_dir)
+    if project is not None:
+        return Target(Destination.MIGRATION, migrations_dir=project.migrations_dir)
     from_environment = resolve_db_url(None, required=False)
     if from_environment:
         return Target(Destination.DATABASE, db_url=from_environment)

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
 import pytest
+from helpers.contract import lint_keys, status_keys, verify_keys
 
 from supabase_sync import api
 from supabase_sync.contract import FAMILIES, REQUIREMENTS, TableSpec, requirements
 from supabase_sync.errors import TableError
 from supabase_sync.lint.rules import RULES
 from supabase_sync.names import TableName
-from supabase_sync.verify.catalog import load_synced_tables
 from supabase_sync.verify.checks import all_checks
-from supabase_sync.verify.context import VerifyContext
-from supabase_sync.verify.runner import run_check
 
 TASK = "public.task"
 
@@ -113,37 +110,6 @@ CASES: dict[str, tuple[list[str], set[str]]] = {
 }
 
 
-def _status_keys(dsn: str) -> set[str]:
-    (task,) = [table for table in api.status(dsn).tables if table.table == TASK]
-    assert all(gap.key for gap in task.gaps)
-    assert {key for key, met in task.checks.items() if not met} == {gap.key for gap in task.gaps}
-    return {gap.key for gap in task.gaps if gap.key}
-
-
-def _lint_keys(dsn: str, empty: Path) -> set[str]:
-    report = api.lint([empty], db_url=dsn, style_checks=False)
-    findings = [finding for finding in report.findings if finding.object == TASK and finding.requirements]
-    return {key for finding in findings for key in finding.requirements}
-
-
-def _verify_keys(owner_dsn: str, superuser_dsn: str) -> set[str]:
-    with psycopg.connect(superuser_dsn, autocommit=True) as conn:
-        tables = load_synced_tables(conn)
-    ctx = VerifyContext(owner_dsn=owner_dsn, superuser_dsn=superuser_dsn, tables=tables)
-    (task,) = [table for table in tables if table.collection == TASK]
-    keys: set[str] = set()
-    try:
-        for check in all_checks():
-            if check.name.startswith("structure.") and check.name != "structure.policy_initplan":
-                result = run_check(ctx, check, task)
-                assert result.outcome in ("pass", "fail", "skip"), result
-                assert (result.outcome == "fail") == bool(result.requirements), result
-                keys.update(result.requirements)
-    finally:
-        ctx.close()
-    return keys
-
-
 def _plan_statements(result: api.PlanResult) -> list[str]:
     """The SQL of each planned statement, without its label line and the lock."""
     return [chunk.split("\n", 1)[1].strip() for chunk in result.statements[1:]]
@@ -157,10 +123,9 @@ def test_enable_status_lint_and_verify_agree_about_a_table(case: str, example_db
             conn.execute(statement)
     dsn = example_db.owner_dsn
 
-    status_keys = _status_keys(dsn)
-    assert status_keys == expected, "status"
-    assert _lint_keys(dsn, tmp_path) == expected, "lint"
-    assert _verify_keys(dsn, example_db.superuser_dsn) == expected, "verify"
+    assert status_keys(dsn, TASK) == expected, "status"
+    assert lint_keys(dsn, TASK, tmp_path) == expected, "lint"
+    assert verify_keys(dsn, example_db.superuser_dsn, TASK) == expected, "verify"
 
     (task,) = [table for table in api.status(dsn).tables if table.table == TASK]
     by_hand = [gap for gap in task.gaps if not gap.fix.startswith("supabase-sync enable")]
@@ -178,9 +143,9 @@ def test_enable_status_lint_and_verify_agree_about_a_table(case: str, example_db
     assert dry.changed == bool(expected)
 
     api.enable([TASK], db_url=dsn, add_missing_columns=add_columns)
-    assert _status_keys(dsn) == set()
-    assert _lint_keys(dsn, tmp_path) == set()
-    assert _verify_keys(dsn, example_db.superuser_dsn) == set()
+    assert status_keys(dsn, TASK) == set()
+    assert lint_keys(dsn, TASK, tmp_path) == set()
+    assert verify_keys(dsn, example_db.superuser_dsn, TASK) == set()
     assert not api.enable([TASK], db_url=dsn, dry_run=True).changed
 
 
@@ -210,7 +175,7 @@ def test_a_half_enabled_table_is_reported_by_status_and_lint_alike(example_db, t
     (task,) = [table for table in api.status(dsn).tables if table.table == TASK]
     assert not task.registered
     assert {gap.key for gap in task.gaps} == {"registry.row"}
-    assert _lint_keys(dsn, tmp_path) == {"registry.row"}
+    assert lint_keys(dsn, TASK, tmp_path) == {"registry.row"}
     api.enable([TASK], db_url=dsn)
     assert api.status(dsn).passed
 

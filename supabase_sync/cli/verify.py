@@ -16,18 +16,20 @@ _BACKENDS = click.Choice(["auto", "local", "embedded", "docker", "url"])
 
 def _sandbox_options(func):  # type: ignore[no-untyped-def]
     func = click.option(
+        "--sandbox-url",
         "--db-url",
+        "sandbox_url",
         metavar="URL",
         default=None,
         help="Server for --backend url (a superuser's URL, e.g. supabase start's port 54322); "
-        "a throwaway database is created there and dropped after.",
+        "a throwaway database is created there and dropped after (--db-url is the old name).",
     )(func)
     func = click.option(
         "--backend",
         type=_BACKENDS,
         default="auto",
         show_default=True,
-        help="Sandbox PostgreSQL: auto tries docker, local binaries, then embedded (pgserver); url uses --db-url.",
+        help="Sandbox PostgreSQL: auto tries docker, local binaries, then embedded (pgserver); url uses --sandbox-url.",
     )(func)
     func = click.option("--example", is_flag=True, help="Use the bundled example project (examples/todo).")(func)
     return click.argument("project", required=False, type=click.Path(file_okay=False, path_type=str))(func)
@@ -49,7 +51,7 @@ def verify_command(
     project: str | None,
     example: bool,
     backend: str,
-    db_url: str | None,
+    sandbox_url: str | None,
     as_json: bool,
     junit_xml: str | None,
     keep: bool,
@@ -67,7 +69,7 @@ def verify_command(
     2 when a check fails (each failure says how to fix it), 1 when verification
     could not run.
     """
-    report = api.verify(project, example=example, backend=backend, db_url=db_url, keep=keep, progress=status)
+    report = api.verify(project, example=example, backend=backend, sandbox_url=sandbox_url, keep=keep, log=status)
     if junit_xml:
         Path(junit_xml).write_text(report.to_junit_xml(), encoding="utf-8")
         status(f"wrote JUnit XML to {junit_xml}")
@@ -77,7 +79,7 @@ def verify_command(
         click.echo(report.to_text())
     if report.kept_dsn:
         status(f"sandbox kept running; connect with: psql '{report.kept_dsn}'")
-    if not report.ok:
+    if not report.passed:
         names = sorted(
             {f"{result.check}" + (f" ({result.table})" if result.table else "") for result in report.failures}
         )
@@ -102,7 +104,7 @@ def gen_tests_command(
     project: str | None,
     example: bool,
     backend: str,
-    db_url: str | None,
+    sandbox_url: str | None,
     output_dir: str | None,
     as_json: bool,
 ) -> None:
@@ -115,7 +117,7 @@ def gen_tests_command(
     `supabase test db`. Re-running overwrites the generated file.
     """
     result = api.gen_tests(
-        project, example=example, backend=backend, db_url=db_url, output_dir=output_dir, progress=status
+        project, example=example, backend=backend, sandbox_url=sandbox_url, output_dir=output_dir, log=status
     )
     if as_json:
         echo_json(result.to_dict())

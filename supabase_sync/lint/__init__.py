@@ -17,14 +17,15 @@ Two passes, one report:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import psycopg
 
 from supabase_sync.dsn import connection_error_reason, mask_dsn
-from supabase_sync.errors import ConfigError, ConnectionFailed
+from supabase_sync.errors import ConfigError, ConnectionFailed, MigrationFailed
+from supabase_sync.progress import LogFunction, ignore
+from supabase_sync.project import Project
 from supabase_sync.sync_objects import PACK_SCHEMA
 from supabase_sync.lint import function_bodies, style
 from supabase_sync.lint.catalog import read_lint_catalog
@@ -52,22 +53,14 @@ __all__ = [
     "lint",
 ]
 
-#: Folders linted when no path is given, relative to the project folder.
-DEFAULT_TARGETS = ("supabase/migrations", "sql")
-#: The project's migrations, applied in a sandbox for the semantic lints.
-DEFAULT_MIGRATIONS = "supabase/migrations"
-#: Name of the sandbox database the migrations are applied to.
-SANDBOX_DATABASE = "supabase_sync_lint"
+#: A folder of plain SQL files linted besides the migrations when present (this repository's own ``sql/``).
+SQL_FOLDER = "sql"
 
 
 def default_targets(project_dir: str | Path = ".") -> list[Path]:
     """The folders ``lint`` reads when given no path: ``supabase/migrations`` and ``sql``, when present."""
     root = Path(project_dir)
-    return [root / target for target in DEFAULT_TARGETS if (root / target).is_dir()]
-
-
-def _ignore(_message: str) -> None:
-    return None
+    return [folder for folder in (Project(root).migrations_dir, root / SQL_FOLDER) if folder.is_dir()]
 
 
 def lint(
@@ -81,7 +74,7 @@ def lint(
     semantic_checks: bool = True,
     backend: str = "auto",
     sandbox_url: str | None = None,
-    log: Callable[[str], None] | None = None,
+    log: LogFunction | None = None,
 ) -> LintReport:
     """Lint SQL files with sqlfluff, then the schema they produce (or ``db_url``) semantically.
 
@@ -96,7 +89,7 @@ def lint(
     path does not exist or there is nothing to lint, :class:`ConnectionFailed`
     when ``db_url`` cannot be reached.
     """
-    say = log or _ignore
+    say = log or ignore
     root = Path(project_dir)
     report = LintReport()
     targets = [Path(path) for path in paths] if paths else default_targets(root)
@@ -136,27 +129,25 @@ def _semantic_pass(
     migrations_dir: str | Path | None,
     backend: str,
     sandbox_url: str | None,
-    say: Callable[[str], None],
+    say: LogFunction,
     sources: list[tuple[str, str]],
 ) -> None:
     if db_url:
         _lint_live_database(report, db_url, say=say, sources=sources)
         return
-    folder = Path(migrations_dir) if migrations_dir is not None else root / DEFAULT_MIGRATIONS
+    folder = Path(migrations_dir) if migrations_dir is not None else Project(root).migrations_dir
     if migrations_dir is not None and not folder.is_dir():
         raise ConfigError(f"migrations folder {folder} does not exist", hint="pass the folder holding the migrations")
     if not folder.is_dir():
         report.notes.append(
-            f"semantic lints skipped: no {DEFAULT_MIGRATIONS} folder to apply and no --db-url "
+            "semantic lints skipped: no supabase/migrations folder to apply and no --db-url "
             "(pass --migrations-dir DIR or --db-url URL)"
         )
         return
     _lint_migrations_in_sandbox(report, folder, root=root, backend=backend, sandbox_url=sandbox_url, say=say)
 
 
-def _lint_live_database(
-    report: LintReport, db_url: str, *, say: Callable[[str], None], sources: list[tuple[str, str]]
-) -> None:
+def _lint_live_database(report: LintReport, db_url: str, *, say: LogFunction, sources: list[tuple[str, str]]) -> None:
     report.database = mask_dsn(db_url)
     say(f"semantic lints on {report.database}")
     try:
@@ -167,77 +158,44 @@ def _lint_live_database(
             hint="check the URL, that the server runs and that the role may log in",
         ) from error
     with conn:
-        catalog = read_lint_catalog(conn)
-        report.findings.extend(run_rules(catalog))
         if function_bodies.extension_state(conn).installed_schema is None:
+            _lint_database(report, conn, sources=None)
             report.notes.append(
                 "plpgsql function bodies were not checked: the plpgsql_check extension is not created in this "
                 "database (supabase-sync lint never creates extensions in a live database)"
             )
             return
-        report.findings.extend(
-            function_bodies.check_function_bodies(
-                conn, schemas=[*catalog.exposed_schemas, PACK_SCHEMA], files=sources
-            )
-        )
+        _lint_database(report, conn, sources=sources)
 
 
 def _lint_migrations_in_sandbox(
-    report: LintReport,
-    folder: Path,
-    *,
-    root: Path,
-    backend: str,
-    sandbox_url: str | None,
-    say: Callable[[str], None],
+    report: LintReport, folder: Path, *, root: Path, backend: str, sandbox_url: str | None, say: LogFunction
 ) -> None:
-    from supabase_sync import sandbox  # the sandbox pulls in its backends: load it only when used
+    # The sandbox pulls in its backends: load it only when used.
+    from supabase_sync.sandbox.migrated import migrated_database
 
     report.database = f"the schema of {style.display_path(folder, root)} (migrated in a sandbox)"
-    with sandbox.start(backend, db_url=sandbox_url, log=say) as box:
-        name = f"{SANDBOX_DATABASE}_{uuid.uuid4().hex[:8]}"
-        dsn = box.create_database(name)
-        try:
-            if _apply_in_sandbox(report, dsn, folder, root=root, say=say):
-                has_checker = function_bodies.install_extension(box.dsn(name, superuser=True))
-                _lint_sandbox_database(report, dsn, folder, root=root, has_checker=has_checker)
-        finally:
-            box.drop_database(name)
-
-
-def _apply_in_sandbox(report: LintReport, dsn: str, folder: Path, *, root: Path, say: Callable[[str], None]) -> bool:
-    """Apply the migrations; False (with the failure as a problem) when one fails."""
-    from supabase_sync import migrations
-
-    applying: list[Path] = []
-    count = len(migrations.list_migrations(folder))
-    say(f"applying {count} migration{'s' if count != 1 else ''} of {folder}")
     try:
-        migrations.apply_migrations(dsn, folder, on_file=applying.append)
-    except migrations.MigrationFailed as error:
-        report.problems.append(_migration_problem(error, applying[-1] if applying else None, root))
+        with migrated_database(folder, purpose="lint", backend=backend, sandbox_url=sandbox_url, log=say) as database:
+            has_checker = function_bodies.install_extension(database.superuser_dsn)
+            shown = [style.display_path(path, root) for path in database.migrations]
+            sources = function_bodies.shown_files(list(database.migrations), shown)
+            with psycopg.connect(database.owner_dsn, autocommit=True) as conn:
+                _lint_database(report, conn, sources=sources if has_checker else None)
+            if not has_checker:
+                report.notes.append(function_bodies.SKIPPED_NOTE)
+    except MigrationFailed as error:
+        report.problems.append(_migration_problem(error, error.path, root))
         report.notes.append("semantic lints skipped: a migration failed to apply")
-        return False
-    return True
 
 
-def _lint_sandbox_database(report: LintReport, dsn: str, folder: Path, *, root: Path, has_checker: bool) -> None:
-    from supabase_sync import migrations
-
-    migration_files = migrations.list_migrations(folder)
-    shown = [style.display_path(path, root) for path in migration_files]
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        catalog = read_lint_catalog(conn)
-        report.findings.extend(run_rules(catalog))
-        if not has_checker:
-            report.notes.append(function_bodies.SKIPPED_NOTE)
-            return
+def _lint_database(report: LintReport, conn: psycopg.Connection, *, sources: list[tuple[str, str]] | None) -> None:
+    """The semantic rules, then (with ``sources``: plpgsql_check is there) the function bodies."""
+    catalog = read_lint_catalog(conn)
+    report.findings.extend(run_rules(catalog))
+    if sources is not None:
         report.findings.extend(
-            function_bodies.check_function_bodies(
-                conn,
-                schemas=[*catalog.exposed_schemas, PACK_SCHEMA],
-                files=function_bodies.shown_files(migration_files, shown),
-            )
+            function_bodies.check_function_bodies(conn, schemas=[*catalog.exposed_schemas, PACK_SCHEMA], files=sources)
         )
 
 

@@ -59,7 +59,7 @@ class VerifyReport:
     kept_dsn: str | None = None
 
     @property
-    def ok(self) -> bool:
+    def passed(self) -> bool:
         """True when every check passed (or was skipped with a reason)."""
         return all(result.passed for result in self.results)
 
@@ -78,7 +78,7 @@ class VerifyReport:
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data."""
         return {
-            "ok": self.ok,
+            "passed": self.passed,
             "project_dir": self.project_dir,
             "backend": self.backend,
             "tables": list(self.tables),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from protocol_helpers import SYNCED, Device, new_id, project, task
+from helpers.protocol import SYNCED, Device, new_id, project, task
 
 from supabase_sync import rpc
 from supabase_sync.rpc import RpcError

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 import pytest
-from protocol_helpers import Device, project, snapshot, task
+from helpers.protocol import Device, project, snapshot, task
 
 from supabase_sync import api, rpc
 from supabase_sync.cli import main
