@@ -41,19 +41,9 @@ class GeneratedTests:
     tables: list[str] = field(default_factory=list)
     assertions: int = 0
 
-    @property
-    def passed(self) -> bool:
-        """True when a test file was written (gen-tests has no checks of its own to fail)."""
-        return bool(self.paths)
-
     def to_dict(self) -> dict[str, Any]:
         """Return the result as JSON-ready data."""
-        return {
-            "passed": self.passed,
-            "paths": [str(path) for path in self.paths],
-            "tables": self.tables,
-            "assertions": self.assertions,
-        }
+        return {"paths": [str(path) for path in self.paths], "tables": self.tables, "assertions": self.assertions}
 
 
 def gen_tests(

@@ -109,6 +109,11 @@ class LintReport:
         threshold = level_rank(fail_on)
         return [finding for finding in self.findings if level_rank(finding.level) <= threshold]
 
+    @property
+    def passed(self) -> bool:
+        """True when every file and the schema could be judged and no finding is an error."""
+        return self.exit_code() == EXIT_CLEAN
+
     def exit_code(self, fail_on: Level = "error") -> int:
         """0 clean, 2 findings at or above ``fail_on``, 1 when a file or schema could not be judged."""
         if self.problems:
@@ -138,6 +143,7 @@ class LintReport:
             "notes": list(self.notes),
             "counts": self.counts(),
             "fail_on": fail_on,
+            "passed": self.exit_code(fail_on) == EXIT_CLEAN,
             "exit_code": self.exit_code(fail_on),
         }
 
