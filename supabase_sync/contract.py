@@ -64,6 +64,7 @@ from supabase_sync.render.table import (
     render_refresh_dependency_ranks,
     render_register_table,
     render_require_columns,
+    render_require_primary_key,
     render_set_not_null,
     render_stamp_trigger,
     render_tombstone_trigger,
@@ -137,13 +138,16 @@ def refuse_managed_schema(table: TableName) -> None:
 class TableSpec:
     """What a synced table is meant to be: its kind and the columns and strategy it is synced with.
 
-    ``enable`` builds it from its options; status, lint and verify from the
-    table's registry row.
+    ``enable`` builds it from its options and the table's primary key; status,
+    lint and verify from the table's registry row. ``id_column`` None means
+    "the table's single-column primary key, whatever it is called", resolved by
+    the statements themselves when they run (a migration written without
+    reading the catalog).
     """
 
     table: TableName
     owner_column: str = "user_id"
-    id_column: str = "id"
+    id_column: str | None = "id"
     conflict_strategy: ConflictStrategy = "reject"
     kind: TableKind = "owner"
 
@@ -589,7 +593,7 @@ def _check_push_order(subject: Subject) -> Problem | None:
 
 
 def _tombstone_arguments(spec: TableSpec) -> tuple[str, ...]:
-    return (spec.id_column, spec.owner_column)
+    return (spec.id_column or "", spec.owner_column)
 
 
 #: Requirements by table kind, in the order enable plans them.
@@ -600,6 +604,7 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
             "registry",
             "a single-column uuid or text primary key (the id column)",
             _check_primary_key,
+            render=lambda spec: (render_require_primary_key(spec.table),) if spec.id_column is None else (),
         ),
         Requirement("column.owner", "owner_column", "the owner column, a uuid (auth.uid())", _check_owner_column),
         Requirement(

@@ -220,7 +220,10 @@ def enable(
     target = resolve_target(db_url, migrations_dir=migrations_dir, project_dir=project_dir)
     migration = enable_migration_name(parsed)
     if target.destination is Destination.MIGRATION:
-        specs = [TableSpec(table, owner_column=owner_column, conflict_strategy=conflict_strategy) for table in parsed]
+        specs = [
+            TableSpec(table, owner_column=owner_column, id_column=None, conflict_strategy=conflict_strategy)
+            for table in parsed
+        ]
         plan = build_blind_enable_plan(specs, add_missing_columns=add_missing_columns)
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration)
     assert target.db_url is not None

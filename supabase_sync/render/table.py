@@ -47,6 +47,20 @@ def render_require_columns(table: TableName, columns: list[str]) -> Statement:
     )
 
 
+def primary_key_column(table: TableName) -> sql.Composed:
+    """The name of ``table``'s single-column primary key, computed when the statement runs (a subquery)."""
+    query = render_template("primary_key_column", table_name=table.regclass)
+    return sql.SQL("({})").format(query)
+
+
+def render_require_primary_key(table: TableName) -> Statement:
+    """Stop a migration when ``table`` has no single-column uuid or text primary key."""
+    return Statement(
+        f"check that {table} has a single-column uuid or text primary key",
+        render_template("require_primary_key", table_name=table.regclass, primary_key_column=primary_key_column(table)),
+    )
+
+
 def render_set_not_null(table: TableName, column: str) -> Statement:
     """Make ``column`` NOT NULL (a rewrite-free scan that fails while a row holds null)."""
     return Statement(
@@ -63,10 +77,25 @@ def render_stamp_trigger(table: TableName) -> Statement:
     return Statement(f"trigger {STAMP_TRIGGER} on {table}", render_template("trigger_stamp", table=table.identifier))
 
 
-def render_tombstone_trigger(table: TableName, *, id_column: str, owner_column: str) -> Statement:
-    """Create the trigger that records hard deletes as tombstones."""
+def render_tombstone_trigger(table: TableName, *, id_column: str | None, owner_column: str) -> Statement:
+    """Create the trigger that records hard deletes as tombstones.
+
+    ``id_column`` None names the table's primary key as the statement runs
+    (a migration written without reading the catalog).
+    """
+    label = f"trigger {TOMBSTONE_TRIGGER} on {table}"
+    if id_column is None:
+        return Statement(
+            label,
+            render_template(
+                "trigger_tombstone_primary_key",
+                table_name=table.regclass,
+                primary_key_column=primary_key_column(table),
+                owner_column_name=sql.Literal(owner_column),
+            ),
+        )
     return Statement(
-        f"trigger {TOMBSTONE_TRIGGER} on {table}",
+        label,
         render_template(
             "trigger_tombstone",
             table=table.identifier,
@@ -171,11 +200,25 @@ def render_publication_membership(table: TableName) -> Statement:
 
 
 def render_register_table(
-    table: TableName, *, owner_column: str, id_column: str, conflict_strategy: str
+    table: TableName, *, owner_column: str, id_column: str | None, conflict_strategy: str
 ) -> Statement:
-    """Register (or update) the table in ``supabase_sync.synced_table``."""
+    """Register (or update) the table in ``supabase_sync.synced_table``.
+
+    ``id_column`` None registers the table's primary key as the statement runs.
+    """
+    label = f"register {table} (owner {owner_column}, {conflict_strategy})"
+    if id_column is None:
+        return Statement(
+            label,
+            render_template(
+                "register_table_primary_key",
+                table_name=table.regclass,
+                owner_column_name=sql.Literal(owner_column),
+                conflict_strategy=sql.Literal(conflict_strategy),
+            ),
+        )
     return Statement(
-        f"register {table} (owner {owner_column}, {conflict_strategy})",
+        label,
         render_template(
             "register_table",
             table_name=table.regclass,
