@@ -46,7 +46,9 @@ class PlanResult:
     ``sql`` is the whole script; ``statements`` the plan's statements in order
     (each exactly as executed); ``executed`` those run against the database
     (empty for a dry run or a migration file);
-    ``migration_path`` the file written (or that would be written).
+    ``migration_path`` the file written (or that would be written);
+    ``notes`` and ``warnings`` what the plan's header says (warnings: something
+    the user should act on, such as a referenced table that is not synced).
     """
 
     command: str
@@ -59,6 +61,7 @@ class PlanResult:
     migration_path: Path | None = None
     db_url: str | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-ready summary (the database URL masked)."""
@@ -71,6 +74,7 @@ class PlanResult:
             "db_url": mask_dsn(self.db_url) if self.db_url else None,
             "statements": len(self.executed),
             "notes": self.notes,
+            "warnings": self.warnings,
             "sql": self.sql,
         }
 
@@ -179,6 +183,7 @@ def run_plan(
         statements=plan.chunks(),
         db_url=target.db_url,
         notes=list(plan.notes),
+        warnings=list(plan.warnings),
     )
     if target.destination is Destination.MIGRATION:
         assert target.migrations_dir is not None

@@ -153,9 +153,9 @@ def unsynced_parents(check: TableCheck, synced: set[TableName]) -> list[TableNam
     ]
 
 
-def _unsynced_parent_note(table: TableName, parent: TableName) -> str:
+def _unsynced_parent_warning(table: TableName, parent: TableName) -> str:
     return (
-        f"warning: {table} references {parent}, which is not synced: a push of a {table} row whose {parent}"
+        f"{table} references {parent}, which is not synced: a push of a {table} row whose {parent}"
         " row is not on the server fails with 23503 (HTTP 409, not a conflict: see the error table of"
         f" docs/protocol.md); enable {parent} too, or make sure its rows exist before clients push"
     )
@@ -164,7 +164,7 @@ def _unsynced_parent_note(table: TableName, parent: TableName) -> str:
 # --- planning ---------------------------------------------------------------------------
 
 
-def build_enable_plan(checks: Sequence[TableCheck], *, notes: Sequence[str] = ()) -> Plan:
+def build_enable_plan(checks: Sequence[TableCheck], *, warnings: Sequence[str] = ()) -> Plan:
     """Return the enable plan meeting every unmet requirement of ``checks`` (judged on the catalog).
 
     Plan-level statements (the push order) run once, after every table's.
@@ -177,7 +177,7 @@ def build_enable_plan(checks: Sequence[TableCheck], *, notes: Sequence[str] = ()
             plan.extend(list(verdict.statements))
             then.update((statement.chunk(), statement) for statement in verdict.then)
     plan.extend(list(then.values()))
-    plan.notes.extend(notes)
+    plan.warnings.extend(warnings)
     return plan
 
 
@@ -213,7 +213,7 @@ def enable(
     planned; a table lacking what only its owner can add (primary key, owner
     column...) is refused, and without ``add_missing_columns`` so is one
     lacking sync columns. Enabling an enabled table changes nothing. The
-    result's notes warn about referenced tables that are not synced.
+    result's warnings name referenced tables that are not synced.
     """
     _check_options(owner_column=owner_column, conflict_strategy=conflict_strategy)
     parsed = _parse_tables(tables)
@@ -245,8 +245,12 @@ def enable(
         for check in checks:
             refuse_unmet_by_hand(check, add_missing_columns=add_missing_columns)
         synced = {*parsed, *database.synced}
-        notes = [_unsynced_parent_note(check.table, parent) for check in checks for parent in unsynced_parents(check, synced)]
-        plan = build_enable_plan(checks, notes=notes)
+        warnings = [
+            _unsynced_parent_warning(check.table, parent)
+            for check in checks
+            for parent in unsynced_parents(check, synced)
+        ]
+        plan = build_enable_plan(checks, warnings=warnings)
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn)
 
 

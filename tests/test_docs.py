@@ -78,3 +78,9 @@ def test_every_lint_rule_that_repeats_a_supabase_lint_says_which() -> None:
     for code, names in repeated.items():
         assert all(name[:4].isdigit() for name in names), code
         assert all(f"`{name}`" in lint_doc for name in names), code
+
+
+def test_the_protocol_error_table_says_what_to_do_on_a_foreign_key_violation() -> None:
+    protocol = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+    (row,) = [line for line in protocol.splitlines() if line.startswith("| `23503` |")]
+    assert "| 409 |" in row and "Not a conflict" in row and "Push the parent first" in row

@@ -330,3 +330,49 @@ def test_disable_with_drop_data_needs_the_flag(example_db):
         plan.check_safe(allowed=False, flag="--drop-data")
     api.disable(["public.doc_updates"], db_url=example_db.owner_dsn, drop_data=True)
     assert "server_version" not in _table(example_db, TableName("public", "doc_updates")).columns
+
+
+def _enable_cli(args: list[str], capsys) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    from supabase_sync.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    return done.value.code, capsys.readouterr().err
+
+
+def test_enable_warns_when_a_referenced_table_is_not_synced(installed_db, capsys):
+    _create(
+        installed_db,
+        "create table public.kind (id uuid primary key, label text);"
+        "create table public.item (id uuid primary key, user_id uuid not null references auth.users (id),"
+        " kind_id uuid references public.kind (id))",
+    )
+    code, err = _enable_cli(["enable", "public.item", "--add-missing-columns", "--db-url", installed_db.owner_dsn], capsys)
+    assert code == 0
+    (warning,) = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert "public.item references public.kind, which is not synced" in warning and "23503" in warning
+    assert "auth.users" not in warning
+
+    # The warning tells the truth: a pushed item whose kind is not on the server fails with 23503.
+    alice = installed_db.create_user()
+    with pytest.raises(rpc.RpcError) as refused:
+        rpc.call(
+            installed_db.connect(),
+            "sync_push",
+            {"changes": {"public.item": {"created": [{"id": str(uuid.uuid4()), "kind_id": str(uuid.uuid4())}]}}},
+            user_id=alice,
+        )
+    assert (refused.value.sqlstate, refused.value.status) == ("23503", 409)
+
+
+def test_enable_does_not_warn_about_a_parent_enabled_with_it(installed_db, capsys):
+    _create(
+        installed_db,
+        "create table public.list (id uuid primary key, user_id uuid not null);"
+        "create table public.entry (id uuid primary key, user_id uuid not null, list_id uuid references public.list (id))",
+    )
+    args = ["enable", "public.entry", "public.list", "--add-missing-columns", "--db-url", installed_db.owner_dsn]
+    code, err = _enable_cli(args, capsys)
+    assert code == 0 and "warning:" not in err
+    result = api.enable(["public.entry"], db_url=installed_db.owner_dsn, dry_run=True)
+    assert result.warnings == [] and not result.changed

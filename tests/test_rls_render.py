@@ -27,11 +27,16 @@ def test_rls_prints_the_very_statements_enable_uses_and_an_owner_index():
     assert [s.chunk() for s in render_rls(table, owner_column="account_id")] == printed
 
 
-def test_rls_sql_applies_to_a_new_table_without_sync_columns(fresh_db):
-    # A table secured by hand has no server_version: the printed SQL must still run on it.
+def test_rls_sql_applies_to_a_new_table_without_sync_columns(fresh_db, capsys):
+    # What `supabase-sync rls` prints for a table secured by hand (no server_version) runs on it.
+    from supabase_sync.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["rls", "public.invoice", "--owner-column", "user_id"])
+    assert done.value.code == 0
+    script = capsys.readouterr().out
     with fresh_db.connect() as conn:
         conn.execute("create table public.invoice (id uuid primary key, user_id uuid not null, total numeric)")
-        script = api.rls("public.invoice", owner_column="user_id").sql
         conn.execute(script.encode())
         conn.execute(script.encode())
         info = read_table(conn, TableName("public", "invoice"), registry=False)

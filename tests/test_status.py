@@ -99,3 +99,55 @@ def test_an_outdated_pack_is_a_gap_fixed_by_install(installed_db):
     assert {gap.fix.split(" --db-url ")[0] for gap in report.gaps} == {"supabase-sync install"}
     api.install(installed_db.owner_dsn)
     assert api.status(installed_db.owner_dsn).passed
+
+
+def _program_env(**variables: str) -> dict[str, str]:
+    import os
+    import sys
+    from pathlib import Path
+
+    path = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    return {"PATH": path, "HOME": os.environ.get("HOME", "/tmp"), **variables}
+
+
+def test_fix_commands_name_the_database_status_read_from_the_environment(example_db):
+    import subprocess
+
+    with example_db.connect() as conn:
+        conn.execute("drop trigger supabase_sync_stamp on public.task")
+    env = _program_env(SUPABASE_DB_URL=example_db.owner_dsn)
+    shown = subprocess.run(["supabase-sync", "status"], capture_output=True, text=True, env=env, check=False)
+    assert shown.returncode == 2, shown.stderr
+    (fix,) = [line.split("fix: ", 1)[1] for line in shown.stdout.splitlines() if "fix: " in line]
+    assert fix == 'supabase-sync enable public.task --owner-column user_id --db-url "$SUPABASE_DB_URL"'
+
+    repaired = subprocess.run(["bash", "-c", fix], capture_output=True, text=True, env=env, check=False)
+    assert repaired.returncode == 0, repaired.stderr
+    assert api.status(example_db.owner_dsn).passed
+
+
+def _with_password(dsn: str, password: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(dsn)
+    user = parts.username or "postgres"
+    host = parts.hostname or "127.0.0.1"
+    return urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}:{parts.port}"))
+
+
+def test_fix_commands_name_a_given_database_url_with_its_password_masked(example_db, capsys):
+    with example_db.connect() as conn:
+        conn.execute("drop trigger supabase_sync_stamp on public.task")
+    from urllib.parse import urlsplit
+
+    url = example_db.owner_dsn
+    if not urlsplit(url).password:
+        # The local sandboxes trust local connections, so any password logs in.
+        url = _with_password(url, "s3cret")
+    password = urlsplit(url).password
+    code, out, err = _run_cli(["status", "--db-url", url], capsys)
+    assert code == 2
+    (fix,) = [line.split("fix: ", 1)[1] for line in out.splitlines() if "fix: " in line]
+    assert shlex.split(fix)[-2:] == ["--db-url", mask_dsn(url)]
+    assert password and password not in out + err
+    assert "password masked" in err and "SUPABASE_DB_URL" in err
