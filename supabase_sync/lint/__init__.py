@@ -3,8 +3,10 @@
 Two passes, one report:
 
 1. **style**: sqlfluff (dialect postgres) over the files, configured by the
-   shipped ``default.sqlfluff`` layered under the project's own sqlfluff
-   configuration (:mod:`supabase_sync.lint.style`).
+   shipped ``sql/.sqlfluff`` layered under the project's own sqlfluff
+   configuration; correctness rules everywhere, style rules where a
+   configuration of the user's asks for them or with ``style_rules``
+   (:mod:`supabase_sync.lint.style`).
 2. **semantic**: the schema the files produce (the project's migrations applied
    in a throwaway sandbox) or a live database (``db_url``) is read from the
    catalog and checked for missing row level security, per-row ``auth.uid()``
@@ -71,6 +73,8 @@ def lint(
     project_dir: str | Path = ".",
     processes: int | None = None,
     style_checks: bool = True,
+    style_rules: bool = False,
+    fix: bool = False,
     semantic_checks: bool = True,
     backend: str = "auto",
     sandbox_url: str | None = None,
@@ -83,7 +87,11 @@ def lint(
     ``migrations_dir`` (default: ``supabase/migrations`` of ``project_dir``)
     applied in a ``backend`` sandbox (``sandbox_url``: the server of the ``url``
     backend); with neither they are skipped with a note.
-    ``processes`` sqlfluff workers (default: one per CPU). Never raises for
+    ``style_checks`` runs sqlfluff at all; a file no sqlfluff configuration of
+    the user's covers gets only its correctness rules unless ``style_rules``
+    (:mod:`supabase_sync.lint.style`); ``fix`` writes sqlfluff's fixes back
+    first (``report.fixed`` lists the files). ``processes`` sqlfluff workers
+    (default: one per CPU). Never raises for
     what it finds: unreadable or unparsable files and failing migrations are
     :class:`Problem` entries of the report; raises :class:`ConfigError` when a
     path does not exist or there is nothing to lint, :class:`ConnectionFailed`
@@ -101,10 +109,7 @@ def lint(
     files = style.discover_sql_files(targets)
     report.files = [style.display_path(path, root) for path in files]
     if style_checks:
-        say(f"sqlfluff: {len(files)} file{'s' if len(files) != 1 else ''}")
-        for result in style.lint_files(files, processes=processes, base=root):
-            report.findings.extend(result.findings)
-            report.problems.extend(result.problems)
+        _style_pass(report, files, root=root, processes=processes, style_rules=style_rules, fix=fix, say=say)
     if semantic_checks:
         sources = function_bodies.shown_files(files, report.files)
         _semantic_pass(
@@ -119,6 +124,32 @@ def lint(
         )
     report.findings = sort_findings(report.findings)
     return report
+
+
+def _style_pass(
+    report: LintReport,
+    files: list[Path],
+    *,
+    root: Path,
+    processes: int | None,
+    style_rules: bool,
+    fix: bool,
+    say: LogFunction,
+) -> None:
+    say(f"sqlfluff{' --fix' if fix else ''}: {len(files)} file{'s' if len(files) != 1 else ''}")
+    results = style.lint_files(files, processes=processes, base=root, style_rules=style_rules, fix=fix)
+    for result in results:
+        report.findings.extend(result.findings)
+        report.problems.extend(result.problems)
+    report.fixed = [result.path for result in results if result.fixed]
+    unstyled = [result.path for result in results if not result.style_rules]
+    if unstyled:
+        count = len(unstyled)
+        report.notes.append(
+            f"sqlfluff's style rules (layout, capitalisation...) were not applied to {count} file"
+            f"{'s' if count != 1 else ''} no sqlfluff configuration of yours covers, only its correctness rules: "
+            "pass --style for supabase-sync's style, or write it as .sqlfluff (supabase-sync lint --write-config)"
+        )
 
 
 def _semantic_pass(

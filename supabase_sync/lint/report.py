@@ -86,9 +86,10 @@ class Problem:
 class LintReport:
     """Everything one lint run found.
 
-    ``files`` are the SQL files sqlfluff read; ``database`` says which schema the
-    semantic lints inspected (a masked URL, or the migrations folder applied in a
-    sandbox), ``None`` when they did not run; ``notes`` say what was skipped and why.
+    ``files`` are the SQL files sqlfluff read; ``fixed`` those ``--fix``
+    rewrote; ``database`` says which schema the semantic lints inspected (a
+    masked URL, or the migrations folder applied in a sandbox), ``None`` when
+    they did not run; ``notes`` say what was skipped and why.
     """
 
     findings: list[Finding] = field(default_factory=list)
@@ -96,6 +97,7 @@ class LintReport:
     files: list[str] = field(default_factory=list)
     database: str | None = None
     notes: list[str] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Return the number of findings per level."""
@@ -139,6 +141,7 @@ class LintReport:
             "findings": [asdict(finding) for finding in self.findings],
             "problems": [asdict(problem) for problem in self.problems],
             "files": list(self.files),
+            "fixed": list(self.fixed),
             "database": self.database,
             "notes": list(self.notes),
             "counts": self.counts(),
