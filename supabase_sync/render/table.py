@@ -160,32 +160,25 @@ def render_drop_policy(table: TableName, name: str) -> Statement:
 # --- indexes -----------------------------------------------------------------------
 
 
-def render_owner_version_index(table: TableName, *, owner_column: str) -> Statement:
-    """Create the (owner, server_version) index incremental pulls use."""
-    index = owner_version_index_name(table.name)
+def _render_owner_leading_index(template: str, index: str, table: TableName, owner_column: str) -> Statement:
     return Statement(
         f"index {index} on {table}",
         render_template(
-            "owner_version_index",
-            index_name=sql.Identifier(index),
-            table=table.identifier,
-            owner_column=sql.Identifier(owner_column),
+            template, index_name=sql.Identifier(index), table=table.identifier, owner_column=sql.Identifier(owner_column)
         ),
+    )
+
+
+def render_owner_version_index(table: TableName, *, owner_column: str) -> Statement:
+    """Create the (owner, server_version) index incremental pulls use."""
+    return _render_owner_leading_index(
+        "owner_version_index", owner_version_index_name(table.name), table, owner_column
     )
 
 
 def render_owner_index(table: TableName, *, owner_column: str) -> Statement:
     """Create a plain index on the owner column (what the owner policies filter by)."""
-    index = owner_index_name(table.name, owner_column)
-    return Statement(
-        f"index {index} on {table}",
-        render_template(
-            "owner_index",
-            index_name=sql.Identifier(index),
-            table=table.identifier,
-            owner_column=sql.Identifier(owner_column),
-        ),
-    )
+    return _render_owner_leading_index("owner_index", owner_index_name(table.name, owner_column), table, owner_column)
 
 
 # --- publication and registry ---------------------------------------------------------
