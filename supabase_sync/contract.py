@@ -204,7 +204,7 @@ class Problem:
     needs_flag: str | None = None
 
 
-Check = Callable[[Subject], "Problem | None"]
+Check = Callable[[Subject], Problem | None]
 Render = Callable[[TableSpec], Sequence[Statement]]
 
 
