@@ -16,17 +16,10 @@ from pathlib import Path
 import psycopg
 
 from supabase_sync.dsn import connection_failed, mask_dsn, resolve_db_url
-from supabase_sync.errors import ConfigError, SupabaseSyncError, first_line
+from supabase_sync.errors import ApplyFailed, ConfigError, first_line
 from supabase_sync.migrations import migration_filename, write_migration
 from supabase_sync.plan import Plan
-
-#: Where a Supabase project keeps its configuration and migrations (``supabase init``).
-PROJECT_CONFIG = Path("supabase") / "config.toml"
-PROJECT_MIGRATIONS = Path("supabase") / "migrations"
-
-
-class ApplyFailed(SupabaseSyncError):
-    """A statement of a plan failed; the transaction was rolled back and nothing changed."""
+from supabase_sync.project import project_at
 
 
 class Destination(enum.Enum):
@@ -53,7 +46,9 @@ class PlanResult:
     ``sql`` is the whole script; ``statements`` the plan's statements in order
     (each exactly as executed); ``executed`` those run against the database
     (empty for a dry run or a migration file);
-    ``migration_path`` the file written (or that would be written).
+    ``migration_path`` the file written (or that would be written);
+    ``notes`` and ``warnings`` what the plan's header says (warnings: something
+    the user should act on, such as a referenced table that is not synced).
     """
 
     command: str
@@ -66,6 +61,7 @@ class PlanResult:
     migration_path: Path | None = None
     db_url: str | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-ready summary (the database URL masked)."""
@@ -78,6 +74,7 @@ class PlanResult:
             "db_url": mask_dsn(self.db_url) if self.db_url else None,
             "statements": len(self.executed),
             "notes": self.notes,
+            "warnings": self.warnings,
             "sql": self.sql,
         }
 
@@ -100,9 +97,9 @@ def resolve_target(
         return Target(Destination.MIGRATION, migrations_dir=Path(migrations_dir))
     if db_url:
         return Target(Destination.DATABASE, db_url=db_url)
-    project = Path.cwd() if project_dir is None else Path(project_dir)
-    if (project / PROJECT_CONFIG).is_file():
-        return Target(Destination.MIGRATION, migrations_dir=project / PROJECT_MIGRATIONS)
+    project = project_at(project_dir)
+    if project is not None:
+        return Target(Destination.MIGRATION, migrations_dir=project.migrations_dir)
     from_environment = resolve_db_url(None, required=False)
     if from_environment:
         return Target(Destination.DATABASE, db_url=from_environment)
@@ -183,6 +180,7 @@ def run_plan(
         statements=plan.chunks(),
         db_url=target.db_url,
         notes=list(plan.notes),
+        warnings=list(plan.warnings),
     )
     if target.destination is Destination.MIGRATION:
         assert target.migrations_dir is not None

@@ -1,20 +1,23 @@
 """Reads what a database holds (pg_catalog) into dataclasses.
 
 The queries live in ``sql/queries``; this module runs them and shapes their
-rows. Nothing here changes the database.
+rows. :func:`read_tables` reads any number of tables in one query per kind of
+fact (columns, constraints, triggers, policies, indexes, publications), so
+status, lint and verify cost the same few round trips for 3 tables or 300.
+Nothing here changes the database.
 """
 
 from __future__ import annotations
 
-import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
-from supabase_sync.errors import ConfigError, TableError
-from supabase_sync.render import TableName
+from supabase_sync.names import TableName
 from supabase_sync.resources import read_sql
 
 
@@ -29,18 +32,26 @@ class Column:
 
 @dataclass(frozen=True)
 class Trigger:
-    """A user trigger: the function it calls and its arguments."""
+    """A user trigger: the function it calls, its arguments, when and on what it fires.
+
+    ``enabled`` is True when it fires in ordinary sessions (not disabled, not
+    replica-only); ``events`` are ``insert``, ``update``, ``delete``, ``truncate``.
+    """
 
     name: str
     function_schema: str
     function_name: str
     arguments: tuple[str, ...]
     enabled: bool
+    timing: str = "after"
+    events: frozenset[str] = frozenset()
+    for_each_row: bool = False
+    old_table: str | None = None
 
 
 @dataclass(frozen=True)
 class Policy:
-    """A row level security policy."""
+    """A row level security policy, its expressions as PostgreSQL prints them."""
 
     name: str
     command: str
@@ -52,11 +63,21 @@ class Policy:
 
 @dataclass(frozen=True)
 class Index:
-    """An index: name and key columns (``None`` for an expression)."""
+    """An index: name, key columns (``None`` for an expression), partial, valid."""
 
     name: str
     columns: tuple[str | None, ...]
     partial: bool
+    valid: bool = True
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign key: its columns and the table it references."""
+
+    name: str
+    columns: tuple[str, ...]
+    parent: TableName
 
 
 @dataclass(frozen=True)
@@ -69,9 +90,13 @@ class Registration:
     dependency_rank: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class TableInfo:
-    """Everything enable and status need to know about one table."""
+    """What the catalog says about one table: everything the per-table contract is checked against.
+
+    ``not_null_checks`` are the columns a validated ``check (column is not
+    null)`` constraint covers (the online way to forbid nulls).
+    """
 
     table: TableName
     oid: int
@@ -79,11 +104,13 @@ class TableInfo:
     rls_enabled: bool
     owner: str
     columns: dict[str, Column] = field(default_factory=dict)
-    primary_key: list[str] = field(default_factory=list)
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    not_null_checks: frozenset[str] = frozenset()
     triggers: dict[str, Trigger] = field(default_factory=dict)
     policies: dict[str, Policy] = field(default_factory=dict)
-    indexes: list[Index] = field(default_factory=list)
-    publications: set[str] = field(default_factory=set)
+    indexes: tuple[Index, ...] = ()
+    publications: frozenset[str] = frozenset()
     registration: Registration | None = None
 
 
@@ -97,92 +124,43 @@ class PackState:
     has_realtime_publication: bool
 
 
-_UNQUOTED_PART = re.compile(r"[^\s.\"]+")
+@dataclass(frozen=True)
+class SyncedTable:
+    """A registered table, by name, with its registration."""
+
+    table: TableName
+    registration: Registration
 
 
-def parse_table_name(text: str, *, default_schema: str = "public") -> TableName:
-    """Parse ``table``, ``schema.table`` or quoted forms (``"my schema"."a""b"``) like Postgres.
+@dataclass(frozen=True)
+class HalfEnabledTable:
+    """A table with supabase_sync triggers but no registry row, and its tombstone trigger's arguments."""
 
-    Unquoted parts are folded to lowercase; quoted parts are kept as written,
-    with ``""`` meaning one ``"``. Raises :class:`ConfigError` on anything else.
-    """
-    parts: list[str] = []
-    position, length = 0, len(text)
-    while True:
-        if position < length and text[position] == '"':
-            end = position + 1
-            value: list[str] = []
-            while True:
-                close = text.find('"', end)
-                if close < 0:
-                    raise _bad_table_name(text, "unterminated quoted name")
-                value.append(text[end:close])
-                if text.startswith('"', close + 1):
-                    value.append('"')
-                    end = close + 2
-                    continue
-                position = close + 1
-                break
-            part = "".join(value)
-            if not part:
-                raise _bad_table_name(text, "empty quoted name")
-            parts.append(part)
-        else:
-            match = _UNQUOTED_PART.match(text, position)
-            if not match:
-                raise _bad_table_name(text, "expected a name")
-            parts.append(match.group(0).lower())
-            position = match.end()
-        if position == length:
-            break
-        if text[position] != ".":
-            raise _bad_table_name(text, f"unexpected {text[position]!r}")
-        position += 1
-    if len(parts) == 1:
-        return TableName(default_schema, parts[0])
-    if len(parts) == 2:
-        return TableName(parts[0], parts[1])
-    raise _bad_table_name(text, "too many dots")
+    table: TableName
+    tombstone_arguments: tuple[str, ...]
 
 
-#: Schemas whose tables belong to Supabase's services, PostgreSQL or supabase-sync itself:
-#: their tables are never synced (and must not get sync columns, triggers or policies).
-MANAGED_SCHEMAS = {
-    "auth": "Supabase Auth",
-    "storage": "Supabase Storage",
-    "realtime": "Supabase Realtime",
-    "supabase_functions": "Supabase Edge Functions",
-    "supabase_migrations": "the Supabase CLI",
-    "graphql": "pg_graphql",
-    "graphql_public": "pg_graphql",
-    "extensions": "Supabase (extensions)",
-    "pgsodium": "pgsodium",
-    "vault": "Supabase Vault",
-    "net": "pg_net",
-    "cron": "pg_cron",
-    "pg_catalog": "PostgreSQL",
-    "information_schema": "PostgreSQL",
-    "supabase_sync": "supabase-sync",
-}
+@dataclass(frozen=True)
+class PackFunction:
+    """One overload of a function the pack creates: schema, name and argument types."""
+
+    schema: str
+    name: str
+    argument_types: tuple[str, ...]
 
 
-def refuse_managed_schema(table: TableName) -> None:
-    """Raise :class:`TableError` when ``table`` lives in a schema another system manages."""
-    manager = MANAGED_SCHEMAS.get(table.schema)
-    if manager is None:
-        return
-    raise TableError(
-        f"{table} cannot be synced: schema {table.schema} is managed by {manager}",
-        hint="sync tables of your own (e.g. in public); keep per-user data in a table that "
-        "references auth.users through its owner column",
-    )
+@dataclass(frozen=True)
+class PackData:
+    """How many registered tables, tombstones and logged pushes the pack holds."""
 
+    synced_tables: int
+    tombstones: int
+    pushes: int
 
-def _bad_table_name(text: str, reason: str) -> ConfigError:
-    return ConfigError(
-        f"cannot read table name {text!r}: {reason}",
-        hint='write schema.table; quote names with spaces or capitals like "My Schema"."My Table"',
-    )
+    @property
+    def empty(self) -> bool:
+        """True when the pack holds no data at all."""
+        return not (self.synced_tables or self.tombstones or self.pushes)
 
 
 def fetch_rows(conn: psycopg.Connection, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -210,64 +188,112 @@ def read_pack_state(conn: psycopg.Connection) -> PackState:
     )
 
 
-def _split_trigger_arguments(raw: bytes | None) -> tuple[str, ...]:
+def split_trigger_arguments(raw: bytes | None) -> tuple[str, ...]:
+    """Trigger arguments as ``pg_trigger.tgargs`` stores them (each NUL-terminated), as strings."""
     if not raw:
         return ()
     return tuple(part.decode("utf-8") for part in bytes(raw).split(b"\x00")[:-1])
 
 
-def read_table(conn: psycopg.Connection, table: TableName, *, registry: bool = True) -> TableInfo | None:
-    """Return what the catalog says about ``table``, or ``None`` when there is no such relation.
+def _by_table(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row["table_oid"]].append(row)
+    return grouped
 
-    ``registry`` reads the table's ``supabase_sync.synced_table`` row too (the
-    pack must be installed).
-    """
-    found = fetch_rows(conn, "table", {"schema": table.schema, "name": table.name})
-    if not found:
-        return None
-    row = found[0]
-    info = TableInfo(
-        table=table,
-        oid=row["oid"],
-        relkind=row["relkind"],
-        rls_enabled=row["rls_enabled"],
-        owner=row["owner"],
+
+def _trigger(row: dict[str, Any]) -> Trigger:
+    return Trigger(
+        name=row["name"],
+        function_schema=row["function_schema"],
+        function_name=row["function_name"],
+        arguments=split_trigger_arguments(row["arguments"]),
+        enabled=row["enabled"],
+        timing=row["timing"],
+        events=frozenset(row["events"]),
+        for_each_row=row["for_each_row"],
+        old_table=row["old_table"],
     )
-    params = {"oid": info.oid}
-    info.columns = {r["name"]: Column(r["name"], r["type_name"], r["not_null"]) for r in fetch_rows(conn, "columns", params)}
-    info.primary_key = [r["name"] for r in fetch_rows(conn, "primary_key", params)]
-    info.triggers = {
-        r["name"]: Trigger(
-            r["name"], r["function_schema"], r["function_name"], _split_trigger_arguments(r["arguments"]), r["enabled"]
+
+
+def _policy(row: dict[str, Any]) -> Policy:
+    return Policy(
+        row["name"], row["command"], row["permissive"], tuple(row["roles"]), row["using_expression"], row["check_expression"]
+    )
+
+
+def read_tables(
+    conn: psycopg.Connection, tables: Sequence[TableName], *, registry: bool = True
+) -> dict[TableName, TableInfo]:
+    """Return what the catalog says about each of ``tables`` that exists (missing ones are left out).
+
+    One query per kind of fact, whatever the number of tables. ``registry``
+    reads the tables' ``supabase_sync.synced_table`` rows too (the pack must be
+    installed).
+    """
+    wanted = list(dict.fromkeys(tables))
+    if not wanted:
+        return {}
+    found = fetch_rows(
+        conn, "tables", {"schemas": [table.schema for table in wanted], "names": [table.name for table in wanted]}
+    )
+    if not found:
+        return {}
+    params = {"oids": [row["oid"] for row in found]}
+    columns = _by_table(fetch_rows(conn, "table_columns", params))
+    constraints = _by_table(fetch_rows(conn, "table_constraints", params))
+    triggers = _by_table(fetch_rows(conn, "table_triggers", params))
+    policies = _by_table(fetch_rows(conn, "table_policies", params))
+    indexes = _by_table(fetch_rows(conn, "table_indexes", params))
+    publications = _by_table(fetch_rows(conn, "table_publications", params))
+    registrations = {synced.table: synced.registration for synced in read_synced_tables(conn)} if registry else {}
+    infos: dict[TableName, TableInfo] = {}
+    for row in found:
+        table, oid = TableName(row["schema_name"], row["table_name"]), row["oid"]
+        keys = constraints[oid]
+        infos[table] = TableInfo(
+            table=table,
+            oid=oid,
+            relkind=row["relkind"],
+            rls_enabled=row["rls_enabled"],
+            owner=row["owner"],
+            columns={r["name"]: Column(r["name"], r["type_name"], r["not_null"]) for r in columns[oid]},
+            primary_key=next((tuple(r["columns"]) for r in keys if r["kind"] == "p"), ()),
+            foreign_keys=tuple(
+                ForeignKey(r["name"], tuple(r["columns"]), TableName(r["parent_schema"], r["parent_table"]))
+                for r in keys
+                if r["kind"] == "f"
+            ),
+            not_null_checks=frozenset(r["columns"][0] for r in keys if r["kind"] == "c"),
+            triggers={r["name"]: _trigger(r) for r in triggers[oid]},
+            policies={r["name"]: _policy(r) for r in policies[oid]},
+            indexes=tuple(Index(r["name"], tuple(r["columns"]), r["partial"], r["valid"]) for r in indexes[oid]),
+            publications=frozenset(r["name"] for r in publications[oid]),
+            registration=registrations.get(table),
         )
-        for r in fetch_rows(conn, "triggers", params)
-    }
-    info.policies = {
-        r["name"]: Policy(
-            r["name"], r["command"], r["permissive"], tuple(r["roles"]), r["using_expression"], r["check_expression"]
-        )
-        for r in fetch_rows(conn, "policies", params)
-    }
-    info.indexes = [Index(r["name"], tuple(r["columns"]), r["partial"]) for r in fetch_rows(conn, "indexes", params)]
-    info.publications = {r["name"] for r in fetch_rows(conn, "publications", params)}
-    if registry:
-        registered = fetch_rows(conn, "registry_row", params)
-        if registered:
-            r = registered[0]
-            info.registration = Registration(r["owner_column"], r["id_column"], r["conflict_strategy"], r["dependency_rank"])
-    return info
+    return infos
 
 
-def relation_exists(conn: psycopg.Connection, schema: str, name: str) -> bool:
-    """True when ``schema`` holds a relation (table, index, view...) called ``name``."""
-    (row,) = fetch_rows(conn, "relation_named", {"schema": schema, "name": name})
-    return bool(row["taken"])
+def read_table(conn: psycopg.Connection, table: TableName, *, registry: bool = True) -> TableInfo | None:
+    """Return what the catalog says about ``table``, or ``None`` when there is no such relation."""
+    return read_tables(conn, [table], registry=registry).get(table)
 
 
-def read_synced_tables(conn: psycopg.Connection) -> list[tuple[TableName, Registration]]:
-    """Return every registered table with its registration, in push order."""
+def existing_relations(conn: psycopg.Connection, names: Iterable[TableName]) -> set[TableName]:
+    """Return which of ``names`` (schema-qualified relation names) a relation already holds."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return set()
+    rows = fetch_rows(
+        conn, "relations_named", {"schemas": [name.schema for name in wanted], "names": [name.name for name in wanted]}
+    )
+    return {TableName(row["schema_name"], row["relation_name"]) for row in rows}
+
+
+def read_synced_tables(conn: psycopg.Connection) -> list[SyncedTable]:
+    """Return every registered table with its registration, in push order (the pack must be installed)."""
     return [
-        (
+        SyncedTable(
             TableName(r["schema_name"], r["table_name"]),
             Registration(r["owner_column"], r["id_column"], r["conflict_strategy"], r["dependency_rank"]),
         )
@@ -275,18 +301,26 @@ def read_synced_tables(conn: psycopg.Connection) -> list[tuple[TableName, Regist
     ]
 
 
-def read_functions(conn: psycopg.Connection, qualified_names: list[str]) -> list[tuple[str, str, list[str]]]:
-    """Return ``(schema, name, argument types)`` of every overload of the ``schema.name`` functions."""
+def read_half_enabled_tables(conn: psycopg.Connection) -> list[HalfEnabledTable]:
+    """Return the tables with supabase_sync triggers but no registry row (the pack must be installed)."""
     return [
-        (r["schema_name"], r["function_name"], list(r["argument_types"]))
+        HalfEnabledTable(TableName(r["schema_name"], r["table_name"]), split_trigger_arguments(r["tombstone_arguments"]))
+        for r in fetch_rows(conn, "half_enabled_tables")
+    ]
+
+
+def read_functions(conn: psycopg.Connection, qualified_names: list[str]) -> list[PackFunction]:
+    """Return every overload of the ``schema.name`` functions."""
+    return [
+        PackFunction(r["schema_name"], r["function_name"], tuple(r["argument_types"]))
         for r in fetch_rows(conn, "functions_named", {"names": qualified_names})
     ]
 
 
-def read_pack_data(conn: psycopg.Connection) -> dict[str, int]:
+def read_pack_data(conn: psycopg.Connection) -> PackData:
     """Return how many registered tables, tombstones and pushes the pack holds."""
     (row,) = fetch_rows(conn, "pack_data")
-    return {key: int(value) for key, value in row.items()}
+    return PackData(int(row["synced_tables"]), int(row["tombstones"]), int(row["pushes"]))
 
 
 def snapshot(conn: psycopg.Connection, schemas: list[str]) -> list[tuple[str, str, str]]:

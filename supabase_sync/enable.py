@@ -1,16 +1,17 @@
-"""Enables (and disables) sync on tables: the per-table contract of the team brief.
+"""Enables (and disables) sync on tables: the per-table contract of :mod:`supabase_sync.contract`.
 
 For each table, enable adds what is missing: the sync columns, the three
 triggers, row level security with the four owner policies, the
 (owner, server_version) index, ``supabase_realtime`` membership and the
 registry row, then recomputes the push order.
 
-With a database URL it reads the catalog first, validates the table (exists,
-single-column primary key, uuid owner column, sync columns) and plans only the
-missing pieces, so enabling an enabled table changes nothing. Writing a
-migration without a database it renders every piece in its idempotent form
-(``add column if not exists``, guarded policies, ``create or replace trigger``).
-Both come from the same render functions.
+With a database URL it judges each table against the contract and plans
+exactly its unmet requirements, so enabling an enabled table changes nothing;
+a table lacking what only its owner can add (a primary key, a uuid owner
+column) is refused with the fix. Writing a migration without a database it
+renders every requirement in its idempotent form (``add column if not
+exists``, guarded policies, ``create or replace trigger``). Both come from the
+contract's renderers.
 """
 
 from __future__ import annotations
@@ -18,64 +19,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
 
-from supabase_sync.apply import (
-    Destination,
-    PlanResult,
-    connection,
-    resolve_target,
-    run_plan,
-)
-from supabase_sync.catalog import (
-    PackState,
-    TableInfo,
-    parse_table_name,
-    read_pack_state,
-    read_table,
+from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
+from supabase_sync.catalog import PackState, TableInfo, read_pack_state, read_tables
+from supabase_sync.contract import (
+    ADD_COLUMNS_FLAG,
+    CONFLICT_STRATEGIES,
+    ConflictStrategy,
+    TableCheck,
+    TableSpec,
+    blind_statements,
+    evaluate,
+    read_database_facts,
     refuse_managed_schema,
-    relation_exists,
 )
 from supabase_sync.dsn import mask_dsn
 from supabase_sync.errors import ConfigError, NotInstalled, TableError
+from supabase_sync.names import TableName, parse_table_name
 from supabase_sync.plan import Plan, Statement
-from supabase_sync.render import (
-    POLICY_COMMANDS,
-    REALTIME_PUBLICATION,
-    STAMP_TRIGGER,
-    SYNC_COLUMNS,
-    SYNC_TRIGGERS,
-    TOMBSTONE_TRIGGER,
-    TRUNCATE_TRIGGER,
-    TableName,
-    owner_version_index_name,
-    policy_name,
-    render_add_column,
+from supabase_sync.render.pack import render_lock
+from supabase_sync.render.table import (
     render_delete_tombstones,
     render_drop_column,
     render_drop_trigger,
-    render_enable_rls,
-    render_lock,
-    render_owner_policy,
-    render_owner_version_index,
-    render_publication_membership,
     render_refresh_dependency_ranks,
-    render_register_table,
-    render_stamp_trigger,
-    render_template,
-    render_tombstone_trigger,
-    render_truncate_trigger,
     render_unregister_table,
 )
-
-#: Conflict strategies a table may use (supabase_sync.synced_table check constraint).
-CONFLICT_STRATEGIES = ("reject", "lww")
-
-#: Types accepted for the primary key column.
-ID_TYPES = ("uuid", "text", "character varying")
+from supabase_sync.sync_objects import SYNC_COLUMNS, SYNC_TRIGGERS
 
 _MAX_NAME_TABLES = 4
+
+#: Parent tables whose rows no client pushes: a foreign key to them never fails for a missing parent.
+_ALWAYS_PRESENT_PARENTS = frozenset({TableName("auth", "users")})
 
 
 def enable_migration_name(tables: Sequence[TableName]) -> str:
@@ -126,14 +101,14 @@ def _require_installed(state: PackState, db_url: str) -> None:
         )
 
 
-# --- validation against the catalog ------------------------------------------------
+def spec_for(table: TableName, info: TableInfo | None, *, owner_column: str, conflict_strategy: ConflictStrategy) -> TableSpec:
+    """The spec enable holds ``table`` to: its single-column primary key is the id column."""
+    id_column = info.primary_key[0] if info is not None and len(info.primary_key) == 1 else "id"
+    return TableSpec(table, owner_column=owner_column, id_column=id_column, conflict_strategy=conflict_strategy)
 
 
-def validate_table(info: TableInfo | None, table: TableName, *, owner_column: str, add_missing_columns: bool) -> str:
-    """Check that ``table`` can be synced as it is; return its id (primary key) column.
-
-    Raises :class:`TableError` saying what is wrong and how to fix it.
-    """
+def refuse_unsyncable(table: TableName, info: TableInfo | None) -> None:
+    """Raise :class:`TableError` when ``table`` does not exist or is not a plain table."""
     if info is None:
         raise TableError(
             f"table {table} not found",
@@ -141,198 +116,81 @@ def validate_table(info: TableInfo | None, table: TableName, *, owner_column: st
         )
     if info.relkind not in ("r", "p"):
         raise TableError(f"{table} is not a table (relkind {info.relkind})", hint="enable a plain table")
-    id_column = _validate_primary_key(info, table)
-    _validate_owner_column(info, table, owner_column)
-    _validate_sync_columns(info, table, add_missing_columns=add_missing_columns)
-    return id_column
 
 
-def _validate_primary_key(info: TableInfo, table: TableName) -> str:
-    if not info.primary_key:
-        raise TableError(
-            f"table {table} has no primary key",
-            hint=f"add one: alter table {table} add primary key (id) -- a uuid or text id",
-        )
-    if len(info.primary_key) > 1:
-        raise TableError(
-            f"table {table} has a composite primary key ({', '.join(info.primary_key)})",
-            hint="sync needs a single-column primary key (uuid or text); add an id column as the key",
-        )
-    id_column = info.primary_key[0]
-    id_type = info.columns[id_column].type_name
-    if id_type not in ID_TYPES:
-        raise TableError(
-            f"the primary key {id_column} of {table} is {id_type}",
-            hint="sync needs a uuid or text key that clients can generate offline",
-        )
-    return id_column
+def refuse_unmet_by_hand(check: TableCheck, *, add_missing_columns: bool) -> None:
+    """Raise :class:`TableError` when the table lacks something only its owner can add.
 
-
-def _validate_owner_column(info: TableInfo, table: TableName, owner_column: str) -> None:
-    column = info.columns.get(owner_column)
-    if column is None:
+    That is an unmet requirement enable cannot meet (a primary key, an owner
+    column, a sync column of the wrong type...), or missing sync columns
+    without ``add_missing_columns``.
+    """
+    by_hand = [verdict for verdict in check.unmet if not verdict.repairable]
+    if by_hand:
+        columns = [verdict for verdict in by_hand if verdict.family == "columns"]
+        if columns and len(columns) == len(by_hand):
+            problems = "; ".join(verdict.problem for verdict in columns)
+            raise TableError(f"table {check.table} has sync columns of the wrong type: {problems}", hint=columns[0].manual)
         raise TableError(
-            f"table {table} has no owner column {owner_column}",
-            hint=f"pass --owner-column NAME, or add it: alter table {table} add column "
-            f"{sql.Identifier(owner_column).as_string(None)} uuid not null references auth.users",
+            "; ".join(verdict.problem for verdict in by_hand),
+            hint="; ".join(dict.fromkeys(verdict.manual or "" for verdict in by_hand)),
         )
-    if column.type_name != "uuid":
-        raise TableError(
-            f"the owner column {owner_column} of {table} is {column.type_name}, not uuid",
-            hint="the owner column holds auth.uid(): make it uuid, or pass --owner-column with the uuid column",
-        )
-
-
-def _validate_sync_columns(info: TableInfo, table: TableName, *, add_missing_columns: bool) -> None:
-    wrong = [
-        f"{spec.name} is {info.columns[spec.name].type_name}, not {spec.type_name}"
-        for spec in SYNC_COLUMNS
-        if spec.name in info.columns and info.columns[spec.name].type_name != spec.type_name
-    ]
-    if wrong:
-        raise TableError(
-            f"table {table} has sync columns of the wrong type: {'; '.join(wrong)}",
-            hint="alter or rename those columns; supabase-sync never rewrites your columns",
-        )
-    missing = [spec.name for spec in SYNC_COLUMNS if spec.name not in info.columns]
+    missing = [verdict.requirement.column for verdict in check.unmet if verdict.needs_flag == ADD_COLUMNS_FLAG]
     if missing and not add_missing_columns:
         raise TableError(
-            f"table {table} lacks the sync columns {', '.join(missing)}",
-            hint="run enable again with --add-missing-columns to add them",
+            f"table {check.table} lacks the sync columns {', '.join(name or '' for name in missing)}",
+            hint=f"run enable again with {ADD_COLUMNS_FLAG} to add them",
         )
 
 
-def _check_index_name_free(conn: psycopg.Connection, info: TableInfo, owner_column: str) -> None:
-    """``create index if not exists`` would silently skip a name another relation holds."""
-    if has_owner_version_index(info, owner_column):
-        return
-    name = owner_version_index_name(info.table.name)
-    if relation_exists(conn, info.table.schema, name):
-        raise TableError(
-            f"{info.table.schema}.{name} already exists, so the (owner, server_version) index of {info.table} "
-            "cannot take that name",
-            hint="rename that relation, then run enable again",
-        )
+def unsynced_parents(check: TableCheck, synced: set[TableName]) -> list[TableName]:
+    """The tables ``check``'s table references that are not synced (nor ``auth.users``, nor itself)."""
+    parents = [foreign_key.parent for foreign_key in check.info.foreign_keys]
+    return [
+        parent
+        for parent in dict.fromkeys(parents)
+        if parent not in synced and parent != check.table and parent not in _ALWAYS_PRESENT_PARENTS
+    ]
+
+
+def _unsynced_parent_warning(table: TableName, parent: TableName) -> str:
+    return (
+        f"{table} references {parent}, which is not synced: a push of a {table} row whose {parent}"
+        " row is not on the server fails with 23503 (HTTP 409, not a conflict: see the error table of"
+        f" docs/protocol.md); enable {parent} too, or make sure its rows exist before clients push"
+    )
 
 
 # --- planning ---------------------------------------------------------------------------
 
 
-def _trigger_is_current(info: TableInfo, name: str, expected_function: str, expected_args: tuple[str, ...]) -> bool:
-    trigger = info.triggers.get(name)
-    return (
-        trigger is not None
-        and trigger.enabled
-        and trigger.function_schema == "supabase_sync"
-        and trigger.function_name == expected_function
-        and trigger.arguments == expected_args
-    )
+def build_enable_plan(checks: Sequence[TableCheck], *, warnings: Sequence[str] = ()) -> Plan:
+    """Return the enable plan meeting every unmet requirement of ``checks`` (judged on the catalog).
 
-
-def has_owner_version_index(info: TableInfo, owner_column: str) -> bool:
-    """True when an index leads with (owner column, server_version) and covers every row."""
-    return any(index.columns[:2] == (owner_column, "server_version") and not index.partial for index in info.indexes)
-
-
-def _needs_publication(info: TableInfo | None, state: PackState | None) -> bool:
-    if info is None:
-        return True  # no catalog: the statement itself checks that the publication exists
-    return state is not None and state.has_realtime_publication and REALTIME_PUBLICATION not in info.publications
-
-
-def _require_columns_statement(table: TableName) -> Statement:
-    return Statement(
-        f"check that {table} has the sync columns",
-        render_template(
-            "require_columns",
-            table_name=table.regclass,
-            column_names=sql.Literal([spec.name for spec in SYNC_COLUMNS]),
-        ),
-    )
-
-
-def plan_table(
-    table: TableName,
-    *,
-    owner_column: str,
-    id_column: str,
-    conflict_strategy: str,
-    add_missing_columns: bool,
-    info: TableInfo | None,
-    state: PackState | None,
-) -> list[Statement]:
-    """Return the statements that bring one table up to the per-table contract.
-
-    ``info``/``state`` come from the catalog; ``None`` (no database) means every
-    piece is emitted in its idempotent form.
+    Plan-level statements (the push order) run once, after every table's.
     """
-    statements: list[Statement] = []
-    for spec in SYNC_COLUMNS:
-        missing = spec.name not in info.columns if info is not None else add_missing_columns
-        if missing:
-            statements.append(render_add_column(table, spec))
-    if info is None and not add_missing_columns:
-        statements.append(_require_columns_statement(table))
-    if info is None or not _trigger_is_current(info, STAMP_TRIGGER, "stamp_row", ()):
-        statements.append(render_stamp_trigger(table))
-    if info is None or not _trigger_is_current(
-        info, TOMBSTONE_TRIGGER, "record_tombstone", (id_column, owner_column)
-    ):
-        statements.append(render_tombstone_trigger(table, id_column=id_column, owner_column=owner_column))
-    if info is None or not _trigger_is_current(info, TRUNCATE_TRIGGER, "on_truncate", ()):
-        statements.append(render_truncate_trigger(table))
-    if info is None or not info.rls_enabled:
-        statements.append(render_enable_rls(table))
-    for command in POLICY_COMMANDS:
-        if info is None or policy_name(command) not in info.policies:
-            statements.append(render_owner_policy(table, command, owner_column=owner_column))
-    if info is None or not has_owner_version_index(info, owner_column):
-        statements.append(render_owner_version_index(table, owner_column=owner_column))
-    if _needs_publication(info, state):
-        statements.append(render_publication_membership(table))
-    registration = info.registration if info is not None else None
-    if (
-        info is None
-        or registration is None
-        or (registration.owner_column, registration.id_column, registration.conflict_strategy)
-        != (owner_column, id_column, conflict_strategy)
-    ):
-        statements.append(
-            render_register_table(
-                table, owner_column=owner_column, id_column=id_column, conflict_strategy=conflict_strategy
-            )
-        )
-    return statements
-
-
-def build_enable_plan(
-    tables: Sequence[TableName],
-    *,
-    owner_column: str,
-    conflict_strategy: str,
-    add_missing_columns: bool,
-    infos: dict[TableName, TableInfo] | None = None,
-    id_columns: dict[TableName, str] | None = None,
-    state: PackState | None = None,
-) -> Plan:
-    """Return the enable plan for ``tables`` (``infos`` from the catalog, or ``None``)."""
-    plan = Plan("enable " + " ".join(str(table) for table in tables))
+    plan = Plan("enable " + " ".join(str(check.table) for check in checks))
     plan.add(render_lock())
-    registers = False
-    for table in tables:
-        statements = plan_table(
-            table,
-            owner_column=owner_column,
-            id_column=(id_columns or {}).get(table, "id"),
-            conflict_strategy=conflict_strategy,
-            add_missing_columns=add_missing_columns,
-            info=infos.get(table) if infos is not None else None,
-            state=state,
-        )
-        registers = registers or any(statement.label.startswith("register ") for statement in statements)
+    then: dict[str, Statement] = {}
+    for check in checks:
+        for verdict in check.unmet:
+            plan.extend(list(verdict.statements))
+            then.update((statement.chunk(), statement) for statement in verdict.then)
+    plan.extend(list(then.values()))
+    plan.warnings.extend(warnings)
+    return plan
+
+
+def build_blind_enable_plan(specs: Sequence[TableSpec], *, add_missing_columns: bool) -> Plan:
+    """Return the enable plan written without a catalog: every requirement in its idempotent form."""
+    plan = Plan("enable " + " ".join(str(spec.table) for spec in specs))
+    plan.add(render_lock())
+    then: dict[str, Statement] = {}
+    for spec in specs:
+        statements, after = blind_statements(spec, add_missing_columns=add_missing_columns)
         plan.extend(statements)
-    if registers:
-        plan.add(render_refresh_dependency_ranks())
+        then.update((statement.chunk(), statement) for statement in after)
+    plan.extend(list(then.values()))
     return plan
 
 
@@ -342,7 +200,7 @@ def enable(
     db_url: str | None = None,
     owner_column: str = "user_id",
     add_missing_columns: bool = False,
-    conflict_strategy: str = "reject",
+    conflict_strategy: ConflictStrategy = "reject",
     dry_run: bool = False,
     migrations_dir: str | Path | None = None,
     project_dir: str | Path | None = None,
@@ -350,36 +208,49 @@ def enable(
     """Enable sync on ``tables`` (``"schema.table"`` names; quoted parts like Postgres).
 
     Same destinations as :func:`supabase_sync.install.install`. Against a
-    database the tables are validated and only missing pieces are added;
-    without ``add_missing_columns`` missing sync columns are an error that
-    lists them. Enabling an enabled table changes nothing.
+    database every table is judged against the per-table contract
+    (:mod:`supabase_sync.contract`) and only its unmet requirements are
+    planned; a table lacking what only its owner can add (primary key, owner
+    column...) is refused, and without ``add_missing_columns`` so is one
+    lacking sync columns. Enabling an enabled table changes nothing. The
+    result's warnings name referenced tables that are not synced.
     """
     _check_options(owner_column=owner_column, conflict_strategy=conflict_strategy)
     parsed = _parse_tables(tables)
     target = resolve_target(db_url, migrations_dir=migrations_dir, project_dir=project_dir)
     migration = enable_migration_name(parsed)
-    common = {
-        "owner_column": owner_column,
-        "conflict_strategy": conflict_strategy,
-        "add_missing_columns": add_missing_columns,
-    }
     if target.destination is Destination.MIGRATION:
-        return run_plan(build_enable_plan(parsed, **common), target, dry_run=dry_run, migration_name=migration)
+        specs = [
+            TableSpec(table, owner_column=owner_column, id_column=None, conflict_strategy=conflict_strategy)
+            for table in parsed
+        ]
+        plan = build_blind_enable_plan(specs, add_missing_columns=add_missing_columns)
+        return run_plan(plan, target, dry_run=dry_run, migration_name=migration)
     assert target.db_url is not None
     with connection(target.db_url) as conn:
         state = read_pack_state(conn)
         _require_installed(state, target.db_url)
-        infos: dict[TableName, TableInfo] = {}
-        id_columns: dict[TableName, str] = {}
+        infos = read_tables(conn, parsed)
         for table in parsed:
-            info = read_table(conn, table)
-            id_columns[table] = validate_table(
-                info, table, owner_column=owner_column, add_missing_columns=add_missing_columns
+            refuse_unsyncable(table, infos.get(table))
+        database = read_database_facts(conn, parsed, state=state)
+        checks = [
+            evaluate(
+                spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy),
+                infos[table],
+                database,
             )
-            assert info is not None
-            _check_index_name_free(conn, info, owner_column)
-            infos[table] = info
-        plan = build_enable_plan(parsed, **common, infos=infos, id_columns=id_columns, state=state)
+            for table in parsed
+        ]
+        for check in checks:
+            refuse_unmet_by_hand(check, add_missing_columns=add_missing_columns)
+        synced = {*parsed, *database.synced}
+        warnings = [
+            _unsynced_parent_warning(check.table, parent)
+            for check in checks
+            for parent in unsynced_parents(check, synced)
+        ]
+        plan = build_enable_plan(checks, warnings=warnings)
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn)
 
 
@@ -427,8 +298,9 @@ def disable(
     assert target.db_url is not None
     with connection(target.db_url) as conn:
         _require_installed(read_pack_state(conn), target.db_url)
+        infos = read_tables(conn, parsed)
         for table in parsed:
-            info = read_table(conn, table)
+            info = infos.get(table)
             if info is None or info.registration is None:
                 raise TableError(
                     f"table {table} is not enabled for sync",

@@ -6,6 +6,8 @@ line on stderr and an exit code; the library never imports click.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def first_line(error: BaseException) -> str:
     """The first line of ``error``'s message (a database error's primary message), or its type name."""
@@ -54,6 +56,21 @@ class TableError(SupabaseSyncError):
 
 class UnsafeOperation(SupabaseSyncError):
     """A plan would drop or rewrite user data and was not explicitly allowed."""
+
+
+class ApplyFailed(SupabaseSyncError):
+    """A statement of a plan failed; the transaction was rolled back and nothing changed."""
+
+
+class MigrationFailed(SupabaseSyncError):
+    """A migration file could not be applied; nothing of that file was kept.
+
+    ``path`` is the file that failed.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, path: Path | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.path = path
 
 
 class ChecksFailed(SupabaseSyncError):

@@ -11,8 +11,6 @@ that is rolled back.
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,10 +18,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from supabase_sync import sandbox
 from supabase_sync.errors import ConfigError
+from supabase_sync.progress import LogFunction, timed
+from supabase_sync.project import find_project
+from supabase_sync.sandbox.migrated import migrated_database
 from supabase_sync.verify.catalog import SyncedTable, TableShape, load_shape, load_synced_tables
-from supabase_sync.verify.runner import Progress, _prepare_database, _timed, resolve_project
 from supabase_sync.verify.synthetic import SyntheticData, client_row
 
 #: The file gen-tests writes (re-running overwrites it).
@@ -52,30 +51,31 @@ def gen_tests(
     *,
     example: bool = False,
     backend: str = "auto",
-    db_url: str | None = None,
+    sandbox_url: str | None = None,
     output_dir: str | Path | None = None,
-    progress: Progress | None = None,
+    log: LogFunction | None = None,
 ) -> GeneratedTests:
     """Write ``supabase_sync_isolation_test.sql`` (pgTAP) for the project's synced tables.
 
-    The file goes to ``output_dir`` (default: ``<project>/supabase/tests``).
-    Raises :class:`ConfigError` when the migrations register no synced table.
+    The migrations are applied in a ``backend`` sandbox (``sandbox_url``: the
+    server of the ``url`` backend). The file goes to ``output_dir`` (default:
+    ``<project>/supabase/tests``). Raises :class:`ConfigError` when the
+    migrations register no synced table.
     """
-    say = _timed(progress, time.monotonic())
-    project = resolve_project(project_dir, example=example)
-    target = Path(output_dir) if output_dir is not None else project / "supabase" / "tests"
-    with sandbox.start(backend, db_url=db_url, log=say) as box:
-        dbname = f"supabase_sync_gen_tests_{uuid.uuid4().hex[:8]}"
-        box.create_database(dbname)
-        try:
-            _prepare_database(
-                box.dsn(dbname), box.dsn(dbname, superuser=True), project / "supabase" / "migrations", say
-            )
-            with psycopg.connect(box.dsn(dbname, superuser=True)) as conn:
-                text, tables, assertions = render_isolation_test(conn)
-                conn.rollback()  # the synthetic rows were only needed to learn their values
-        finally:
-            box.drop_database(dbname)
+    say = timed(log)
+    project = find_project(project_dir, example=example)
+    target = Path(output_dir) if output_dir is not None else project.tests_dir
+    with migrated_database(
+        project.migrations_dir,
+        purpose="gen_tests",
+        backend=backend,
+        sandbox_url=sandbox_url,
+        install_pack=True,
+        log=say,
+    ) as database:
+        with psycopg.connect(database.superuser_dsn) as conn:
+            text, tables, assertions = render_isolation_test(conn)
+            conn.rollback()  # the synthetic rows were only needed to learn their values
     target.mkdir(parents=True, exist_ok=True)
     path = target / ISOLATION_TEST_FILE
     path.write_text(text, encoding="utf-8")

@@ -25,6 +25,7 @@ import psycopg
 from supabase_sync import PACK_VERSION
 from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
 from supabase_sync.catalog import (
+    PackData,
     PackState,
     read_functions,
     read_pack_data,
@@ -35,22 +36,20 @@ from supabase_sync.catalog import (
 from supabase_sync.dsn import resolve_db_url
 from supabase_sync.errors import ConfigError, NotInstalled, UnsafeOperation
 from supabase_sync.plan import Plan
-from supabase_sync.render import (
-    SYNC_COLUMNS,
-    SYNC_TRIGGERS,
-    TableName,
+from supabase_sync.names import TableName
+from supabase_sync.render.pack import (
     function_names,
     render_bootstrap,
-    render_drop_column,
     render_drop_function,
     render_drop_pack_schema,
-    render_drop_trigger,
     render_function_file,
     render_lock,
     render_pack_version,
     render_schema_step,
 )
+from supabase_sync.render.table import render_drop_column, render_drop_trigger
 from supabase_sync.resources import sql_files
+from supabase_sync.sync_objects import PACK_SCHEMA, SYNC_COLUMNS, SYNC_TRIGGERS
 
 #: The step that creates the schema and ``schema_step``; idempotent, applied first.
 BOOTSTRAP_STEP = "0000_bootstrap"
@@ -202,8 +201,8 @@ def build_uninstall_plan(conn: psycopg.Connection, *, drop_data: bool) -> Plan:
         )
     plan = Plan("uninstall")
     plan.add(render_lock())
-    counts = read_pack_data(conn) if state.installed else {"synced_tables": 0, "tombstones": 0, "pushes": 0}
-    tables = [table for table, _ in read_synced_tables(conn)] if state.installed else []
+    counts = read_pack_data(conn) if state.installed else PackData(0, 0, 0)
+    tables = [entry.table for entry in read_synced_tables(conn)] if state.installed else []
     for table in tables:
         for trigger in SYNC_TRIGGERS:
             plan.add(render_drop_trigger(table, trigger))
@@ -211,16 +210,15 @@ def build_uninstall_plan(conn: psycopg.Connection, *, drop_data: bool) -> Plan:
             for column in SYNC_COLUMNS:
                 if column.server_maintained:
                     plan.add(render_drop_column(table, column.name))
-    for schema, name, argument_types in read_functions(conn, pack_function_names()):
-        if schema != "supabase_sync":
-            plan.add(render_drop_function(schema, name, argument_types))
-    holds_data = any(counts.values())
+    for function in read_functions(conn, pack_function_names()):
+        if function.schema != PACK_SCHEMA:
+            plan.add(render_drop_function(function.schema, function.name, list(function.argument_types)))
+    holds_data = not counts.empty
     plan.add(render_drop_pack_schema(holds_data=holds_data))
     if holds_data:
         plan.notes.append(
-            "drops {synced_tables} table registrations, {tombstones} tombstones, {pushes} logged pushes".format(
-                **counts
-            )
+            f"drops {counts.synced_tables} table registrations, {counts.tombstones} tombstones, "
+            f"{counts.pushes} logged pushes"
         )
     return plan
 
@@ -247,7 +245,7 @@ def uninstall(
         try:
             plan.check_safe(allowed=drop_data, flag="--drop-data")
         except UnsafeOperation as refused:
-            tables = [table for table, _ in read_synced_tables(conn)]
+            tables = [entry.table for entry in read_synced_tables(conn)]
             raise UnsafeOperation(refused.message, hint=_keep_data_hint(tables)) from None
         return run_plan(plan, target, dry_run=dry_run, migration_name=UNINSTALL_MIGRATION, conn=conn)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 
 from supabase_sync.dsn import connection_failed
-from supabase_sync.errors import ConfigError, SupabaseSyncError, first_line
+from supabase_sync.errors import ConfigError, MigrationFailed, first_line
 
 #: File names the Supabase CLI treats as migrations (others are skipped).
 MIGRATION_FILE = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.*)\.sql$")
@@ -25,10 +25,6 @@ _TIMESTAMP_FORMAT = "%Y%m%d%H%M%S"
 _TIMESTAMP_DIGITS = 14
 _NAME_CHARACTERS = re.compile(r"[^a-z0-9_]+")
 _MAX_NAME_LENGTH = 80
-
-
-class MigrationFailed(SupabaseSyncError):
-    """A migration file could not be applied; nothing of that file was kept."""
 
 
 def migration_name(text: str) -> str:
@@ -116,5 +112,6 @@ def apply_migrations(
                 raise MigrationFailed(
                     f"migration {path.name} failed: {first_line(error)}",
                     hint=f"fix {path} and apply again; it was rolled back",
+                    path=path,
                 ) from error
     return paths

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from supabase_sync.apply import Destination, PlanResult, Target, run_plan
-from supabase_sync.catalog import parse_table_name, refuse_managed_schema
+from supabase_sync.contract import refuse_managed_schema
 from supabase_sync.errors import ConfigError
+from supabase_sync.names import parse_table_name
 from supabase_sync.plan import Plan
-from supabase_sync.render import render_rls
+from supabase_sync.render.table import render_rls
 
 
 def rls_migration_name(table_text: str) -> str:

@@ -1,68 +1,66 @@
-"""What is installed, which tables sync, and what is missing (with the command that fixes it)."""
+"""What is installed, which tables sync, and what is missing (with the command that fixes it).
+
+Each synced table is judged against the per-table contract
+(:mod:`supabase_sync.contract`): one check per requirement, keyed like the
+contract (``trigger.stamp``, ``policy.update``...), one gap per unmet one.
+"""
 
 from __future__ import annotations
 
+import os
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
 from supabase_sync import PACK_VERSION
 from supabase_sync.apply import connection
-from supabase_sync.catalog import (
-    PackState,
-    Registration,
-    TableInfo,
-    read_functions,
-    read_pack_state,
-    read_synced_tables,
-    read_table,
-)
-from supabase_sync.dsn import mask_dsn, resolve_db_url
-from supabase_sync.enable import has_owner_version_index
+from supabase_sync.catalog import PackState, read_functions, read_pack_state
+from supabase_sync.contract import TableCheck, check_half_enabled_tables, check_registered_tables, fix_command
+from supabase_sync.dsn import DB_URL_ENV_VARS, mask_dsn, resolve_db_url
 from supabase_sync.install import pack_function_names, schema_steps
-from supabase_sync.render import (
-    POLICY_COMMANDS,
-    REALTIME_PUBLICATION,
-    SYNC_COLUMNS,
-    SYNC_TRIGGERS,
-    TableName,
-    policy_name,
-)
-
-_TRIGGER_FUNCTIONS = {
-    "supabase_sync_stamp": "stamp_row",
-    "supabase_sync_tombstone": "record_tombstone",
-    "supabase_sync_truncate": "on_truncate",
-}
 
 
 @dataclass(frozen=True)
 class Gap:
-    """Something missing or wrong, and the exact command that fixes it."""
+    """Something missing or wrong, and how to fix it.
+
+    ``fix`` is the command to run (an enable command line) or, when only the
+    table's owner can fix it, what to change; ``statements`` are the SQL
+    statements that fix it, when there are some (what enable runs); ``key``
+    names the contract requirement (None for the pack).
+    """
 
     problem: str
     fix: str
+    statements: tuple[str, ...] = ()
+    key: str | None = None
 
-    def to_dict(self) -> dict[str, str]:
+    @property
+    def sql(self) -> str:
+        """The statements, one after the other."""
+        return "\n".join(self.statements)
+
+    def to_dict(self) -> dict[str, str | None]:
         """Return the gap as JSON-ready data."""
-        return {"problem": self.problem, "fix": self.fix}
+        return {"key": self.key, "problem": self.problem, "fix": self.fix, "sql": self.sql}
 
 
 @dataclass
 class TableStatus:
-    """The health of one synced table: each check by name, and the gaps found."""
+    """The health of one synced table: each requirement by key (met or not), and the gaps found."""
 
     table: str
     owner_column: str
     id_column: str
     conflict_strategy: str
-    dependency_rank: int
+    dependency_rank: int | None
+    registered: bool = True
     checks: dict[str, bool] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
 
     @property
-    def healthy(self) -> bool:
-        """True when every check passed."""
+    def passed(self) -> bool:
+        """True when every requirement is met."""
         return not self.gaps
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,7 +71,8 @@ class TableStatus:
             "id_column": self.id_column,
             "conflict_strategy": self.conflict_strategy,
             "dependency_rank": self.dependency_rank,
-            "healthy": self.healthy,
+            "registered": self.registered,
+            "passed": self.passed,
             "checks": self.checks,
             "gaps": [gap.to_dict() for gap in self.gaps],
         }
@@ -91,6 +90,7 @@ class StatusReport:
     missing_functions: list[str] = field(default_factory=list)
     pack_gaps: list[Gap] = field(default_factory=list)
     tables: list[TableStatus] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def gaps(self) -> list[Gap]:
@@ -98,15 +98,15 @@ class StatusReport:
         return [*self.pack_gaps, *(gap for table in self.tables for gap in table.gaps)]
 
     @property
-    def healthy(self) -> bool:
-        """True when the pack is current and every synced table passes every check."""
+    def passed(self) -> bool:
+        """True when the pack is current and every synced table meets every requirement."""
         return not self.gaps
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data (the URL masked)."""
         return {
             "db_url": self.db_url,
-            "healthy": self.healthy,
+            "passed": self.passed,
             "installed": self.installed,
             "pack_version": self.pack_version,
             "expected_pack_version": self.expected_pack_version,
@@ -114,103 +114,87 @@ class StatusReport:
             "missing_functions": self.missing_functions,
             "pack_gaps": [gap.to_dict() for gap in self.pack_gaps],
             "tables": [table.to_dict() for table in self.tables],
+            "notes": self.notes,
         }
 
 
-def enable_command(table: TableName, registration: Registration, *, add_missing_columns: bool = False) -> str:
-    """Return the ``supabase-sync enable`` command line that restores ``table`` as registered."""
-    parts = ["supabase-sync", "enable", shlex.quote(table.display)]
-    parts += ["--owner-column", shlex.quote(registration.owner_column)]
-    if registration.conflict_strategy != "reject":
-        parts += ["--conflict-strategy", registration.conflict_strategy]
-    if add_missing_columns:
-        parts.append("--add-missing-columns")
-    return " ".join(parts)
-
-
-def _pack_gaps(state: PackState, missing_steps: list[str], missing_functions: list[str]) -> list[Gap]:
+def _pack_gaps(state: PackState, missing_steps: list[str], missing_functions: list[str], install: str) -> list[Gap]:
     if not state.installed:
-        return [Gap("supabase-sync is not installed", "supabase-sync install")]
+        return [Gap("supabase-sync is not installed", install)]
     gaps: list[Gap] = []
     if state.pack_version != PACK_VERSION:
         problem = f"SQL pack {state.pack_version} installed, this supabase-sync ships pack {PACK_VERSION}"
-        gaps.append(Gap(problem, "supabase-sync install"))
+        gaps.append(Gap(problem, install))
     if missing_steps:
-        gaps.append(Gap(f"schema steps not applied: {', '.join(missing_steps)}", "supabase-sync install"))
+        gaps.append(Gap(f"schema steps not applied: {', '.join(missing_steps)}", install))
     if missing_functions:
-        gaps.append(Gap(f"functions missing: {', '.join(missing_functions)}", "supabase-sync install"))
+        gaps.append(Gap(f"functions missing: {', '.join(missing_functions)}", install))
     return gaps
 
 
-def check_table(info: TableInfo, registration: Registration, *, realtime_publication: bool) -> TableStatus:
-    """Check one registered table against the per-table contract."""
-    table = info.table
+def table_status(check: TableCheck, *, registered: bool = True, db_url_argument: str | None = None) -> TableStatus:
+    """The status of one table from its contract check; each gap's fix carries ``db_url_argument``."""
+    registration = check.info.registration
     result = TableStatus(
-        table.display,
-        registration.owner_column,
-        registration.id_column,
-        registration.conflict_strategy,
-        registration.dependency_rank,
+        table=check.table.display,
+        owner_column=check.spec.owner_column,
+        id_column=check.spec.id_column,
+        conflict_strategy=check.spec.conflict_strategy,
+        dependency_rank=registration.dependency_rank if registration else None,
+        registered=registered,
     )
-    fix = enable_command(table, registration)
-
-    def record(check: str, passed: bool, problem: str, command: str = fix) -> None:
-        result.checks[check] = passed
-        if not passed:
-            result.gaps.append(Gap(f"{table.display}: {problem}", command))
-
-    owner = info.columns.get(registration.owner_column)
-    record(
-        "owner column",
-        owner is not None and owner.type_name == "uuid",
-        f"owner column {registration.owner_column} is missing or not uuid",
-        f"alter the table so {registration.owner_column} is a uuid column, or: "
-        f"supabase-sync disable {shlex.quote(table.display)}",
-    )
-    missing = [spec.name for spec in SYNC_COLUMNS if spec.name not in info.columns]
-    record(
-        "columns",
-        not missing,
-        f"missing columns {', '.join(missing)}",
-        enable_command(table, registration, add_missing_columns=True),
-    )
-    for trigger in SYNC_TRIGGERS:
-        found = info.triggers.get(trigger)
-        current = (
-            found is not None
-            and found.enabled
-            and found.function_schema == "supabase_sync"
-            and found.function_name == _TRIGGER_FUNCTIONS[trigger]
-        )
-        if trigger == "supabase_sync_tombstone" and found is not None:
-            current = current and found.arguments == (registration.id_column, registration.owner_column)
-        record(f"trigger {trigger}", current, f"trigger {trigger} is missing, disabled or outdated")
-    record("rls", info.rls_enabled, "row level security is off")
-    for command in POLICY_COMMANDS:
-        name = policy_name(command)
-        record(f"policy {command}", name in info.policies, f'policy "{name}" is missing')
-    record(
-        "index",
-        has_owner_version_index(info, registration.owner_column),
-        f"no index on ({registration.owner_column}, server_version)",
-    )
-    if realtime_publication:
-        record(
-            "publication",
-            REALTIME_PUBLICATION in info.publications,
-            f"not in the {REALTIME_PUBLICATION} publication",
+    for verdict in check.verdicts:
+        if verdict.state == "not applicable":
+            continue
+        result.checks[verdict.key] = verdict.met
+        if verdict.met:
+            continue
+        command = fix_command(check, verdict, db_url_argument=db_url_argument)
+        result.gaps.append(
+            Gap(
+                problem=verdict.problem,
+                fix=command or verdict.manual or "",
+                statements=tuple(statement.sql_text() for statement in verdict.fix_statements()),
+                key=verdict.key,
+            )
         )
     return result
+
+
+def db_url_argument(explicit: str | None) -> tuple[str, str | None]:
+    """How fix commands name the database ``status`` read, and a note when they cannot run as printed.
+
+    A URL from the environment is written ``"$SUPABASE_DB_URL"`` (the command
+    then runs as printed and shows no password); a URL given on the command
+    line is written as given, its password masked.
+    """
+    if not explicit:
+        for name in DB_URL_ENV_VARS:
+            if os.environ.get(name):
+                return f'"${name}"', None
+    url = resolve_db_url(explicit) or ""
+    shown = mask_dsn(url)
+    note = None
+    if shown != url:
+        note = (
+            "the fix commands show the database URL with its password masked (***): put it back before running "
+            f"them, or set {DB_URL_ENV_VARS[0]} and run status without --db-url to get commands that run as printed"
+        )
+    return shlex.quote(shown), note
 
 
 def status(db_url: str | None = None) -> StatusReport:
     """Report the installed pack and every synced table's health.
 
-    Each gap comes with the exact command that fixes it; ``report.healthy`` is
-    False when any was found (the CLI then exits 2).
+    Each gap comes with the exact command that fixes it, aimed at the same
+    database (``--db-url``); ``report.passed`` is False when any was found
+    (the CLI then exits 2). Tables with supabase_sync triggers but no registry
+    row are reported too, with the command that registers them.
     """
     url = resolve_db_url(db_url)
     assert url is not None
+    argument, note = db_url_argument(db_url)
+    install = f"supabase-sync install --db-url {argument}"
     with connection(url) as conn:
         state = read_pack_state(conn)
         missing_steps = [step for step, _ in schema_steps() if step not in state.steps]
@@ -218,12 +202,15 @@ def status(db_url: str | None = None) -> StatusReport:
         missing_functions: list[str] = []
         if state.installed:
             expected = pack_function_names()
-            present = {f"{schema}.{name}" for schema, name, _ in read_functions(conn, expected)}
+            present = {f"{function.schema}.{function.name}" for function in read_functions(conn, expected)}
             missing_functions = [name for name in expected if name not in present]
-            for table, registration in read_synced_tables(conn):
-                info = read_table(conn, table)
-                assert info is not None  # relid is a regclass: the table exists
-                tables.append(check_table(info, registration, realtime_publication=state.has_realtime_publication))
+            tables = [
+                table_status(check, db_url_argument=argument) for check in check_registered_tables(conn, state=state)
+            ]
+            tables += [
+                table_status(check, registered=False, db_url_argument=argument)
+                for check in check_half_enabled_tables(conn, state=state)
+            ]
     return StatusReport(
         db_url=mask_dsn(url),
         installed=state.installed,
@@ -231,6 +218,7 @@ def status(db_url: str | None = None) -> StatusReport:
         expected_pack_version=PACK_VERSION,
         missing_steps=missing_steps if state.installed else [],
         missing_functions=missing_functions,
-        pack_gaps=_pack_gaps(state, missing_steps, missing_functions),
+        pack_gaps=_pack_gaps(state, missing_steps, missing_functions, install),
         tables=tables,
+        notes=[note] if note else [],
     )

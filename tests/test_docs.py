@@ -96,3 +96,28 @@ def test_the_tour_installs_from_a_checkout_or_the_git_url() -> None:
     first_command = next(line for line in _first_code_block(tour) if line.strip().startswith("pip install"))
     assert first_command == "pip install /path/to/supabase-sync"
     assert 'pip install "supabase-sync @ git+https://' in tour
+
+
+def test_the_generated_tables_of_the_docs_match_the_data() -> None:
+    from supabase_sync.reference import SECTIONS, render_doc
+
+    for name, (doc, _render) in SECTIONS.items():
+        text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+        assert render_doc(text, name) == text, f"docs/{doc} ({name}) is stale: run `python -m supabase_sync.reference`"
+
+
+def test_every_lint_rule_that_repeats_a_supabase_lint_says_which() -> None:
+    from supabase_sync.lint.rules import RULES
+
+    lint_doc = (ROOT / "docs" / "lint.md").read_text(encoding="utf-8")
+    repeated = {code: rule.splinter for code, rule in RULES.items() if rule.splinter}
+    assert set(repeated) == {"SS001", "SS002", "SS003", "SS004", "SS006", "SS007", "SS012", "SS013"}
+    for code, names in repeated.items():
+        assert all(name[:4].isdigit() for name in names), code
+        assert all(f"`{name}`" in lint_doc for name in names), code
+
+
+def test_the_protocol_error_table_says_what_to_do_on_a_foreign_key_violation() -> None:
+    protocol = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+    (row,) = [line for line in protocol.splitlines() if line.startswith("| `23503` |")]
+    assert "| 409 |" in row and "Not a conflict" in row and "Push the parent first" in row

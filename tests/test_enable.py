@@ -8,10 +8,11 @@ import psycopg
 import pytest
 
 from supabase_sync import api, rpc
-from supabase_sync.catalog import TableInfo, parse_table_name, read_table, snapshot
-from supabase_sync.enable import has_owner_version_index
+from supabase_sync.catalog import TableInfo, read_table, snapshot
+from supabase_sync.contract import TableSpec, check_tables
 from supabase_sync.errors import ConfigError, NotInstalled, TableError
-from supabase_sync.render import SYNC_COLUMNS, SYNC_TRIGGERS, TableName, policy_name
+from supabase_sync.names import TableName, parse_table_name
+from supabase_sync.sync_objects import SYNC_COLUMNS, SYNC_TRIGGERS, policy_name
 
 EXAMPLE_TABLES = [TableName("public", "project"), TableName("public", "task"), TableName("public", "doc_updates")]
 
@@ -23,7 +24,12 @@ def _table(db, table: TableName) -> TableInfo:
     return info
 
 
-def _assert_fully_enabled(info: TableInfo, *, owner_column: str = "user_id") -> None:
+def _assert_fully_enabled(db, table: TableName, *, owner_column: str = "user_id") -> None:
+    info = _table(db, table)
+    with db.connect() as conn:
+        (check,) = check_tables(conn, [TableSpec(table, owner_column=owner_column)]).values()
+    assert check.passed, [verdict.problem for verdict in check.unmet]
+    # What enable itself creates, by name:
     assert {spec.name for spec in SYNC_COLUMNS} <= set(info.columns)
     assert set(SYNC_TRIGGERS) <= set(info.triggers)
     assert info.rls_enabled
@@ -34,14 +40,14 @@ def _assert_fully_enabled(info: TableInfo, *, owner_column: str = "user_id") -> 
         for expression in (policy.using_expression, policy.check_expression):
             expected = f"(( SELECT auth.uid() AS uid) = {owner_column})".replace('"', "")
             assert expression is None or expression.replace('"', "") == expected
-    assert has_owner_version_index(info, owner_column)
+    assert any(index.columns[:2] == (owner_column, "server_version") for index in info.indexes)
     assert "supabase_realtime" in info.publications
     assert info.registration is not None and info.registration.owner_column == owner_column
 
 
 @pytest.mark.parametrize("table", EXAMPLE_TABLES, ids=str)
 def test_the_example_tables_have_the_whole_per_table_contract(example_db, table):
-    _assert_fully_enabled(_table(example_db, table))
+    _assert_fully_enabled(example_db, table)
 
 
 def test_the_example_tables_rank_after_the_tables_they_reference(example_db):
@@ -69,7 +75,7 @@ def test_enable_dry_run_prints_exactly_what_enable_executes(installed_db):
     real = api.enable(["public.note"], db_url=installed_db.owner_dsn, add_missing_columns=True)
     assert dry.statements == real.executed
     assert dry.sql == real.sql
-    _assert_fully_enabled(_table(installed_db, TableName("public", "note")))
+    _assert_fully_enabled(installed_db, TableName("public", "note"))
 
 
 def test_a_migration_written_without_a_database_gives_the_same_catalog_as_a_direct_enable(
@@ -215,7 +221,7 @@ def test_hostile_identifiers_are_quoted_end_to_end(installed_db):
     api.enable([table.display], db_url=installed_db.owner_dsn, owner_column=HOSTILE_OWNER, add_missing_columns=True)
     api.enable([table.display], db_url=installed_db.owner_dsn, owner_column=HOSTILE_OWNER, add_missing_columns=True)
 
-    _assert_fully_enabled(_table(installed_db, table), owner_column=HOSTILE_OWNER)
+    _assert_fully_enabled(installed_db, table, owner_column=HOSTILE_OWNER)
     alice, bob = installed_db.create_users(2)
     conn = installed_db.connect()
     insert = psycopg.sql.SQL("insert into {} ({}, v) values (%s, 'hi')").format(
@@ -324,3 +330,49 @@ def test_disable_with_drop_data_needs_the_flag(example_db):
         plan.check_safe(allowed=False, flag="--drop-data")
     api.disable(["public.doc_updates"], db_url=example_db.owner_dsn, drop_data=True)
     assert "server_version" not in _table(example_db, TableName("public", "doc_updates")).columns
+
+
+def _enable_cli(args: list[str], capsys) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    from supabase_sync.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    return done.value.code, capsys.readouterr().err
+
+
+def test_enable_warns_when_a_referenced_table_is_not_synced(installed_db, capsys):
+    _create(
+        installed_db,
+        "create table public.kind (id uuid primary key, label text);"
+        "create table public.item (id uuid primary key, user_id uuid not null references auth.users (id),"
+        " kind_id uuid references public.kind (id))",
+    )
+    code, err = _enable_cli(["enable", "public.item", "--add-missing-columns", "--db-url", installed_db.owner_dsn], capsys)
+    assert code == 0
+    (warning,) = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert "public.item references public.kind, which is not synced" in warning and "23503" in warning
+    assert "auth.users" not in warning
+
+    # The warning tells the truth: a pushed item whose kind is not on the server fails with 23503.
+    alice = installed_db.create_user()
+    with pytest.raises(rpc.RpcError) as refused:
+        rpc.call(
+            installed_db.connect(),
+            "sync_push",
+            {"changes": {"public.item": {"created": [{"id": str(uuid.uuid4()), "kind_id": str(uuid.uuid4())}]}}},
+            user_id=alice,
+        )
+    assert (refused.value.sqlstate, refused.value.status) == ("23503", 409)
+
+
+def test_enable_does_not_warn_about_a_parent_enabled_with_it(installed_db, capsys):
+    _create(
+        installed_db,
+        "create table public.list (id uuid primary key, user_id uuid not null);"
+        "create table public.entry (id uuid primary key, user_id uuid not null, list_id uuid references public.list (id))",
+    )
+    args = ["enable", "public.entry", "public.list", "--add-missing-columns", "--db-url", installed_db.owner_dsn]
+    code, err = _enable_cli(args, capsys)
+    assert code == 0 and "warning:" not in err
+    result = api.enable(["public.entry"], db_url=installed_db.owner_dsn, dry_run=True)
+    assert result.warnings == [] and not result.changed

@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from supabase_sync.errors import ConfigError
+from supabase_sync.errors import ConfigError, MigrationFailed
 from supabase_sync.migrations import (
-    MigrationFailed,
     apply_migrations,
     list_migrations,
     migration_filename,

@@ -6,20 +6,42 @@ import psycopg
 import pytest
 
 from supabase_sync import api
-from supabase_sync.catalog import parse_table_name, read_table
-from supabase_sync.enable import build_enable_plan
+from supabase_sync.catalog import read_table
+from supabase_sync.contract import TableSpec
+from supabase_sync.enable import build_blind_enable_plan
 from supabase_sync.errors import ConfigError
-from supabase_sync.render import TableName, owner_version_index_name, render_rls, truncate_identifier
+from supabase_sync.names import TableName, parse_table_name, truncate_identifier
+from supabase_sync.render.table import render_rls
+from supabase_sync.sync_objects import owner_index_name, owner_version_index_name
 
 
-def test_rls_prints_the_very_statements_enable_uses():
+def test_rls_prints_the_very_statements_enable_uses_and_an_owner_index():
     table = TableName("public", "invoice")
     printed = api.rls("public.invoice", owner_column="account_id").statements
-    enable_plan = build_enable_plan(
-        [table], owner_column="account_id", conflict_strategy="reject", add_missing_columns=True
+    enable_plan = build_blind_enable_plan(
+        [TableSpec(table, owner_column="account_id")], add_missing_columns=True
     ).chunks()
-    assert printed and all(statement in enable_plan for statement in printed)
+    *security, index = printed
+    assert security and all(statement in enable_plan for statement in security)
+    assert index not in enable_plan and "invoice_account_id_idx" in index
     assert [s.chunk() for s in render_rls(table, owner_column="account_id")] == printed
+
+
+def test_rls_sql_applies_to_a_new_table_without_sync_columns(fresh_db, capsys):
+    # What `supabase-sync rls` prints for a table secured by hand (no server_version) runs on it.
+    from supabase_sync.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["rls", "public.invoice", "--owner-column", "user_id"])
+    assert done.value.code == 0
+    script = capsys.readouterr().out
+    with fresh_db.connect() as conn:
+        conn.execute("create table public.invoice (id uuid primary key, user_id uuid not null, total numeric)")
+        conn.execute(script.encode())
+        conn.execute(script.encode())
+        info = read_table(conn, TableName("public", "invoice"), registry=False)
+    assert info is not None and info.rls_enabled and len(info.policies) == 4
+    assert [index.columns for index in info.indexes if index.name == "invoice_user_id_idx"] == [("user_id",)]
 
 
 def test_rls_output_names_the_owner_column_in_every_policy():
@@ -28,7 +50,7 @@ def test_rls_output_names_the_owner_column_in_every_policy():
     for command in ("select", "insert", "update", "delete"):
         assert f'create policy "supabase_sync: owner can {command}"' in sql_text
     assert sql_text.count('(select auth.uid()) = "account_id"') == 5  # update has using and with check
-    assert 'create index if not exists "invoice_sync_owner_version_idx"' in sql_text
+    assert 'create index if not exists "invoice_account_id_idx"' in sql_text
     assert "drop " not in sql_text
 
 
@@ -57,7 +79,7 @@ def test_rls_sql_applies_to_a_hostile_table_and_replays_as_a_no_op(fresh_db):
     assert info is not None and info.rls_enabled
     assert sorted(info.policies) == [f"supabase_sync: owner can {c}" for c in ("delete", "insert", "select", "update")]
     assert [index.name for index in info.indexes if index.columns[:1] == (owner,)] == [
-        owner_version_index_name(table.name)
+        owner_index_name(table.name, owner)
     ]
 
 

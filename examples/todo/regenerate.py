@@ -1,39 +1,47 @@
-"""Re-renders the example's generated migrations in place (their file names stay).
+"""Re-renders the migrations supabase-sync generated for the example and the test fixtures, in place.
 
 Run it after changing anything under ``sql/`` or the renderers:
 ``python examples/todo/regenerate.py``. ``tests/test_install.py`` fails while
-the committed files differ from what the tool renders today.
+a committed file differs from what the tool renders today. File names stay.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from supabase_sync import api
 
-MIGRATIONS = Path(__file__).resolve().parent / "supabase" / "migrations"
+HERE = Path(__file__).resolve().parent
+MIGRATIONS = HERE / "supabase" / "migrations"
+REPO = HERE.parent.parent
+LWW_FIXTURE = REPO / "tests" / "verify" / "fixtures" / "lww_strategy" / "supabase" / "migrations"
 
-#: The commands that generated the example's migrations, by file-name suffix.
-GENERATED = {
-    "_supabase_sync_install.sql": lambda folder: api.install(migrations_dir=folder, dry_run=True),
-    "_supabase_sync_enable_project_task_doc_updates.sql": lambda folder: api.enable(
+#: The commands that generated each migration: (folder, file-name suffix) -> the command, as a dry run.
+GENERATED: dict[tuple[Path, str], Callable[[Path], api.PlanResult]] = {
+    (MIGRATIONS, "_supabase_sync_install.sql"): lambda folder: api.install(migrations_dir=folder, dry_run=True),
+    (MIGRATIONS, "_supabase_sync_enable_project_task_doc_updates.sql"): lambda folder: api.enable(
         ["public.project", "public.task", "public.doc_updates"],
         add_missing_columns=True,
         migrations_dir=folder,
         dry_run=True,
     ),
+    # `supabase-sync enable public.task --conflict-strategy lww`, the verify fixture that switches a table to lww.
+    (LWW_FIXTURE, "_supabase_sync_enable_task.sql"): lambda folder: api.enable(
+        ["public.task"], conflict_strategy="lww", migrations_dir=folder, dry_run=True
+    ),
 }
 
 
 def rendered_migrations() -> dict[Path, str]:
-    """Return each generated migration file of the example with the SQL the tool renders today."""
+    """Return each generated migration file with the SQL the tool renders today."""
     files: dict[Path, str] = {}
-    for suffix, render in GENERATED.items():
-        matches = sorted(MIGRATIONS.glob(f"*{suffix}"))
+    for (folder, suffix), render in GENERATED.items():
+        matches = sorted(folder.glob(f"*{suffix}"))
         if len(matches) != 1:
-            raise SystemExit(f"expected one *{suffix} in {MIGRATIONS}, found {len(matches)}")
-        files[matches[0]] = render(MIGRATIONS).sql
+            raise SystemExit(f"expected one *{suffix} in {folder}, found {len(matches)}")
+        files[matches[0]] = render(folder).sql
     return files
 
 
@@ -42,7 +50,7 @@ def main() -> int:
     for path, text in rendered_migrations().items():
         if path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-            print(f"updated {path.name}")
+            print(f"updated {path.relative_to(REPO)}")
     return 0
 
 

@@ -1,5 +1,6 @@
 -- Every registered table with its schema and name, in push order.
 select
+    st.relid::bigint as table_oid,
     n.nspname::text as schema_name,
     c.relname::text as table_name,
     st.owner_column::text as owner_column,

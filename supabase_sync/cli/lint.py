@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from supabase_sync import api
@@ -9,6 +11,7 @@ from supabase_sync.cli.app import cli
 from supabase_sync.cli.options import json_option, status
 from supabase_sync.errors import ChecksFailed, SupabaseSyncError
 from supabase_sync.lint.report import EXIT_FINDINGS, EXIT_PROBLEM, FORMATS, LEVELS, format_report
+from supabase_sync.lint.style import write_config as write_sqlfluff_config
 
 
 @cli.command("lint")
@@ -51,6 +54,19 @@ from supabase_sync.lint.report import EXIT_FINDINGS, EXIT_PROBLEM, FORMATS, LEVE
 )
 @click.option("--no-semantic", is_flag=True, help="Only run sqlfluff; skip the schema lints.")
 @click.option(
+    "--style",
+    "style_rules",
+    is_flag=True,
+    help="Apply sqlfluff's style rules (supabase-sync's style) to files no sqlfluff configuration of yours "
+    "covers too; without it they get only the correctness rules.",
+)
+@click.option("--fix", is_flag=True, help="Write sqlfluff's fixes back to the files first, then report what is left.")
+@click.option(
+    "--write-config",
+    is_flag=True,
+    help="Write supabase-sync's sqlfluff configuration as ./.sqlfluff (plain sqlfluff then finds it too) and exit.",
+)
+@click.option(
     "--backend",
     type=click.Choice(["auto", "docker", "local", "embedded"]),
     default="auto",
@@ -66,25 +82,38 @@ def lint_command(
     migrations_dir: str | None,
     fail_on: str,
     no_semantic: bool,
+    style_rules: bool,
+    fix: bool,
+    write_config: bool,
     backend: str,
 ) -> None:
     """Lint SQL: sqlfluff (dialect postgres) over PATHS (default: supabase/migrations and sql/),
     then semantic lints (RLS, policies, indexes, functions, synced tables) over the schema the
     migrations produce in a throwaway sandbox, or over --db-url.
 
-    sqlfluff uses supabase-sync's default configuration under the project's own .sqlfluff.
-    Exit codes: 0 clean, 2 findings at or above --fail-on, 1 a file or migration could not be
-    linted (unreadable, unparsable, failing).
+    sqlfluff uses supabase-sync's configuration under the project's own .sqlfluff: files a
+    sqlfluff configuration of yours covers get the rules it asks for, the others only the
+    correctness rules (style rules with --style). Exit codes: 0 clean, 2 findings at or above
+    --fail-on, 1 a file or migration could not be linted (unreadable, unparsable, failing).
     """
+    if write_config:
+        written = write_sqlfluff_config(Path.cwd())
+        click.echo(str(written))
+        status(f"lint: wrote {written} (plain sqlfluff and supabase-sync lint now apply it, style rules included)")
+        return
     report = api.lint(
         list(paths) or None,
         db_url=db_url,
         migrations_dir=migrations_dir,
         processes=processes,
+        style_rules=style_rules,
+        fix=fix,
         semantic_checks=not no_semantic,
         backend=backend,
         log=status,
     )
+    for path in report.fixed:
+        status(f"fixed {path}")
     chosen = "json" if as_json else output_format
     output = format_report(report, chosen, fail_on=fail_on)  # type: ignore[arg-type]
     if output:
@@ -99,7 +128,11 @@ def lint_command(
             hint="fix the unreadable, unparsable or failing SQL listed above",
         )
     if code == EXIT_FINDINGS:
-        raise ChecksFailed(
-            f"lint found {len(report.failing(fail_on))} finding(s) at level {fail_on} or above",  # type: ignore[arg-type]
-            hint="fix them (each semantic finding shows the SQL that does), or pass --fail-on to change the bar",
-        )
+        failing = report.failing(fail_on)  # type: ignore[arg-type]
+        hints = []
+        if any(finding.source == "sqlfluff" for finding in failing):
+            hints.append("`supabase-sync lint --fix` applies sqlfluff's fixes")
+        if any(finding.source == "semantic" for finding in failing):
+            hints.append("each schema finding shows the SQL that fixes it")
+        hints.append("--fail-on changes the bar")
+        raise ChecksFailed(f"lint found {len(failing)} finding(s) at level {fail_on} or above", hint="; ".join(hints))

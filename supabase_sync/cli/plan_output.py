@@ -10,7 +10,9 @@ from supabase_sync.dsn import mask_dsn
 
 
 def report_plan(result: PlanResult) -> None:
-    """Print a plan's outcome: the SQL for a dry run, else a one-line summary."""
+    """Print a plan's outcome: the SQL for a dry run, else a one-line summary; warnings on stderr."""
+    for warning in result.warnings:
+        status(f"warning: {warning}")
     if result.dry_run:
         click.echo(result.sql, nl=False)
         if result.destination is Destination.MIGRATION:

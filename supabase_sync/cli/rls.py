@@ -19,8 +19,9 @@ from supabase_sync.cli.options import owner_column_option, status
     help="Write the SQL as a migration file into this folder instead of printing it.",
 )
 def rls_command(table: str, owner_column: str, migrations_dir: str | None) -> None:
-    """Print row level security, the four owner policies and the (owner, server_version)
-    index for TABLE: the very SQL `enable` uses. Every statement is idempotent.
+    """Print row level security and the four owner policies for TABLE (the very SQL
+    `enable` uses), and an index on the owner column: for a table secured by hand, with
+    or without the sync columns. Every statement is idempotent.
     """
     result = api.rls(table, owner_column=owner_column, migrations_dir=migrations_dir)
     if result.migration_path is not None:

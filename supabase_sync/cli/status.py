@@ -6,7 +6,7 @@ import click
 
 from supabase_sync import api
 from supabase_sync.cli.app import cli
-from supabase_sync.cli.options import db_url_option, echo_json, json_option
+from supabase_sync.cli.options import db_url_option, echo_json, json_option, status
 from supabase_sync.errors import ChecksFailed
 
 
@@ -14,9 +14,10 @@ from supabase_sync.errors import ChecksFailed
 @db_url_option
 @json_option
 def status_command(db_url: str | None, as_json: bool) -> None:
-    """Show the installed SQL pack and each synced table's health: sync columns,
-    triggers, RLS, the four owner policies, the (owner, server_version) index,
-    supabase_realtime membership. Every gap is printed with the command that fixes it.
+    """Show the installed SQL pack and each synced table's health: every requirement of
+    the per-table contract (sync columns, triggers, RLS, the four owner policies, the
+    (owner, server_version) index, supabase_realtime membership, registry row). Every gap
+    is printed with the command that fixes it, aimed at the same database.
 
     Exit codes: 0 healthy, 2 gaps found, 1 error.
     """
@@ -25,7 +26,9 @@ def status_command(db_url: str | None, as_json: bool) -> None:
         echo_json(report.to_dict())
     else:
         _print_report(report)
-    if not report.healthy:
+    if not report.passed:
+        for note in report.notes:
+            status(f"note: {note}")
         raise ChecksFailed(f"{len(report.gaps)} gap(s) found", hint="run the fix commands listed above")
 
 
@@ -39,9 +42,12 @@ def _print_report(report: api.StatusReport) -> None:
     if report.installed and not report.tables:
         click.echo("no synced tables yet (supabase-sync enable TABLE...)")
     for table in report.tables:
-        state = "ok" if table.healthy else f"{len(table.gaps)} gap(s)"
-        click.echo(f"{table.table} (owner {table.owner_column}, {table.conflict_strategy}): {state}")
+        state = "ok" if table.passed else f"{len(table.gaps)} gap(s)"
+        registered = "" if table.registered else ", not registered"
+        click.echo(f"{table.table} (owner {table.owner_column}, {table.conflict_strategy}{registered}): {state}")
         for gap in table.gaps:
             click.echo(f"  ! {gap.problem}\n    fix: {gap.fix}")
-    if report.healthy:
+            if gap.sql and gap.sql not in gap.fix:
+                click.echo("    sql: " + gap.sql.replace("\n", "\n         "))
+    if report.passed:
         click.echo("healthy")

@@ -57,7 +57,7 @@ def _json_error(as_json: bool) -> Iterator[None]:
             known = isinstance(error, SupabaseSyncError)
             echo_json(
                 {
-                    "ok": False,
+                    "passed": False,
                     "error": error.message if known else f"unexpected {type(error).__name__}: {error}",
                     "hint": error.hint if known else None,
                 }
@@ -69,18 +69,20 @@ _BACKENDS = click.Choice(["auto", "local", "embedded", "docker", "url"])
 
 def _sandbox_options(func):  # type: ignore[no-untyped-def]
     func = click.option(
+        "--sandbox-url",
         "--db-url",
+        "sandbox_url",
         metavar="URL",
         default=None,
         help="Server for --backend url (a superuser's URL, e.g. supabase start's port 54322); "
-        "a throwaway database is created there and dropped after.",
+        "a throwaway database is created there and dropped after (--db-url is the old name).",
     )(func)
     func = click.option(
         "--backend",
         type=_BACKENDS,
         default="auto",
         show_default=True,
-        help="Sandbox PostgreSQL: auto tries local binaries, then docker, then embedded (pgserver); url uses --db-url.",
+        help="Sandbox PostgreSQL: auto tries local binaries, then docker, then embedded (pgserver); url uses --sandbox-url.",
     )(func)
     func = click.option("--example", is_flag=True, help="Use the bundled example project (examples/todo).")(func)
     return click.argument("project", required=False, type=click.Path(file_okay=False, path_type=str))(func)
@@ -102,7 +104,7 @@ def verify_command(
     project: str | None,
     example: bool,
     backend: str,
-    db_url: str | None,
+    sandbox_url: str | None,
     as_json: bool,
     junit_xml: str | None,
     keep: bool,
@@ -119,12 +121,14 @@ def verify_command(
     Prints a table of checks (progress goes to stderr: in a terminal on one line
     that the table replaces). Exit 0 when all pass, 2 when a check fails (each
     failure says how to fix it), 1 when verification could not run (with --json,
-    a document {"ok": false, "error": ..., "hint": ...}).
+    a document {"passed": false, "error": ..., "hint": ...}).
     """
     progress = _Progress(in_place=sys.stderr.isatty() and not keep)
     with _json_error(as_json):
         try:
-            report = api.verify(project, example=example, backend=backend, db_url=db_url, keep=keep, progress=progress)
+            report = api.verify(
+                project, example=example, backend=backend, sandbox_url=sandbox_url, keep=keep, log=progress
+            )
         finally:
             progress.clear()
     if junit_xml:
@@ -136,7 +140,7 @@ def verify_command(
         click.echo(report.to_text())
     if report.kept_dsn:
         status(f"sandbox kept running; connect with: psql '{report.kept_dsn}'")
-    if not report.ok:
+    if not report.passed:
         names = sorted(
             {f"{result.check}" + (f" ({result.table})" if result.table else "") for result in report.failures}
         )
@@ -161,7 +165,7 @@ def gen_tests_command(
     project: str | None,
     example: bool,
     backend: str,
-    db_url: str | None,
+    sandbox_url: str | None,
     output_dir: str | None,
     as_json: bool,
 ) -> None:
@@ -173,9 +177,10 @@ def gen_tests_command(
     them, acting as users the way Supabase's pgTAP docs do. Run them with
     `supabase test db`. Re-running overwrites the generated file.
     """
-    result = api.gen_tests(
-        project, example=example, backend=backend, db_url=db_url, output_dir=output_dir, progress=status
-    )
+    with _json_error(as_json):
+        result = api.gen_tests(
+            project, example=example, backend=backend, sandbox_url=sandbox_url, output_dir=output_dir, log=status
+        )
     if as_json:
         echo_json(result.to_dict())
         return

@@ -3,29 +3,35 @@
 Two passes, one report:
 
 1. **style**: sqlfluff (dialect postgres) over the files, configured by the
-   shipped ``default.sqlfluff`` layered under the project's own sqlfluff
-   configuration (:mod:`supabase_sync.lint.style`).
+   shipped ``sql/.sqlfluff`` layered under the project's own sqlfluff
+   configuration; correctness rules everywhere, style rules where a
+   configuration of the user's asks for them or with ``style_rules``
+   (:mod:`supabase_sync.lint.style`).
 2. **semantic**: the schema the files produce (the project's migrations applied
    in a throwaway sandbox) or a live database (``db_url``) is read from the
    catalog and checked for missing row level security, per-row ``auth.uid()``
    calls, open write policies, unindexed owner columns, mutable search paths,
    exposed SECURITY DEFINER functions, half-enabled synced tables and tables
-   without a primary key (:mod:`supabase_sync.lint.semantic`); plpgsql bodies
+   without a primary key (:mod:`supabase_sync.lint.rules` over :mod:`supabase_sync.lint.catalog`); plpgsql bodies
    go through plpgsql_check when the server has it
    (:mod:`supabase_sync.lint.function_bodies`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import psycopg
 
-from supabase_sync.dsn import connection_error_reason, mask_dsn
-from supabase_sync.errors import ConfigError, ConnectionFailed
-from supabase_sync.lint import function_bodies, semantic, style
+from supabase_sync.dsn import connection_failed, mask_dsn
+from supabase_sync.errors import ConfigError, MigrationFailed
+from supabase_sync.progress import LogFunction, ignore
+from supabase_sync.project import Project
+from supabase_sync.sync_objects import PACK_SCHEMA
+from supabase_sync.lint import function_bodies, style
+from supabase_sync.lint.catalog import read_lint_catalog
+from supabase_sync.lint.rules import run_rules
 from supabase_sync.lint.report import (
     FORMATS,
     LEVELS,
@@ -49,22 +55,14 @@ __all__ = [
     "lint",
 ]
 
-#: Folders linted when no path is given, relative to the project folder.
-DEFAULT_TARGETS = ("supabase/migrations", "sql")
-#: The project's migrations, applied in a sandbox for the semantic lints.
-DEFAULT_MIGRATIONS = "supabase/migrations"
-#: Name of the sandbox database the migrations are applied to.
-SANDBOX_DATABASE = "supabase_sync_lint"
+#: A folder of plain SQL files linted besides the migrations when present (this repository's own ``sql/``).
+SQL_FOLDER = "sql"
 
 
 def default_targets(project_dir: str | Path = ".") -> list[Path]:
     """The folders ``lint`` reads when given no path: ``supabase/migrations`` and ``sql``, when present."""
     root = Path(project_dir)
-    return [root / target for target in DEFAULT_TARGETS if (root / target).is_dir()]
-
-
-def _ignore(_message: str) -> None:
-    return None
+    return [folder for folder in (Project(root).migrations_dir, root / SQL_FOLDER) if folder.is_dir()]
 
 
 def lint(
@@ -75,10 +73,12 @@ def lint(
     project_dir: str | Path = ".",
     processes: int | None = None,
     style_checks: bool = True,
+    style_rules: bool = False,
+    fix: bool = False,
     semantic_checks: bool = True,
     backend: str = "auto",
     sandbox_url: str | None = None,
-    log: Callable[[str], None] | None = None,
+    log: LogFunction | None = None,
 ) -> LintReport:
     """Lint SQL files with sqlfluff, then the schema they produce (or ``db_url``) semantically.
 
@@ -87,13 +87,17 @@ def lint(
     ``migrations_dir`` (default: ``supabase/migrations`` of ``project_dir``)
     applied in a ``backend`` sandbox (``sandbox_url``: the server of the ``url``
     backend); with neither they are skipped with a note.
-    ``processes`` sqlfluff workers (default: one per CPU). Never raises for
+    ``style_checks`` runs sqlfluff at all; a file no sqlfluff configuration of
+    the user's covers gets only its correctness rules unless ``style_rules``
+    (:mod:`supabase_sync.lint.style`); ``fix`` writes sqlfluff's fixes back
+    first (``report.fixed`` lists the files). ``processes`` sqlfluff workers
+    (default: one per CPU). Never raises for
     what it finds: unreadable or unparsable files and failing migrations are
     :class:`Problem` entries of the report; raises :class:`ConfigError` when a
-    path does not exist or there is nothing to lint, :class:`ConnectionFailed`
+    path does not exist or there is nothing to lint, :class:`~supabase_sync.errors.ConnectionFailed`
     when ``db_url`` cannot be reached.
     """
-    say = log or _ignore
+    say = log or ignore
     root = Path(project_dir)
     report = LintReport()
     targets = [Path(path) for path in paths] if paths else default_targets(root)
@@ -105,10 +109,7 @@ def lint(
     files = style.discover_sql_files(targets)
     report.files = [style.display_path(path, root) for path in files]
     if style_checks:
-        say(f"sqlfluff: {len(files)} file{'s' if len(files) != 1 else ''}")
-        for result in style.lint_files(files, processes=processes, base=root):
-            report.findings.extend(result.findings)
-            report.problems.extend(result.problems)
+        _style_pass(report, files, root=root, processes=processes, style_rules=style_rules, fix=fix, say=say)
     if semantic_checks:
         sources = function_bodies.shown_files(files, report.files)
         _semantic_pass(
@@ -125,6 +126,32 @@ def lint(
     return report
 
 
+def _style_pass(
+    report: LintReport,
+    files: list[Path],
+    *,
+    root: Path,
+    processes: int | None,
+    style_rules: bool,
+    fix: bool,
+    say: LogFunction,
+) -> None:
+    say(f"sqlfluff{' --fix' if fix else ''}: {len(files)} file{'s' if len(files) != 1 else ''}")
+    results = style.lint_files(files, processes=processes, base=root, style_rules=style_rules, fix=fix)
+    for result in results:
+        report.findings.extend(result.findings)
+        report.problems.extend(result.problems)
+    report.fixed = [result.path for result in results if result.fixed]
+    unstyled = [result.path for result in results if not result.style_rules]
+    if unstyled:
+        count = len(unstyled)
+        report.notes.append(
+            f"sqlfluff's style rules (layout, capitalisation...) were not applied to {count} file"
+            f"{'s' if count != 1 else ''} no sqlfluff configuration of yours covers, only its correctness rules: "
+            "pass --style for supabase-sync's style, or write it as .sqlfluff (supabase-sync lint --write-config)"
+        )
+
+
 def _semantic_pass(
     report: LintReport,
     *,
@@ -133,108 +160,70 @@ def _semantic_pass(
     migrations_dir: str | Path | None,
     backend: str,
     sandbox_url: str | None,
-    say: Callable[[str], None],
+    say: LogFunction,
     sources: list[tuple[str, str]],
 ) -> None:
     if db_url:
         _lint_live_database(report, db_url, say=say, sources=sources)
         return
-    folder = Path(migrations_dir) if migrations_dir is not None else root / DEFAULT_MIGRATIONS
+    folder = Path(migrations_dir) if migrations_dir is not None else Project(root).migrations_dir
     if migrations_dir is not None and not folder.is_dir():
         raise ConfigError(f"migrations folder {folder} does not exist", hint="pass the folder holding the migrations")
     if not folder.is_dir():
         report.notes.append(
-            f"semantic lints skipped: no {DEFAULT_MIGRATIONS} folder to apply and no --db-url "
+            "semantic lints skipped: no supabase/migrations folder to apply and no --db-url "
             "(pass --migrations-dir DIR or --db-url URL)"
         )
         return
     _lint_migrations_in_sandbox(report, folder, root=root, backend=backend, sandbox_url=sandbox_url, say=say)
 
 
-def _lint_live_database(
-    report: LintReport, db_url: str, *, say: Callable[[str], None], sources: list[tuple[str, str]]
-) -> None:
+def _lint_live_database(report: LintReport, db_url: str, *, say: LogFunction, sources: list[tuple[str, str]]) -> None:
     report.database = mask_dsn(db_url)
     say(f"semantic lints on {report.database}")
     try:
         conn = psycopg.connect(db_url, autocommit=True)
     except psycopg.OperationalError as error:
-        raise ConnectionFailed(
-            f"cannot connect to {report.database}: {connection_error_reason(error)}",
-            hint="check the URL, that the server runs and that the role may log in",
-        ) from error
+        raise connection_failed(db_url, error) from error
     with conn:
-        snapshot = semantic.read_catalog(conn)
-        report.findings.extend(semantic.run_checks(snapshot, lambda composable: composable.as_string(conn)))
         if function_bodies.extension_state(conn).installed_schema is None:
+            _lint_database(report, conn, sources=None)
             report.notes.append(
                 "plpgsql function bodies were not checked: the plpgsql_check extension is not created in this "
                 "database (supabase-sync lint never creates extensions in a live database)"
             )
             return
-        report.findings.extend(
-            function_bodies.check_function_bodies(
-                conn, schemas=[*snapshot.exposed_schemas, semantic.PACK_SCHEMA], files=sources
-            )
-        )
+        _lint_database(report, conn, sources=sources)
 
 
 def _lint_migrations_in_sandbox(
-    report: LintReport,
-    folder: Path,
-    *,
-    root: Path,
-    backend: str,
-    sandbox_url: str | None,
-    say: Callable[[str], None],
+    report: LintReport, folder: Path, *, root: Path, backend: str, sandbox_url: str | None, say: LogFunction
 ) -> None:
-    from supabase_sync import sandbox  # the sandbox pulls in its backends: load it only when used
+    # The sandbox pulls in its backends: load it only when used.
+    from supabase_sync.sandbox.migrated import migrated_database
 
     report.database = f"the schema of {style.display_path(folder, root)} (migrated in a sandbox)"
-    with sandbox.start(backend, db_url=sandbox_url, log=say) as box:
-        name = f"{SANDBOX_DATABASE}_{uuid.uuid4().hex[:8]}"
-        dsn = box.create_database(name)
-        try:
-            if _apply_in_sandbox(report, dsn, folder, root=root, say=say):
-                has_checker = function_bodies.install_extension(box.dsn(name, superuser=True))
-                _lint_sandbox_database(report, dsn, folder, root=root, has_checker=has_checker)
-        finally:
-            box.drop_database(name)
-
-
-def _apply_in_sandbox(report: LintReport, dsn: str, folder: Path, *, root: Path, say: Callable[[str], None]) -> bool:
-    """Apply the migrations; False (with the failure as a problem) when one fails."""
-    from supabase_sync import migrations
-
-    applying: list[Path] = []
-    count = len(migrations.list_migrations(folder))
-    say(f"applying {count} migration{'s' if count != 1 else ''} of {folder}")
     try:
-        migrations.apply_migrations(dsn, folder, on_file=applying.append)
-    except migrations.MigrationFailed as error:
-        report.problems.append(_migration_problem(error, applying[-1] if applying else None, root))
+        with migrated_database(folder, purpose="lint", backend=backend, sandbox_url=sandbox_url, log=say) as database:
+            has_checker = function_bodies.install_extension(database.superuser_dsn)
+            shown = [style.display_path(path, root) for path in database.migrations]
+            sources = function_bodies.shown_files(list(database.migrations), shown)
+            with psycopg.connect(database.owner_dsn, autocommit=True) as conn:
+                _lint_database(report, conn, sources=sources if has_checker else None)
+            if not has_checker:
+                report.notes.append(function_bodies.SKIPPED_NOTE)
+    except MigrationFailed as error:
+        report.problems.append(_migration_problem(error, error.path, root))
         report.notes.append("semantic lints skipped: a migration failed to apply")
-        return False
-    return True
 
 
-def _lint_sandbox_database(report: LintReport, dsn: str, folder: Path, *, root: Path, has_checker: bool) -> None:
-    from supabase_sync import migrations
-
-    migration_files = migrations.list_migrations(folder)
-    shown = [style.display_path(path, root) for path in migration_files]
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        snapshot = semantic.read_catalog(conn)
-        report.findings.extend(semantic.run_checks(snapshot, lambda composable: composable.as_string(conn)))
-        if not has_checker:
-            report.notes.append(function_bodies.SKIPPED_NOTE)
-            return
+def _lint_database(report: LintReport, conn: psycopg.Connection, *, sources: list[tuple[str, str]] | None) -> None:
+    """The semantic rules, then (with ``sources``: plpgsql_check is there) the function bodies."""
+    catalog = read_lint_catalog(conn)
+    report.findings.extend(run_rules(catalog))
+    if sources is not None:
         report.findings.extend(
-            function_bodies.check_function_bodies(
-                conn,
-                schemas=[*snapshot.exposed_schemas, semantic.PACK_SCHEMA],
-                files=function_bodies.shown_files(migration_files, shown),
-            )
+            function_bodies.check_function_bodies(conn, schemas=[*catalog.exposed_schemas, PACK_SCHEMA], files=sources)
         )
 
 
@@ -254,8 +243,3 @@ def _migration_problem(error: Exception, path: Path | None, root: Path) -> Probl
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     message = str(getattr(error, "message", error))
     return Problem(message, path=shown, line=line, column=column, code="MIGRATION")
-
-
-def findings_of(report: LintReport, code: str) -> list[Finding]:
-    """The findings of ``report`` with ``code`` (handy in tests and scripts)."""
-    return [finding for finding in report.findings if finding.code == code]

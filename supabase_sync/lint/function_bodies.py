@@ -22,7 +22,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from supabase_sync.lint.report import Finding
-from supabase_sync.render import display_identifier
+from supabase_sync.names import display_identifier
 from supabase_sync.resources import read_sql
 
 #: The schema the extension is created in (sandboxes only), kept out of the linted schemas.

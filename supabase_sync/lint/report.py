@@ -37,7 +37,9 @@ class Finding:
 
     ``object`` names the database object (``public.task``, ``policy "x" on
     public.task``, ``function public.f(uuid)``); ``why`` says what goes wrong if
-    it stays; ``fix`` is SQL that fixes it, when one statement can.
+    it stays; ``fix`` is SQL that fixes it, when one statement can;
+    ``requirements`` are the per-table contract's keys a contract rule reports
+    (``trigger.stamp``...).
     """
 
     level: Level
@@ -50,6 +52,7 @@ class Finding:
     object: str | None = None
     why: str | None = None
     fix: str | None = None
+    requirements: tuple[str, ...] = ()
 
     @property
     def location(self) -> str:
@@ -83,9 +86,10 @@ class Problem:
 class LintReport:
     """Everything one lint run found.
 
-    ``files`` are the SQL files sqlfluff read; ``database`` says which schema the
-    semantic lints inspected (a masked URL, or the migrations folder applied in a
-    sandbox), ``None`` when they did not run; ``notes`` say what was skipped and why.
+    ``files`` are the SQL files sqlfluff read; ``fixed`` those ``--fix``
+    rewrote; ``database`` says which schema the semantic lints inspected (a
+    masked URL, or the migrations folder applied in a sandbox), ``None`` when
+    they did not run; ``notes`` say what was skipped and why.
     """
 
     findings: list[Finding] = field(default_factory=list)
@@ -93,6 +97,7 @@ class LintReport:
     files: list[str] = field(default_factory=list)
     database: str | None = None
     notes: list[str] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Return the number of findings per level."""
@@ -105,6 +110,11 @@ class LintReport:
         """Return the findings at or above ``fail_on``."""
         threshold = level_rank(fail_on)
         return [finding for finding in self.findings if level_rank(finding.level) <= threshold]
+
+    @property
+    def passed(self) -> bool:
+        """True when every file and the schema could be judged and no finding is an error."""
+        return self.exit_code() == EXIT_CLEAN
 
     def exit_code(self, fail_on: Level = "error") -> int:
         """0 clean, 2 findings at or above ``fail_on``, 1 when a file or schema could not be judged."""
@@ -131,10 +141,12 @@ class LintReport:
             "findings": [asdict(finding) for finding in self.findings],
             "problems": [asdict(problem) for problem in self.problems],
             "files": list(self.files),
+            "fixed": list(self.fixed),
             "database": self.database,
             "notes": list(self.notes),
             "counts": self.counts(),
             "fail_on": fail_on,
+            "passed": self.exit_code(fail_on) == EXIT_CLEAN,
             "exit_code": self.exit_code(fail_on),
         }
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -19,10 +18,8 @@ from psycopg import sql
 
 from supabase_sync.dsn import connection_error_reason
 from supabase_sync.errors import SandboxError
+from supabase_sync.progress import LogFunction  # noqa: F401 - the backends import it from here
 from supabase_sync.sandbox import shim
-
-#: A progress callback: receives one human-readable line.
-LogFunction = Callable[[str], None]
 
 #: Server settings for a cluster nobody needs to keep (no durability, no
 #: replication), shared by the backends that start a server themselves.

@@ -14,13 +14,7 @@ import psycopg
 from psycopg import sql
 
 from supabase_sync.catalog import fetch_rows
-from supabase_sync.render import SYNC_COLUMNS, TableName
-
-#: Columns the server maintains; a client can never set them (DESIGN 3.1).
-SERVER_COLUMNS = tuple(column.name for column in SYNC_COLUMNS if column.server_maintained)
-
-#: Client-set columns of the per-table contract.
-CLIENT_TIMESTAMPS = tuple(column.name for column in SYNC_COLUMNS if not column.server_maintained)
+from supabase_sync.names import TableName
 
 
 @dataclass(frozen=True)
@@ -51,11 +45,6 @@ class ForeignKey:
     parent_schema: str
     parent_table: str
     parent_columns: tuple[str, ...]
-
-    @property
-    def parent_name(self) -> str:
-        """The referenced table, quoted as SQL would (``public.project``)."""
-        return str(TableName(self.parent_schema, self.parent_table))
 
 
 @dataclass(frozen=True)

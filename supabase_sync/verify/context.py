@@ -17,24 +17,13 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row
 
 from supabase_sync import rpc
+from supabase_sync.contract import TableCheck, check_registered_tables
+from supabase_sync.names import TableName
+from supabase_sync.verify.checks.base import CheckFailure
 from supabase_sync.verify.catalog import SyncedTable, TableShape, load_shape
 from supabase_sync.verify.synthetic import SyntheticData
-
-
-class CheckFailure(Exception):
-    """Raised by a check that found a problem: what is wrong and how to fix it."""
-
-    def __init__(self, message: str, *, fix: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fix = fix
-
-
-class CheckSkipped(Exception):
-    """Raised by a check that does not apply here; the message says why."""
 
 
 @dataclass
@@ -68,6 +57,7 @@ class VerifyContext:
     tables: list[SyncedTable]
     _connections: dict[bool, psycopg.Connection] = field(default_factory=dict, repr=False)
     _auth_columns: set[str] | None = field(default=None, repr=False)
+    _contract: dict[TableName, TableCheck] | None = field(default=None, repr=False)
     synthetic: SyntheticData = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -191,11 +181,11 @@ class VerifyContext:
         row = self.conn(superuser=True).execute(statement, (str(row_id),)).fetchone()
         return dict(row[0]) if row else None
 
-    def fetch(self, query: sql.Composable | str, params: Any = None) -> list[dict[str, Any]]:
-        """Run a read-only query as the superuser and return dict rows."""
-        with self.conn(superuser=True).cursor(row_factory=dict_row) as cur:
-            cur.execute(query, params)
-            return cur.fetchall()
+    def contract(self, table: SyncedTable) -> TableCheck:
+        """``table`` judged against the per-table contract (every synced table is read at the first call)."""
+        if self._contract is None:
+            self._contract = {check.table: check for check in check_registered_tables(self.conn(superuser=True))}
+        return self._contract[TableName(table.schema_name, table.table_name)]
 
     # -- helpers for synthetic data ----------------------------------------------------
 

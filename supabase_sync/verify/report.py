@@ -22,7 +22,8 @@ _OUTCOME_LABEL = {"pass": "ok", "fail": "FAIL", "error": "ERROR", "skip": "skip"
 class CheckResult:
     """One check run against one synced table (``table`` is None for database-wide checks).
 
-    ``message`` says what was found; ``fix`` says how to repair it (a command or SQL).
+    ``message`` says what was found; ``fix`` says how to repair it (a command or SQL);
+    ``requirements`` are the per-table contract keys a failed structure check found unmet.
     """
 
     check: str
@@ -31,6 +32,7 @@ class CheckResult:
     seconds: float
     message: str = ""
     fix: str | None = None
+    requirements: tuple[str, ...] = ()
 
     @property
     def family(self) -> str:
@@ -59,7 +61,7 @@ class VerifyReport:
     kept_dsn: str | None = None
 
     @property
-    def ok(self) -> bool:
+    def passed(self) -> bool:
         """True when every check passed (or was skipped with a reason)."""
         return all(result.passed for result in self.results)
 
@@ -78,7 +80,7 @@ class VerifyReport:
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data."""
         return {
-            "ok": self.ok,
+            "passed": self.passed,
             "project_dir": self.project_dir,
             "backend": self.backend,
             "image": self.image,

@@ -17,9 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from supabase_sync.errors import TableError
+from supabase_sync.sync_objects import CLIENT_TIMESTAMPS, SERVER_COLUMNS
 from supabase_sync.verify.catalog import (
-    CLIENT_TIMESTAMPS,
-    SERVER_COLUMNS,
     Column,
     ForeignKey,
     SyncedTable,

@@ -65,3 +65,68 @@ def test_the_example_project_lints_clean_sqlfluff_and_semantic_lints() -> None:
     errors = [f for f in report["findings"] if f["level"] == "error"]
     assert errors == [], errors
     assert report["database"] and "migrated in a sandbox" in report["database"]
+
+
+#: A valid migration a newcomer writes in their own style: two-space indents.
+TWO_SPACE_MIGRATION = """create table public.label (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid not null references auth.users (id),
+  name text not null
+);
+
+alter table public.label enable row level security;
+
+create policy "owner reads labels"
+on public.label
+for select
+to authenticated
+using ((select auth.uid()) = user_id);
+
+create index label_user_id_idx on public.label (user_id);
+"""
+
+
+def _newcomer_project(tmp_path: Path) -> Path:
+    from helpers.projects import build_project
+
+    project = build_project(tmp_path / "project")
+    (project / "supabase" / "migrations" / "29990101000000_labels.sql").write_text(TWO_SPACE_MIGRATION)
+    return project
+
+
+def test_a_valid_migration_in_its_own_style_passes_the_tour_and_style_is_opt_in(tmp_path: Path) -> None:
+    project = _newcomer_project(tmp_path)
+
+    plain = _run(cwd=project)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    assert "--style" in plain.stderr  # the note says style rules were left out, and how to opt in
+
+    styled = _run("--style", "--no-semantic", cwd=project)
+    assert styled.returncode == 2
+    assert "29990101000000_labels.sql:2:1 LT02" in styled.stdout
+    assert "supabase-sync lint --fix" in styled.stderr
+
+    fixed = _run("--style", "--fix", "--no-semantic", cwd=project)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "fixed supabase/migrations/29990101000000_labels.sql" in fixed.stderr
+    text = (project / "supabase" / "migrations" / "29990101000000_labels.sql").read_text()
+    assert "\n    id uuid primary key" in text
+
+
+def test_write_config_lets_plain_sqlfluff_lint_the_project(tmp_path: Path) -> None:
+    project = _newcomer_project(tmp_path)
+    migration = "supabase/migrations/29990101000000_labels.sql"
+
+    def sqlfluff() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "sqlfluff", "lint", migration], cwd=project, capture_output=True, text=True, check=False
+        )
+
+    assert "No dialect was specified" in sqlfluff().stdout + sqlfluff().stderr
+    written = _run("--write-config", cwd=project)
+    assert written.returncode == 0 and (project / ".sqlfluff").is_file()
+    after = sqlfluff()
+    assert "No dialect" not in after.stdout + after.stderr
+    assert "LT02" in after.stdout  # the written configuration is supabase-sync's style
+    again = _run("--write-config", cwd=project)
+    assert again.returncode == 1 and "already exists" in again.stderr

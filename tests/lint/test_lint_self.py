@@ -1,7 +1,7 @@
 """The project lints itself: every shipped .sql file, and the SQL the tool generates, passes its own lint.
 
 The shipped files are copied out of the repository first, so only the configuration
-that ships with them applies (supabase_sync/lint/default.sqlfluff and the .sqlfluff
+that ships with them applies (sql/.sqlfluff and the .sqlfluff
 files inside sql/), not this repository's top-level .sqlfluff.
 """
 
@@ -32,12 +32,13 @@ def test_every_shipped_sql_file_passes_the_shipped_lint(tmp_path: Path) -> None:
     print(f"self-lint: {len(report.files)} files in {elapsed:.1f} s")  # measured, never asserted
     assert len(report.files) >= 20
     assert report.findings == [] and report.problems == [], _explain(report)
+    assert not any("style rules" in note for note in report.notes), "sql/.sqlfluff puts the style rules on"
 
 
 def test_the_example_projects_migrations_pass_the_style_lint() -> None:
     migrations = REPO / "examples" / "todo" / "supabase" / "migrations"
 
-    report = lint([migrations], project_dir=REPO / "examples" / "todo", semantic_checks=False)
+    report = lint([migrations], project_dir=REPO / "examples" / "todo", semantic_checks=False, style_rules=True)
 
     assert report.findings == [] and report.problems == [], _explain(report)
 
@@ -47,6 +48,6 @@ def test_the_sql_printed_by_rls_passes_the_style_lint(tmp_path: Path) -> None:
         generated = tmp_path / f"rls_{abs(hash(table))}.sql"
         generated.write_text(api.rls(table).sql)
 
-        report = lint([generated], project_dir=tmp_path, semantic_checks=False)
+        report = lint([generated], project_dir=tmp_path, semantic_checks=False, style_rules=True)
 
         assert report.findings == [] and report.problems == [], _explain(report)

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from supabase_sync.lint import function_bodies, lint
-from supabase_sync.lint.semantic import RULES
+from supabase_sync.lint.rules import RULES
 from supabase_sync.migrations import apply_migrations
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -31,6 +31,9 @@ EXPECTED_OBJECTS = {
     "SS011": "public.unregistered_sync",
     "SS012": "public.no_primary_key",
     "SS013": "public.rls_no_policy",
+    "SS014": "public.synced_without_rls",
+    "SS015": "public.synced_without_index",
+    "SS016": "public.synced_unpublished",
 }
 
 

@@ -18,7 +18,7 @@ STYLE = Path(__file__).parent / "fixtures" / "style"
 def test_violations_print_as_file_line_col_code_message(tmp_path: Path) -> None:
     (tmp_path / "a.sql").write_text("SELECT 1 AS one;\n")
 
-    report = lint([tmp_path / "a.sql"], project_dir=tmp_path, semantic_checks=False)
+    report = lint([tmp_path / "a.sql"], project_dir=tmp_path, semantic_checks=False, style_rules=True)
 
     assert format_report(report, "text").splitlines() == [
         "a.sql:1:1 CP01 Keywords must be lower case.",
@@ -87,8 +87,8 @@ def test_parallel_and_serial_runs_find_the_same(tmp_path: Path) -> None:
         (tmp_path / f"f{index}.sql").write_text(f"SELECT {index} AS n;\n")
     files = discover_sql_files([tmp_path])
 
-    serial = lint_files(files, processes=1, base=tmp_path)
-    parallel = lint_files(files, processes=2, base=tmp_path)
+    serial = lint_files(files, processes=1, base=tmp_path, style_rules=True)
+    parallel = lint_files(files, processes=2, base=tmp_path, style_rules=True)
 
     assert [r.findings for r in serial] == [r.findings for r in parallel]
     assert all(r.findings for r in parallel)
@@ -100,7 +100,7 @@ def _config(path: Path) -> dict[str, dict[str, str]]:
     return {section: dict(parser[section]) for section in parser.sections()}
 
 
-def test_the_repository_sqlfluff_repeats_the_shipped_default() -> None:
+def test_the_repository_sqlfluff_repeats_the_shipped_configuration() -> None:
     shipped = _config(default_config_path())
     repository = _config(REPO / ".sqlfluff")
 
@@ -109,3 +109,47 @@ def test_the_repository_sqlfluff_repeats_the_shipped_default() -> None:
             if (section, key) == ("sqlfluff", "templater"):
                 continue
             assert repository[section][key] == value, f"[{section}] {key} differs between .sqlfluff files"
+
+
+# Two-space indents and uppercase keywords: valid SQL in a style of its own.
+OWN_STYLE = """CREATE TABLE public.note (
+  id uuid PRIMARY KEY,
+  body text
+);
+"""
+
+
+def test_a_file_no_config_covers_gets_only_the_correctness_rules(tmp_path: Path) -> None:
+    (tmp_path / "styled.sql").write_text(OWN_STYLE)
+    (tmp_path / "wrong.sql").write_text("select id from public.note where body = null;\n")
+
+    report = lint([tmp_path], project_dir=tmp_path, semantic_checks=False)
+
+    assert [(f.path, f.code) for f in report.findings] == [("wrong.sql", "CV05")]
+    assert any("--style" in note and "--write-config" in note for note in report.notes)
+    styled = lint([tmp_path / "styled.sql"], project_dir=tmp_path, semantic_checks=False, style_rules=True)
+    assert {"LT02", "CP01"} <= {f.code for f in styled.findings}
+
+
+def test_a_users_own_sqlfluff_config_decides_the_rules(tmp_path: Path) -> None:
+    (tmp_path / ".sqlfluff").write_text("[sqlfluff]\ndialect = postgres\nrules = LT02\n")
+    (tmp_path / "styled.sql").write_text(OWN_STYLE)
+
+    report = lint([tmp_path], project_dir=tmp_path, semantic_checks=False)
+
+    assert {f.code for f in report.findings} == {"LT02"}
+    assert not report.notes
+
+
+def test_fix_writes_the_fixes_of_the_rules_that_run(tmp_path: Path) -> None:
+    (tmp_path / "wrong.sql").write_text("select id from public.note where body = null;\n")
+    (tmp_path / "styled.sql").write_text(OWN_STYLE)
+
+    report = lint([tmp_path], project_dir=tmp_path, semantic_checks=False, fix=True)
+
+    assert report.fixed == ["wrong.sql"] and report.findings == []
+    assert (tmp_path / "wrong.sql").read_text() == "select id from public.note where body is null;\n"
+    assert (tmp_path / "styled.sql").read_text() == OWN_STYLE  # style rules did not run on it
+    styled = lint([tmp_path / "styled.sql"], project_dir=tmp_path, semantic_checks=False, fix=True, style_rules=True)
+    assert styled.fixed == ["styled.sql"] and styled.findings == []
+    assert (tmp_path / "styled.sql").read_text().startswith("create table public.note (\n    id uuid primary key,")

@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from protocol_helpers import Device
+from helpers.protocol import Device
 
 
 @pytest.fixture

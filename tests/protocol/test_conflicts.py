@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from protocol_helpers import Device, project
+from helpers.protocol import Device, project
 
 from supabase_sync import rpc
 

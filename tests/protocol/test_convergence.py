@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from protocol_helpers import Device, new_id
+from helpers.protocol import Device, new_id
 
 from supabase_sync.rpc import RpcError
 

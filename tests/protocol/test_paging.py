@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import psycopg
-from protocol_helpers import Device, project
+from helpers.protocol import Device, project
 
 from supabase_sync import rpc
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from protocol_helpers import SYNCED, Device, new_id, project, task
+from helpers.protocol import SYNCED, Device, new_id, project, task
 
 from supabase_sync import rpc
 from supabase_sync.rpc import RpcError
@@ -106,7 +106,7 @@ def test_cursor_is_an_integer_below_2_to_the_53_and_never_decreases(alice: Devic
     assert isinstance(first, int) and 0 < first <= second < 2**53
 
 
-@pytest.mark.parametrize("cursor", [-1, 2**53 + 1])
+@pytest.mark.parametrize("cursor", [-1, 2**53, 2**53 + 1])
 def test_pull_rejects_a_cursor_out_of_range(alice: Device, cursor: int) -> None:
     error = alice.pull_error(last_pulled_at=cursor)
     assert error.sqlstate == "22023"

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from typing import Any
 
 import pytest
-from protocol_helpers import Device, project, snapshot, task
+from helpers.protocol import Device, project, snapshot, task
 
 from supabase_sync import api, rpc
 from supabase_sync.cli import main
@@ -17,23 +16,38 @@ from supabase_sync.errors import ConfigError
 from supabase_sync.purge import parse_duration
 from supabase_sync.rpc import RpcError
 
-JUST_NOW = dt.timedelta(microseconds=1)
+#: Purges here take what was deleted more than half an hour ago; _backdate makes every deletion an hour old.
+OLDER_THAN = dt.timedelta(minutes=30)
+_AGE = "1 hour"
 
 
-def _deleted_rows(alice: Device) -> tuple[dict, dict, dict]:
+def _backdate(owner: Any) -> None:
+    """Make every deletion so far an hour old, so purges are decided by data, not by the clock."""
+    owner.execute(f"update supabase_sync.tombstone set deleted_at = deleted_at - interval '{_AGE}'")
+    owner.execute(f"update supabase_sync.push_log set pushed_at = pushed_at - interval '{_AGE}'")
+    for table in ("public.project", "public.task", "public.doc_updates"):
+        # The stamp trigger sets server_updated_at on every write: set aside for this one update.
+        owner.execute(f"alter table {table} disable trigger supabase_sync_stamp")
+        owner.execute(
+            f"update {table} set server_updated_at = server_updated_at - interval '{_AGE}' where deleted_at is not null"
+        )
+        owner.execute(f"alter table {table} enable trigger supabase_sync_stamp")
+
+
+def _deleted_rows(alice: Device, owner: Any) -> tuple[dict, dict, dict]:
     soft, hard, live = project(), project(), project()
     alice.push({"public.project": {"created": [soft, hard, live]}})
     alice.push({"public.project": {"deleted": [soft["id"]]}})
     with rpc.as_user(alice.conn, user_id=alice.user_id) as cur:
         cur.execute("delete from public.project where id = %s", (hard["id"],))
-    time.sleep(0.01)
+    _backdate(owner)
     return soft, hard, live
 
 
 def test_purge_removes_old_deletions_and_makes_older_cursors_resync(example_db: Any, alice: Device, owner) -> None:
     cursor = alice.pull()["timestamp"]
-    soft, hard, live = _deleted_rows(alice)
-    report = api.purge(older_than=JUST_NOW, db_url=example_db.owner_dsn)
+    soft, hard, live = _deleted_rows(alice, owner)
+    report = api.purge(older_than=OLDER_THAN, db_url=example_db.owner_dsn)
     assert (report.tombstones, report.rows["public.project"], report.dry_run) == (1, 1, False)
     ids = {row_id for (row_id,) in owner.execute("select id::text from public.project").fetchall()}
     assert ids == {live["id"]}
@@ -45,7 +59,7 @@ def test_purge_removes_old_deletions_and_makes_older_cursors_resync(example_db: 
 
 
 def test_purge_keeps_deletions_younger_than_the_interval(example_db: Any, alice: Device, owner) -> None:
-    _deleted_rows(alice)
+    _deleted_rows(alice, owner)
     before = snapshot(owner)
     report = api.purge(older_than="1d", db_url=example_db.owner_dsn)
     assert (report.tombstones, report.rows["public.project"], report.push_log) == (0, 0, 0)
@@ -56,8 +70,8 @@ def test_purge_keeps_a_soft_deleted_row_still_referenced_by_a_live_row(example_d
     parent = project()
     alice.push({"public.project": {"created": [parent]}, "public.task": {"created": [task(parent["id"])]}})
     alice.push({"public.project": {"deleted": [parent["id"]]}})
-    time.sleep(0.01)
-    report = api.purge(older_than=JUST_NOW, db_url=example_db.owner_dsn)
+    _backdate(owner)
+    report = api.purge(older_than=OLDER_THAN, db_url=example_db.owner_dsn)
     assert report.rows["public.project"] == 0
     assert owner.execute("select count(*) from public.task").fetchone()[0] == 1
 
@@ -67,15 +81,15 @@ def test_purge_removes_soft_deleted_children_before_their_parents(example_db: An
     child = task(parent["id"])
     alice.push({"public.project": {"created": [parent]}, "public.task": {"created": [child]}})
     alice.push({"public.project": {"deleted": [parent["id"]]}, "public.task": {"deleted": [child["id"]]}})
-    time.sleep(0.01)
-    report = api.purge(older_than=JUST_NOW, db_url=example_db.owner_dsn)
+    _backdate(owner)
+    report = api.purge(older_than=OLDER_THAN, db_url=example_db.owner_dsn)
     assert (report.rows["public.task"], report.rows["public.project"]) == (1, 1)
 
 
 def test_purge_dry_run_reports_and_changes_nothing(example_db: Any, alice: Device, owner) -> None:
-    _deleted_rows(alice)
+    _deleted_rows(alice, owner)
     before = snapshot(owner)
-    report = api.purge(older_than=JUST_NOW, db_url=example_db.owner_dsn, dry_run=True)
+    report = api.purge(older_than=OLDER_THAN, db_url=example_db.owner_dsn, dry_run=True)
     assert (report.tombstones, report.rows["public.project"], report.dry_run) == (1, 1, True)
     assert snapshot(owner) == before
 
@@ -86,8 +100,10 @@ def test_api_users_cannot_purge(alice: Device) -> None:
     assert caught.value.sqlstate == "42501"
 
 
-def test_purge_command_prints_json(example_db: Any, alice: Device, capsys: pytest.CaptureFixture[str]) -> None:
-    _deleted_rows(alice)
+def test_purge_command_prints_json(
+    example_db: Any, alice: Device, owner: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _deleted_rows(alice, owner)
     with pytest.raises(SystemExit) as exited:
         main(["purge", "--older-than", "1d", "--db-url", example_db.owner_dsn, "--dry-run", "--json"])
     assert exited.value.code == 0

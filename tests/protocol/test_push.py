@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
-from protocol_helpers import Device, new_id, project, snapshot, task
+from helpers.protocol import Device, new_id, project, snapshot, task
 
 from supabase_sync import rpc
 from supabase_sync.rpc import RpcError

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from protocol_helpers import Device, new_id, project, task
+from helpers.protocol import Device, new_id, project, task
 
 from supabase_sync import rpc
 from supabase_sync.rpc import RpcError

@@ -15,7 +15,7 @@ from supabase_sync.cli import main
 from supabase_sync.gen_tests import ISOLATION_TEST_FILE
 from supabase_sync.migrations import apply_migrations
 from supabase_sync.sandbox import Sandbox
-from verify.conftest import FIXTURES, build_project
+from helpers.projects import FIXTURES, build_project
 
 
 def _pg_prove(sandbox: Sandbox, project: Path, test_file: Path) -> subprocess.CompletedProcess[str]:
@@ -43,7 +43,7 @@ def _pg_prove(sandbox: Sandbox, project: Path, test_file: Path) -> subprocess.Co
 
 def test_generated_tests_pass_with_pg_prove_on_the_example(tmp_path: Path, sandbox: Sandbox) -> None:
     project = build_project(tmp_path)
-    result = gen_tests(project, backend="url", db_url=sandbox.superuser_dsn)
+    result = gen_tests(project, backend="url", sandbox_url=sandbox.superuser_dsn)
     test_file = project / "supabase" / "tests" / ISOLATION_TEST_FILE
     assert result.paths == [test_file]
     assert result.tables == ["public.project", "public.task", "public.doc_updates"]
@@ -57,7 +57,7 @@ def test_generated_tests_pass_with_pg_prove_on_the_example(tmp_path: Path, sandb
 
 def test_generated_tests_fail_when_row_level_security_is_off(tmp_path: Path, sandbox: Sandbox) -> None:
     project = build_project(tmp_path)
-    result = gen_tests(project, backend="url", db_url=sandbox.superuser_dsn)
+    result = gen_tests(project, backend="url", sandbox_url=sandbox.superuser_dsn)
     for migration in (FIXTURES / "rls_disabled" / "supabase" / "migrations").glob("*.sql"):
         shutil.copy(migration, project / "supabase" / "migrations" / migration.name)
     proved = _pg_prove(sandbox, project, result.paths[0])
@@ -90,6 +90,6 @@ def test_gen_tests_outside_a_project_exits_1(tmp_path: Path, capsys: pytest.Capt
 def test_generated_tests_are_byte_identical_on_every_run(tmp_path: Path, sandbox: Sandbox) -> None:
     # The file is committed in users' repositories: running gen-tests again must not make a diff.
     project = build_project(tmp_path)
-    first = gen_tests(project, backend="url", db_url=sandbox.superuser_dsn).paths[0].read_bytes()
-    second = gen_tests(project, backend="url", db_url=sandbox.superuser_dsn).paths[0].read_bytes()
+    first = gen_tests(project, backend="url", sandbox_url=sandbox.superuser_dsn).paths[0].read_bytes()
+    second = gen_tests(project, backend="url", sandbox_url=sandbox.superuser_dsn).paths[0].read_bytes()
     assert first == second

@@ -87,5 +87,5 @@ def test_verify_json_that_cannot_run_prints_a_json_error_and_exits_1(
     captured = capsys.readouterr()
     assert exited.value.code == 1
     document = json.loads(captured.out)
-    assert document["ok"] is False and expected in document["error"] and document["hint"]
+    assert document["passed"] is False and expected in document["error"] and document["hint"]
     assert captured.err.startswith("error: ") and len(captured.err.splitlines()) == 1

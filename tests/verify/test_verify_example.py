@@ -26,11 +26,11 @@ def test_verify_example_passes_on_backend(backend: str, capsys: pytest.CaptureFi
         pytest.skip(f"the {backend} backend cannot run here: {reason}")
     lines: list[str] = []
     started = time.monotonic()
-    report = verify(example=True, backend=backend, progress=lines.append)
+    report = verify(example=True, backend=backend, log=lines.append)
     elapsed = time.monotonic() - started
     with capsys.disabled():  # measured, reported, never asserted (DESIGN 4: target under 15 s)
         print(f"\nverify --example on {backend}: {elapsed:.1f} s wall (setup {report.setup_seconds:.1f} s)")
-    assert report.ok, report.to_text()
+    assert report.passed, report.to_text()
     assert report.backend == backend
     assert report.tables == ["public.project", "public.task", "public.doc_updates"]
     assert {result.family for result in report.results} == FAMILIES
@@ -45,7 +45,7 @@ def test_cli_verify_example_writes_json_and_junit(tmp_path: Path, capsys: pytest
     captured = capsys.readouterr()
     assert exited.value.code == 0, captured.err
     data = json.loads(captured.out)
-    assert data["ok"] is True and data["backend"] == "local"
+    assert data["passed"] is True and data["backend"] == "local"
     assert data["counts"]["fail"] == 0 and data["counts"]["pass"] > 40
     root = ET.parse(junit).getroot()
     assert root.tag == "testsuites" and root.get("failures") == "0" and int(root.get("tests", "0")) > 40

@@ -15,13 +15,13 @@ from supabase_sync.api import verify
 from supabase_sync.cli import main
 from supabase_sync.migrations import apply_migrations
 from supabase_sync.sandbox import Sandbox
-from verify.conftest import build_project
+from helpers.projects import build_project
 
 #: fixture case -> (check that must fail on public.task or database-wide, words its fix must contain)
 EXPECTED = {
     "rls_disabled": ("structure.rls_enabled", "enable row level security"),
     "policy_using_true": ("structure.policies", "drop policy"),
-    "missing_delete_policy": ("structure.policies", "supabase-sync rls public.task"),
+    "missing_delete_policy": ("structure.policies", 'create policy "supabase_sync: owner can delete"'),
     "owner_nullable": ("structure.owner_column", "set not null"),
     "trigger_dropped": ("structure.triggers", "create or replace trigger supabase_sync_stamp"),
     "anon_executes_sync_pull": ("security.anon_rpc", "revoke execute on function public.sync_pull"),
@@ -38,8 +38,8 @@ ALSO_FAILING = {
 @pytest.mark.parametrize("case", sorted(EXPECTED))
 def test_broken_project_fails_the_right_check(case: str, tmp_path: Path, sandbox: Sandbox) -> None:
     project = build_project(tmp_path, case)
-    report = verify(project, backend="url", db_url=sandbox.superuser_dsn)
-    assert not report.ok
+    report = verify(project, backend="url", sandbox_url=sandbox.superuser_dsn)
+    assert not report.passed
     failed = {(result.check, result.table) for result in report.failures}
     check, fix_words = EXPECTED[case]
     table = None if check.startswith("security.anon_rpc") else "public.task"
@@ -62,7 +62,7 @@ def test_cli_exits_2_naming_the_failed_check(
     assert exited.value.code == 2
     assert "FAIL" in captured.out
     assert "structure.rls_enabled (public.task)" in captured.err
-    assert "fix: alter table public.task enable row level security;" in captured.out
+    assert 'fix: alter table "public"."task" enable row level security;' in captured.out
 
 
 def test_verify_in_the_current_project_folder_passes(
@@ -105,8 +105,8 @@ def test_a_table_switched_to_lww_passes_the_lww_conflict_check(tmp_path: Path, s
         sandbox.drop_database(name)
     assert strategies == {"public.project": "reject", "public.task": "lww", "public.doc_updates": "reject"}
 
-    report = verify(project, backend="url", db_url=sandbox.superuser_dsn)
-    assert report.ok, report.to_text()
+    report = verify(project, backend="url", sandbox_url=sandbox.superuser_dsn)
+    assert report.passed, report.to_text()
     outcomes = {(result.check, result.table): result.outcome for result in report.results}
     assert outcomes[("conflicts.strategy", "public.task")] == "pass"
 
@@ -119,6 +119,6 @@ def test_an_owner_policy_granted_to_public_counts_for_authenticated_users(tmp_pa
         " using ((select auth.uid()) = user_id);\n",
         encoding="utf-8",
     )
-    report = verify(project, backend="url", db_url=sandbox.superuser_dsn)
+    report = verify(project, backend="url", sandbox_url=sandbox.superuser_dsn)
     outcomes = {(result.check, result.table): result.outcome for result in report.results}
     assert outcomes[("structure.policies", "public.task")] == "pass", report.to_text()

@@ -35,10 +35,10 @@ def _report() -> VerifyReport:
 
 def test_report_is_not_ok_when_a_check_fails_or_errors() -> None:
     report = _report()
-    assert not report.ok
+    assert not report.passed
     assert [result.check for result in report.failures] == ["structure.rls_enabled", "security.anon_rpc"]
     passing = VerifyReport(project_dir="/p", backend="local", results=[_report().results[1], _report().results[2]])
-    assert passing.ok
+    assert passing.passed
 
 
 def test_text_report_lists_every_check_the_backend_the_time_and_how_to_fix() -> None:
@@ -53,7 +53,7 @@ def test_text_report_lists_every_check_the_backend_the_time_and_how_to_fix() -> 
 
 def test_json_report_parses_and_keeps_every_result() -> None:
     data = json.loads(_report().to_json())
-    assert data["ok"] is False
+    assert data["passed"] is False
     assert data["backend"] == "local"
     assert data["counts"] == {"pass": 1, "fail": 1, "error": 1, "skip": 1}
     assert [item["check"] for item in data["results"]][0] == "structure.rls_enabled"

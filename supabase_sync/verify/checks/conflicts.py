@@ -14,7 +14,7 @@ from typing import Any
 
 from supabase_sync.rpc import RpcError
 from supabase_sync.verify.catalog import SyncedTable
-from supabase_sync.verify.checks import CheckFailure, CheckSkipped, check
+from supabase_sync.verify.checks.base import CheckFailure, CheckSkipped, check
 from supabase_sync.verify.context import VerifyContext
 from supabase_sync.verify.synthetic import client_row, utc_now
 
@@ -31,7 +31,8 @@ def _compared(row: dict[str, Any] | None) -> dict[str, Any]:
 
 @check("conflicts.strategy")
 def strategy(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """A stale edit from another device is rejected with PT409 (reject) or loses to the newer updated_at (lww)."""
+    """reject: a stale push fails with PT409 and changes nothing; lww: the older updated_at loses (listed under
+    conflicts), the newer wins."""
     assert table is not None
     user = ctx.new_user("conflict")
     device_1, device_2 = str(uuid.uuid4()), str(uuid.uuid4())
@@ -82,7 +83,7 @@ def strategy(ctx: VerifyContext, table: SyncedTable | None) -> None:
 
 @check("conflicts.replay")
 def replay(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """A push replayed with the same push_id returns its first response and changes nothing."""
+    """A push replayed with its push_id returns its first response and changes nothing."""
     assert table is not None
     user = ctx.new_user("replay")
     device = str(uuid.uuid4())

@@ -10,10 +10,10 @@ from typing import Any
 
 from psycopg import sql
 
-from supabase_sync.render import display_identifier
+from supabase_sync.names import display_identifier
 from supabase_sync.rpc import RpcError
 from supabase_sync.verify.catalog import SyncedTable
-from supabase_sync.verify.checks import CheckFailure, check
+from supabase_sync.verify.checks.base import CheckFailure, check
 from supabase_sync.verify.context import VerifyContext
 from supabase_sync.verify.synthetic import client_row
 
@@ -40,7 +40,7 @@ def _id_filter(table: SyncedTable) -> sql.Composed:
 
 @check("isolation.select")
 def select(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """B's plain select returns none of A's rows."""
+    """User B's select returns none of user A's rows."""
     assert table is not None
     user_a, user_b, _row = _two_users_and_a_row(ctx, table)
     statement = sql.SQL("select count(*) from {table} where {owner}::text = %s").format(
@@ -54,7 +54,7 @@ def select(ctx: VerifyContext, table: SyncedTable | None) -> None:
 
 @check("isolation.pull")
 def pull(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """B's sync_pull (from scratch) returns none of A's rows."""
+    """B's sync_pull from scratch returns none of A's rows."""
     assert table is not None
     user_a, user_b, row = _two_users_and_a_row(ctx, table)
     result = ctx.pull(user_b)
@@ -73,7 +73,7 @@ def pull(ctx: VerifyContext, table: SyncedTable | None) -> None:
 
 @check("isolation.dml")
 def dml(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """B cannot update or delete A's rows, nor insert a row owned by A, with plain requests."""
+    """B's plain update and delete of A's row affect nothing; B cannot insert a row owned by A."""
     assert table is not None
     user_a, user_b, row = _two_users_and_a_row(ctx, table)
     row_id = str(row[table.id_column])
@@ -109,7 +109,8 @@ def dml(ctx: VerifyContext, table: SyncedTable | None) -> None:
 
 @check("isolation.push")
 def push(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """B's sync_push cannot update or delete A's rows, nor create rows owned by A."""
+    """B's sync_push updating A's row fails with 42501 and changes nothing; deleting it is ignored; a created
+    row owned by A in the payload is stored as B's."""
     assert table is not None
     user_a, user_b, row = _two_users_and_a_row(ctx, table)
     row_id = str(row[table.id_column])

@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from supabase_sync.verify.catalog import SyncedTable
-from supabase_sync.verify.checks import CheckFailure, check
+from supabase_sync.verify.checks.base import CheckFailure, check
 from supabase_sync.verify.context import Pull, VerifyContext
 
 _KINDS = ("created", "updated", "deleted")
@@ -34,7 +34,8 @@ def _expect_once(result: Pull, table: SyncedTable, row_id: str, kind: str, after
 
 @check("roundtrip.two_devices")
 def two_devices(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """Create, update and delete on device 1 arrive in device 2's pulls as created, updated, deleted, once each."""
+    """Create, update and delete pushed by device 1 reach device 2's pulls as created, updated, deleted, each
+    exactly once."""
     assert table is not None
     user = ctx.new_user("devices")
     device_1, device_2 = str(uuid.uuid4()), str(uuid.uuid4())

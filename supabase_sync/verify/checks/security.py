@@ -15,7 +15,7 @@ from supabase_sync import rpc
 from supabase_sync.catalog import fetch_rows
 from supabase_sync.rpc import RpcError
 from supabase_sync.verify.catalog import SyncedTable
-from supabase_sync.verify.checks import CheckFailure, check
+from supabase_sync.verify.checks.base import CheckFailure, check
 from supabase_sync.verify.context import VerifyContext
 
 #: The RPCs clients call: (name, arguments an anonymous probe sends, required to exist).
@@ -34,7 +34,7 @@ def _checked_schemas(ctx: VerifyContext) -> list[str]:
 
 @check("security.search_path", scope="database")
 def search_path(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """Every function in the exposed schemas and supabase_sync has a fixed search_path."""
+    """Every function in public, supabase_sync and the synced tables' schemas has a fixed search_path."""
     functions = fetch_rows(ctx.conn(superuser=True), "verify_functions", {"schemas": _checked_schemas(ctx)})
     mutable = [function["signature"] for function in functions if not function["fixed_search_path"]]
     if mutable:
@@ -48,7 +48,8 @@ def search_path(ctx: VerifyContext, table: SyncedTable | None) -> None:
 
 @check("security.definer_functions", scope="database")
 def definer_functions(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """No SECURITY DEFINER function (triggers aside: they cannot be called) is executable by anon or authenticated."""
+    """No SECURITY DEFINER function there is executable by anon or authenticated (trigger functions aside: they
+    cannot be called)."""
     functions = fetch_rows(ctx.conn(superuser=True), "verify_functions", {"schemas": _checked_schemas(ctx)})
     exposed = [
         function
@@ -83,7 +84,8 @@ def _anon_probe(ctx: VerifyContext, name: str, args: dict[str, Any]) -> str | No
 
 @check("security.anon_rpc", scope="database")
 def anon_rpc(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """anon can call none of sync_pull, sync_push, pull_changes, push_changes; authenticated can."""
+    """anon cannot execute sync_pull, sync_push, pull_changes, push_changes (grant and actual call);
+    authenticated can."""
     signatures = {
         row["signature"]: row
         for row in fetch_rows(ctx.conn(superuser=True), "verify_functions", {"schemas": ["public"]})

@@ -12,9 +12,10 @@ from typing import Any
 
 from psycopg import sql
 
-from supabase_sync.render import render_stamp_trigger
-from supabase_sync.verify.catalog import SERVER_COLUMNS, SyncedTable
-from supabase_sync.verify.checks import CheckFailure, check
+from supabase_sync.render.table import render_stamp_trigger
+from supabase_sync.sync_objects import SERVER_COLUMNS
+from supabase_sync.verify.catalog import SyncedTable
+from supabase_sync.verify.checks.base import CheckFailure, check
 from supabase_sync.verify.context import VerifyContext
 
 _FORGED_TIME = "2000-01-01T00:00:00+00:00"
@@ -54,7 +55,9 @@ def _fix(table: SyncedTable) -> str:
 
 @check("server_columns.forge")
 def forge(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """Values a client sends for server-maintained columns are never stored (insert, update, push)."""
+    """Values a client sends for server_created_at, server_updated_at, server_version, server_created_version,
+    instance_id are never stored (plain insert, plain update, push); a push stores its client_id as
+    instance_id."""
     assert table is not None
     forged = _forged_values(table)
     if not forged:

@@ -379,7 +379,7 @@ begin
     if since is null then
         return null;
     end if;
-    if since < 0 or since > 9007199254740992 then
+    if since < 0 or since >= 9007199254740992 then
         raise exception using
             errcode = '22023',
             message = pg_catalog.format('supabase_sync: %s: last_pulled_at %s is out of range', caller, since),

@@ -4,6 +4,37 @@
 -- take the supabase-sync lock (released at commit)
 select pg_catalog.pg_advisory_xact_lock(6004515264418582083);
 
+-- check that public.project has a single-column uuid or text primary key
+do $supabase_sync$
+declare
+    id_column text := ((select a.attname::text
+from pg_catalog.pg_constraint as con
+inner join pg_catalog.pg_attribute as a
+    on con.conrelid = a.attrelid and con.conkey[1] = a.attnum
+where
+    con.conrelid = '"public"."project"'::regclass
+    and con.contype = 'p'
+    and pg_catalog.cardinality(con.conkey) = 1));
+    id_type text;
+begin
+    if id_column is null then
+        raise exception using
+        errcode = '42P16',
+        message = format('supabase_sync: table %s has no single-column primary key', '"public"."project"'),
+        hint = 'sync needs a single-column uuid or text primary key that clients can generate offline';
+    end if;
+    select format_type(a.atttypid, null) into id_type
+    from pg_catalog.pg_attribute as a
+    where a.attrelid = '"public"."project"'::regclass and a.attname = id_column;
+    if id_type not in ('uuid', 'text', 'character varying') then
+        raise exception using
+        errcode = '42P16',
+        message = format('supabase_sync: the primary key %s of table %s is %s', id_column, '"public"."project"', id_type),
+        hint = 'sync needs a uuid or text key that clients can generate offline';
+    end if;
+end
+$supabase_sync$;
+
 -- add column created_at to public.project
 alter table "public"."project"
 add column if not exists "created_at" timestamptz not null default now();
@@ -42,10 +73,24 @@ before insert or update on "public"."project"
 for each row execute function supabase_sync.stamp_row();
 
 -- trigger supabase_sync_tombstone on public.project
-create or replace trigger supabase_sync_tombstone
-after delete on "public"."project"
-referencing old table as supabase_sync_deleted_rows
-for each statement execute function supabase_sync.record_tombstone('id', 'user_id');
+do $supabase_sync$
+begin
+    execute format(
+        'create or replace trigger supabase_sync_tombstone'
+        ' after delete on %s'
+        ' referencing old table as supabase_sync_deleted_rows'
+        ' for each statement execute function supabase_sync.record_tombstone(%L, %L)',
+        '"public"."project"'::regclass, ((select a.attname::text
+from pg_catalog.pg_constraint as con
+inner join pg_catalog.pg_attribute as a
+    on con.conrelid = a.attrelid and con.conkey[1] = a.attnum
+where
+    con.conrelid = '"public"."project"'::regclass
+    and con.contype = 'p'
+    and pg_catalog.cardinality(con.conkey) = 1)), 'user_id'
+    );
+end
+$supabase_sync$;
 
 -- trigger supabase_sync_truncate on public.project
 create or replace trigger supabase_sync_truncate
@@ -142,7 +187,18 @@ $supabase_sync$;
 
 -- register public.project (owner user_id, reject)
 insert into supabase_sync.synced_table as st (relid, owner_column, id_column, conflict_strategy)
-values ('"public"."project"'::regclass, 'user_id', 'id', 'reject')
+select
+    con.conrelid as relid,
+    'user_id' as owner_column,
+    a.attname as id_column,
+    'reject' as conflict_strategy
+from pg_catalog.pg_constraint as con
+inner join pg_catalog.pg_attribute as a
+    on con.conrelid = a.attrelid and con.conkey[1] = a.attnum
+where
+    con.conrelid = '"public"."project"'::regclass
+    and con.contype = 'p'
+    and pg_catalog.cardinality(con.conkey) = 1
 on conflict (relid) do update
     set
         owner_column = excluded.owner_column,
@@ -150,6 +206,37 @@ on conflict (relid) do update
         conflict_strategy = excluded.conflict_strategy
     where (st.owner_column, st.id_column, st.conflict_strategy)
     is distinct from (excluded.owner_column, excluded.id_column, excluded.conflict_strategy);
+
+-- check that public.task has a single-column uuid or text primary key
+do $supabase_sync$
+declare
+    id_column text := ((select a.attname::text
+from pg_catalog.pg_constraint as con
+inner join pg_catalog.pg_attribute as a
+    on con.conrelid = a.attrelid and con.conkey[1] = a.attnum
+where
+    con.conrelid = '"public"."task"'::regclass
+    and con.contype = 'p'
+    and pg_catalog.cardinality(con.conkey) = 1));
+    id_type text;
+begin
+    if id_column is null then
+        raise exception using
+        errcode = '42P16',
+        message = format('supabase_sync: table %s has no single-column primary key', '"public"."task"'),
+        hint = 'sync needs a single-column uuid or text primary key that clients can generate offline';
+    end if;
+    select format_type(a.atttypid, null) into id_type
+    from pg_catalog.pg_attribute as a
+    where a.attrelid = '"public"."task"'::regclass and a.attname = id_column;
+    if id_type not in ('uuid', 'text', 'character varying') then
+        raise exception using
+        errcode = '42P16',
+        message = format('supabase_sync: the primary key %s of table %s is %s', id_column, '"public"."task"', id_type),
+        hint = 'sync needs a uuid or text key that clients can generate offline';
+    end if;
+end
+$supabase_sync$;
 
 -- add column created_at to public.task
 alter table "public"."task"
@@ -189,10 +276,24 @@ before insert or update on "public"."task"
 for each row execute function supabase_sync.stamp_row();
 
 -- trigger supabase_sync_tombstone on public.task
-create or replace trigger supabase_sync_tombstone
-after delete on "public"."task"
-referencing old table as supabase_sync_deleted_rows
-for each statement execute function supabase_sync.record_tombstone('id', 'user_id');
+do $supabase_sync$
+begin
+    execute format(
+        'create or replace trigger supabase_sync_tombstone'
+        ' after delete on %s'
+        ' referencing old table as supabase_sync_deleted_rows'
+        ' for each statement execute function supabase_sync.record_tombstone(%L, %L)',
+        '"public"."task"'::regclass, ((select a.attname::text
+from pg_catalog.pg_constraint as con
+inner join pg_catalog.pg_attribute as a
+    on con.conrelid = a.attrelid and con.conkey[1] = a.attnum
+where
+    con.conrelid = '"public"."task"'::regclass
+    and con.contype = 'p'
+    and pg_catalog.cardinality(con.conkey) = 1)), 'user_id'
+    );
+end
+$supabase_sync$;
 
 -- trigger supabase_sync_truncate on public.task
 create or replace trigger supabase_sync_truncate
@@ -289,7 +390,18 @@ $supabase_sync$;
 
 -- register public.task (owner user_id, reject)
 insert into supabase_sync.synced_table as st (relid, owner_column, id_column, conflict_strategy)
-values ('"public"."task"'::regclass, 'user_id', 'id', 'reject')
+select
+    con.conrelid as relid,
+    'user_id' as owner_column,
+    a.attname as id_column,
+    'reject' as conflict_strategy
+from pg_catalog.pg_constraint as con
+inner join pg_catalog.pg_attribute as a
+    on con.conrelid = a.attrelid and con.conkey[1] = a.attnum
+where
+    con.conrelid = '"public"."task"'::regclass
+    and con.contype = 'p'
+    and pg_catalog.cardinality(con.conkey) = 1
 on conflict (relid) do update
     set
         owner_column = excluded.owner_column,
@@ -297,6 +409,37 @@ on conflict (relid) do update
         conflict_strategy = excluded.conflict_strategy
     where (st.owner_column, st.id_column, st.conflict_strategy)
     is distinct from (excluded.owner_column, excluded.id_column, excluded.conflict_strategy);
+
+-- check that public.doc_updates has a single-column uuid or text primary key
+do $supabase_sync$
+declare
+    id_column text := ((select a.attname::text
+from pg_catalog.pg_constraint as con
+inner join pg_catalog.pg_attribute as a
+    on con.conrelid = a.attrelid and con.conkey[1] = a.attnum
+where
+    con.conrelid = '"public"."doc_updates"'::regclass
+    and con.contype = 'p'
+    and pg_catalog.cardinality(con.conkey) = 1));
+    id_type text;
+begin
+    if id_column is null then
+        raise exception using
+        errcode = '42P16',
+        message = format('supabase_sync: table %s has no single-column primary key', '"public"."doc_updates"'),
+        hint = 'sync needs a single-column uuid or text primary key that clients can generate offline';
+    end if;
+    select format_type(a.atttypid, null) into id_type
+    from pg_catalog.pg_attribute as a
+    where a.attrelid = '"public"."doc_updates"'::regclass and a.attname = id_column;
+    if id_type not in ('uuid', 'text', 'character varying') then
+        raise exception using
+        errcode = '42P16',
+        message = format('supabase_sync: the primary key %s of table %s is %s', id_column, '"public"."doc_updates"', id_type),
+        hint = 'sync needs a uuid or text key that clients can generate offline';
+    end if;
+end
+$supabase_sync$;
 
 -- add column created_at to public.doc_updates
 alter table "public"."doc_updates"
@@ -336,10 +479,24 @@ before insert or update on "public"."doc_updates"
 for each row execute function supabase_sync.stamp_row();
 
 -- trigger supabase_sync_tombstone on public.doc_updates
-create or replace trigger supabase_sync_tombstone
-after delete on "public"."doc_updates"
-referencing old table as supabase_sync_deleted_rows
-for each statement execute function supabase_sync.record_tombstone('id', 'user_id');
+do $supabase_sync$
+begin
+    execute format(
+        'create or replace trigger supabase_sync_tombstone'
+        ' after delete on %s'
+        ' referencing old table as supabase_sync_deleted_rows'
+        ' for each statement execute function supabase_sync.record_tombstone(%L, %L)',
+        '"public"."doc_updates"'::regclass, ((select a.attname::text
+from pg_catalog.pg_constraint as con
+inner join pg_catalog.pg_attribute as a
+    on con.conrelid = a.attrelid and con.conkey[1] = a.attnum
+where
+    con.conrelid = '"public"."doc_updates"'::regclass
+    and con.contype = 'p'
+    and pg_catalog.cardinality(con.conkey) = 1)), 'user_id'
+    );
+end
+$supabase_sync$;
 
 -- trigger supabase_sync_truncate on public.doc_updates
 create or replace trigger supabase_sync_truncate
@@ -436,7 +593,18 @@ $supabase_sync$;
 
 -- register public.doc_updates (owner user_id, reject)
 insert into supabase_sync.synced_table as st (relid, owner_column, id_column, conflict_strategy)
-values ('"public"."doc_updates"'::regclass, 'user_id', 'id', 'reject')
+select
+    con.conrelid as relid,
+    'user_id' as owner_column,
+    a.attname as id_column,
+    'reject' as conflict_strategy
+from pg_catalog.pg_constraint as con
+inner join pg_catalog.pg_attribute as a
+    on con.conrelid = a.attrelid and con.conkey[1] = a.attnum
+where
+    con.conrelid = '"public"."doc_updates"'::regclass
+    and con.contype = 'p'
+    and pg_catalog.cardinality(con.conkey) = 1
 on conflict (relid) do update
     set
         owner_column = excluded.owner_column,

@@ -1,21 +1,20 @@
 """Reading policy expressions as PostgreSQL prints them (``pg_get_expr``).
 
-Two questions are answered here, on the deparsed text rather than on raw SQL, so
+Three questions are answered here, on the deparsed text rather than on raw SQL, so
 every spelling a migration used arrives in one canonical form:
 
 - which calls of ``auth.uid()``, ``auth.jwt()``, ``current_setting()``... are not
   wrapped in a scalar subquery (``(select auth.uid())``)? PostgreSQL evaluates an
   unwrapped call once per row; a wrapped one once per statement (an InitPlan).
 - which column does a policy compare with ``auth.uid()`` (the owner column)?
+- is an expression exactly the owner predicate, ``auth.uid() = <owner column>``
+  (wrapped or not, either side), and nothing more?
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-#: Functions whose value is fixed for a request, so wrapping them is always safe.
-REQUEST_FUNCTIONS = ("auth.uid", "auth.jwt", "auth.role", "auth.email", "current_setting")
 
 _CALL = re.compile(r"(?<![\w.\"])(?P<name>auth\.uid|auth\.jwt|auth\.role|auth\.email|current_setting)\s*\(", re.I)
 _SELECT_AFTER_PAREN = re.compile(r"\(\s*select\b", re.I)
@@ -126,3 +125,36 @@ def owner_columns(expression: str | None) -> set[str]:
         if identifier and identifier.upper() not in {"SELECT", "AS", "UID"}:
             names.add(_unquote(identifier))
     return names
+
+
+def _strip_outer_parentheses(expression: str) -> str:
+    text = expression.strip()
+    while text.startswith("(") and _matching_paren(text, 0) == len(text):
+        text = text[1:-1].strip()
+    return text
+
+
+_OWNER_PREDICATE = re.compile(
+    rf"^(?:{_UID}\s*=\s*(?:{_IDENT}\.)?(?P<right>{_IDENT})|(?:{_IDENT}\.)?(?P<left>{_IDENT})\s*=\s*{_UID})$",
+    re.I,
+)
+
+
+def is_owner_predicate(expression: str | None, owner_column: str) -> bool:
+    """True when ``expression`` is exactly ``auth.uid() = owner_column`` (either side, wrapped or not).
+
+    What PostgreSQL prints for ``(select auth.uid()) = user_id`` is
+    ``(( SELECT auth.uid() AS uid) = user_id)``; any other condition joined to
+    it (``or true``, ``and ...``) makes it something else.
+    """
+    if not expression:
+        return False
+    match = _OWNER_PREDICATE.match(_strip_outer_parentheses(expression))
+    if match is None:
+        return False
+    return _unquote(match["right"] or match["left"]) == owner_column
+
+
+def is_always_true(expression: str | None) -> bool:
+    """True when ``expression`` is the constant ``true`` (in any number of parentheses)."""
+    return bool(expression) and _strip_outer_parentheses(expression or "").lower() == "true"

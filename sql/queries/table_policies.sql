@@ -1,5 +1,7 @@
--- The policies of a table with their command, roles and expressions.
+-- The policies of several tables with their command, roles (PUBLIC, role oid 0,
+-- as 'public') and expressions as PostgreSQL prints them.
 select
+    pol.polrelid::bigint as table_oid,
     pol.polname::text as name,
     case pol.polcmd
         when 'r' then 'select'
@@ -17,5 +19,5 @@ select
     pg_catalog.pg_get_expr(pol.polqual, pol.polrelid) as using_expression,
     pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid) as check_expression
 from pg_catalog.pg_policy as pol
-where pol.polrelid = %(oid)s::oid
-order by pol.polname;
+where pol.polrelid = any(%(oids)s::oid[])
+order by pol.polrelid, pol.polname;

@@ -1,13 +1,13 @@
--- Tables with triggers calling supabase_sync functions but no registry row:
--- sync_push and sync_pull ignore them. tombstone_arguments holds the id and
--- owner column names given to record_tombstone, separated by \000.
+-- Tables with triggers calling supabase_sync functions but no registry row
+-- (half enabled: sync_push and sync_pull ignore them), with the arguments of
+-- their supabase_sync_tombstone trigger (the id and owner column names given to
+-- record_tombstone, each NUL-terminated; split by the caller).
 select
-    n.nspname as schema_name,
-    c.relname as table_name,
-    array_agg(t.tgname::text order by t.tgname) as triggers,
-    max(encode(t.tgargs, 'escape')) filter (
+    n.nspname::text as schema_name,
+    c.relname::text as table_name,
+    (array_agg(t.tgargs) filter (
         where t.tgname = 'supabase_sync_tombstone'
-    ) as tombstone_arguments
+    ))[1] as tombstone_arguments
 from pg_catalog.pg_trigger as t
 inner join pg_catalog.pg_class as c on t.tgrelid = c.oid
 inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid

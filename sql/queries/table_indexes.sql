@@ -1,5 +1,8 @@
--- The indexes of a table: name and key columns (expressions appear as null).
+-- The indexes of several tables: name, key columns (expressions appear as
+-- null), whether partial and whether valid (a failed concurrent build leaves an
+-- invalid index that serves no query).
 select
+    i.indrelid::bigint as table_oid,
     ic.relname::text as name,
     array(
         select a.attname::text
@@ -9,8 +12,9 @@ select
         where k.position <= i.indnkeyatts
         order by k.position
     ) as columns,
-    i.indpred is not null as partial
+    i.indpred is not null as partial,
+    i.indisvalid as valid
 from pg_catalog.pg_index as i
 inner join pg_catalog.pg_class as ic on i.indexrelid = ic.oid
-where i.indrelid = %(oid)s::oid
-order by ic.relname;
+where i.indrelid = any(%(oids)s::oid[])
+order by i.indrelid, ic.relname;

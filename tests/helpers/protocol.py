@@ -1,4 +1,4 @@
-"""Helpers of the protocol tests: a device of one user talking to the RPCs.
+"""A device of one user talking to the sync RPCs (the protocol tests).
 
 Everything a test does as a user goes through ``supabase_sync.rpc`` (the
 PostgREST request transaction); owner-role connections are used only to look

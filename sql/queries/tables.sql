@@ -1,0 +1,13 @@
+-- Tables by schema and name (raw, unquoted names, given as two parallel arrays):
+-- one row per relation found, none for a name that matches nothing.
+select
+    wanted.schema_name,
+    wanted.table_name,
+    c.oid::bigint as oid,
+    c.relkind::text as relkind,
+    c.relrowsecurity as rls_enabled,
+    pg_catalog.pg_get_userbyid(c.relowner) as owner
+from unnest(%(schemas)s::text[], %(names)s::text[]) as wanted (schema_name, table_name)
+inner join pg_catalog.pg_namespace as n on wanted.schema_name = n.nspname
+inner join pg_catalog.pg_class as c
+    on n.oid = c.relnamespace and wanted.table_name = c.relname;

@@ -1,0 +1,270 @@
+"""The per-table statements of enable, disable and rls, from ``sql/policies`` and ``sql/templates``.
+
+Each renderer returns one labelled :class:`~supabase_sync.plan.Statement`;
+:mod:`supabase_sync.contract` decides which of them a table needs.
+"""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from supabase_sync.names import TableName
+from supabase_sync.plan import Statement
+from supabase_sync.render.templates import render_template
+from supabase_sync.sync_objects import (
+    POLICY_COMMANDS,
+    REALTIME_PUBLICATION,
+    STAMP_TRIGGER,
+    TOMBSTONE_TRIGGER,
+    TRUNCATE_TRIGGER,
+    SyncColumn,
+    owner_index_name,
+    owner_version_index_name,
+    policy_name,
+)
+
+# --- columns ---------------------------------------------------------------------
+
+
+def render_add_column(table: TableName, column: SyncColumn) -> Statement:
+    """Add one sync column unless the table has it."""
+    return Statement(
+        f"add column {column.name} to {table}",
+        render_template(
+            "add_column",
+            table=table.identifier,
+            column=sql.Identifier(column.name),
+            definition=sql.SQL(column.definition),  # type: ignore[arg-type]  # a constant of sync_objects
+        ),
+    )
+
+
+def render_require_columns(table: TableName, columns: list[str]) -> Statement:
+    """Stop a migration, naming the missing ones, when ``table`` lacks any of ``columns``."""
+    return Statement(
+        f"check that {table} has the sync columns",
+        render_template("require_columns", table_name=table.regclass, column_names=sql.Literal(columns)),
+    )
+
+
+def primary_key_column(table: TableName) -> sql.Composed:
+    """The name of ``table``'s single-column primary key, computed when the statement runs (a subquery)."""
+    query = render_template("primary_key_column", table_name=table.regclass)
+    return sql.SQL("({})").format(query)
+
+
+def render_require_primary_key(table: TableName) -> Statement:
+    """Stop a migration when ``table`` has no single-column uuid or text primary key."""
+    return Statement(
+        f"check that {table} has a single-column uuid or text primary key",
+        render_template("require_primary_key", table_name=table.regclass, primary_key_column=primary_key_column(table)),
+    )
+
+
+def render_set_not_null(table: TableName, column: str) -> Statement:
+    """Make ``column`` NOT NULL (a rewrite-free scan that fails while a row holds null)."""
+    return Statement(
+        f"make {column} of {table} not null",
+        render_template("set_not_null", table=table.identifier, column=sql.Identifier(column)),
+    )
+
+
+# --- triggers --------------------------------------------------------------------
+
+
+def render_stamp_trigger(table: TableName) -> Statement:
+    """Create the trigger that sets the server-maintained columns."""
+    return Statement(f"trigger {STAMP_TRIGGER} on {table}", render_template("trigger_stamp", table=table.identifier))
+
+
+def render_tombstone_trigger(table: TableName, *, id_column: str | None, owner_column: str) -> Statement:
+    """Create the trigger that records hard deletes as tombstones.
+
+    ``id_column`` None names the table's primary key as the statement runs
+    (a migration written without reading the catalog).
+    """
+    label = f"trigger {TOMBSTONE_TRIGGER} on {table}"
+    if id_column is None:
+        return Statement(
+            label,
+            render_template(
+                "trigger_tombstone_primary_key",
+                table_name=table.regclass,
+                primary_key_column=primary_key_column(table),
+                owner_column_name=sql.Literal(owner_column),
+            ),
+        )
+    return Statement(
+        label,
+        render_template(
+            "trigger_tombstone",
+            table=table.identifier,
+            id_column_name=sql.Literal(id_column),
+            owner_column_name=sql.Literal(owner_column),
+        ),
+    )
+
+
+def render_truncate_trigger(table: TableName) -> Statement:
+    """Create the trigger that forces a resync after TRUNCATE."""
+    return Statement(
+        f"trigger {TRUNCATE_TRIGGER} on {table}", render_template("trigger_truncate", table=table.identifier)
+    )
+
+
+def render_drop_trigger(table: TableName, trigger: str) -> Statement:
+    """Drop one supabase-sync trigger if present."""
+    return Statement(
+        f"drop trigger {trigger} on {table}",
+        render_template("drop_trigger", trigger=sql.Identifier(trigger), table=table.identifier),
+    )
+
+
+# --- row level security ------------------------------------------------------------
+
+
+def render_enable_rls(table: TableName) -> Statement:
+    """Turn row level security on."""
+    return Statement(f"enable row level security on {table}", render_template("enable_rls", table=table.identifier))
+
+
+def render_owner_policy(table: TableName, command: str, *, owner_column: str) -> Statement:
+    """Create the owner policy for ``command`` unless a policy of that name exists."""
+    name = policy_name(command)
+    return Statement(
+        f'policy "{name}" on {table}',
+        render_template(
+            f"owner_{command}",
+            table=table.identifier,
+            table_name=table.regclass,
+            owner_column=sql.Identifier(owner_column),
+            policy_name=sql.Identifier(name),
+            policy_name_text=sql.Literal(name),
+        ),
+    )
+
+
+def render_owner_policies(table: TableName, *, owner_column: str) -> list[Statement]:
+    """Create the four owner policies (select, insert, update, delete)."""
+    return [render_owner_policy(table, command, owner_column=owner_column) for command in POLICY_COMMANDS]
+
+
+def render_drop_policy(table: TableName, name: str) -> Statement:
+    """Drop the policy ``name`` of ``table`` if it exists."""
+    return Statement(
+        f'drop policy "{name}" on {table}',
+        render_template("drop_policy", policy_name=sql.Identifier(name), table=table.identifier),
+    )
+
+
+# --- indexes -----------------------------------------------------------------------
+
+
+def _render_owner_leading_index(template: str, index: str, table: TableName, owner_column: str) -> Statement:
+    return Statement(
+        f"index {index} on {table}",
+        render_template(
+            template, index_name=sql.Identifier(index), table=table.identifier, owner_column=sql.Identifier(owner_column)
+        ),
+    )
+
+
+def render_owner_version_index(table: TableName, *, owner_column: str) -> Statement:
+    """Create the (owner, server_version) index incremental pulls use."""
+    return _render_owner_leading_index(
+        "owner_version_index", owner_version_index_name(table.name), table, owner_column
+    )
+
+
+def render_owner_index(table: TableName, *, owner_column: str) -> Statement:
+    """Create a plain index on the owner column (what the owner policies filter by)."""
+    return _render_owner_leading_index("owner_index", owner_index_name(table.name, owner_column), table, owner_column)
+
+
+# --- publication and registry ---------------------------------------------------------
+
+
+def render_publication_membership(table: TableName) -> Statement:
+    """Add the table to ``supabase_realtime`` when that publication exists."""
+    return Statement(
+        f"publish {table} in {REALTIME_PUBLICATION} (when the publication exists)",
+        render_template("publication_member", table=table.identifier, table_name=table.regclass),
+    )
+
+
+def render_register_table(
+    table: TableName, *, owner_column: str, id_column: str | None, conflict_strategy: str
+) -> Statement:
+    """Register (or update) the table in ``supabase_sync.synced_table``.
+
+    ``id_column`` None registers the table's primary key as the statement runs.
+    """
+    label = f"register {table} (owner {owner_column}, {conflict_strategy})"
+    if id_column is None:
+        return Statement(
+            label,
+            render_template(
+                "register_table_primary_key",
+                table_name=table.regclass,
+                owner_column_name=sql.Literal(owner_column),
+                conflict_strategy=sql.Literal(conflict_strategy),
+            ),
+        )
+    return Statement(
+        label,
+        render_template(
+            "register_table",
+            table_name=table.regclass,
+            owner_column_name=sql.Literal(owner_column),
+            id_column_name=sql.Literal(id_column),
+            conflict_strategy=sql.Literal(conflict_strategy),
+        ),
+    )
+
+
+def render_refresh_dependency_ranks() -> Statement:
+    """Recompute the push order of synced tables."""
+    return Statement("recompute the push order of synced tables", render_template("refresh_dependency_ranks"))
+
+
+def render_unregister_table(table: TableName) -> Statement:
+    """Remove the table's registry row."""
+    return Statement(f"unregister {table}", render_template("unregister_table", table_name=table.regclass))
+
+
+# --- data removal (disable --drop-data, uninstall --drop-data) ----------------------------
+
+
+def render_delete_tombstones(table: TableName) -> Statement:
+    """Delete the tombstones recorded for the table (data)."""
+    return Statement(
+        f"delete the tombstones of {table}",
+        render_template("delete_tombstones", table_name=table.regclass),
+        destructive=True,
+    )
+
+
+def render_drop_column(table: TableName, column: str) -> Statement:
+    """Drop one server-maintained column (data)."""
+    return Statement(
+        f"drop column {column} of {table}",
+        render_template("drop_column", table=table.identifier, column=sql.Identifier(column)),
+        destructive=True,
+    )
+
+
+# --- rls (a table secured by hand) ----------------------------------------------------------
+
+
+def render_rls(table: TableName, *, owner_column: str) -> list[Statement]:
+    """Row level security, the four owner policies (as enable renders them) and an owner index.
+
+    The index is on the owner column alone: a table secured by hand has no
+    ``server_version`` yet. Enabling sync on it later adds the
+    (owner, server_version) index, which serves the policies as well.
+    """
+    return [
+        render_enable_rls(table),
+        *render_owner_policies(table, owner_column=owner_column),
+        render_owner_index(table, owner_column=owner_column),
+    ]

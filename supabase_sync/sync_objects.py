@@ -1,0 +1,80 @@
+"""The objects the per-table contract puts on a synced table: their names and definitions.
+
+Columns (DESIGN 3.1), trigger names and the functions they call, the owner
+policies' names, the (owner, server_version) index's name and Realtime's
+publication. Renderers build SQL from these; :mod:`supabase_sync.contract`
+checks a table against them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from supabase_sync.names import truncate_identifier
+
+#: The schema of the SQL pack (registry, tombstones, trigger functions).
+PACK_SCHEMA = "supabase_sync"
+
+#: The four owner policies, by command.
+POLICY_COMMANDS = ("select", "insert", "update", "delete")
+
+#: Trigger names of the per-table contract.
+STAMP_TRIGGER = "supabase_sync_stamp"
+TOMBSTONE_TRIGGER = "supabase_sync_tombstone"
+TRUNCATE_TRIGGER = "supabase_sync_truncate"
+SYNC_TRIGGERS = (STAMP_TRIGGER, TOMBSTONE_TRIGGER, TRUNCATE_TRIGGER)
+
+#: The transition table the tombstone trigger hands to ``record_tombstone``.
+DELETED_ROWS_TABLE = "supabase_sync_deleted_rows"
+
+#: Publication Supabase Realtime listens to.
+REALTIME_PUBLICATION = "supabase_realtime"
+
+
+@dataclass(frozen=True)
+class SyncColumn:
+    """A column of the per-table contract: its name, accepted type and how enable adds it."""
+
+    name: str
+    type_name: str
+    definition: str
+    server_maintained: bool
+
+
+#: Columns every synced table has besides its id and owner column (DESIGN 3.1).
+#: Existing rows get the enabling transaction as their version, so a first pull
+#: returns them and later cursors do not.
+SYNC_COLUMNS = (
+    SyncColumn("created_at", "timestamp with time zone", "timestamptz not null default now()", False),
+    SyncColumn("updated_at", "timestamp with time zone", "timestamptz not null default now()", False),
+    SyncColumn("deleted_at", "timestamp with time zone", "timestamptz", False),
+    SyncColumn("server_created_at", "timestamp with time zone", "timestamptz not null default now()", True),
+    SyncColumn("server_updated_at", "timestamp with time zone", "timestamptz not null default now()", True),
+    SyncColumn("server_version", "xid8", "xid8 not null default pg_current_xact_id()", True),
+    SyncColumn("server_created_version", "xid8", "xid8 not null default pg_current_xact_id()", True),
+    SyncColumn("instance_id", "uuid", "uuid", True),
+)
+
+#: Columns the server maintains; a client can never set them.
+SERVER_COLUMNS = tuple(column.name for column in SYNC_COLUMNS if column.server_maintained)
+
+#: Client-set columns of the per-table contract.
+CLIENT_TIMESTAMPS = tuple(column.name for column in SYNC_COLUMNS if not column.server_maintained)
+
+#: Types accepted for the primary key (id) column: clients generate ids offline.
+ID_TYPES = ("uuid", "text", "character varying")
+
+
+def policy_name(command: str) -> str:
+    """Return the contract name of the owner policy for ``command`` (select, insert...)."""
+    return f"supabase_sync: owner can {command}"
+
+
+def owner_version_index_name(table: str) -> str:
+    """Return the name of the (owner, server_version) index of ``table``."""
+    return truncate_identifier(f"{table}_sync_owner_version_idx")
+
+
+def owner_index_name(table: str, owner_column: str) -> str:
+    """Return the name of a plain index on the owner column of ``table`` (tables secured by hand)."""
+    return truncate_identifier(f"{table}_{owner_column}_idx")

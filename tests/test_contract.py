@@ -1,0 +1,185 @@
+"""enable, status, lint and verify agree about a table: one per-table contract, four readers.
+
+Each case breaks the example's ``public.task`` in one way (or renames something
+harmlessly) and asserts that status's gaps, lint's findings and verify's
+structure failures name exactly the same contract requirements, and that enable
+plans exactly their fix statements (or refuses the table naming what only its
+owner can change); running enable then leaves all four clean.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers.contract import lint_keys, status_keys, verify_keys
+
+from supabase_sync import api
+from supabase_sync.contract import FAMILIES, REQUIREMENTS, TableSpec, requirements
+from supabase_sync.errors import TableError
+from supabase_sync.lint.rules import RULES
+from supabase_sync.names import TableName
+from supabase_sync.verify.checks import all_checks
+
+TASK = "public.task"
+
+NOOP_FUNCTION = (
+    "create function public.noop() returns trigger language plpgsql set search_path = ''"
+    " as $$ begin return new; end $$"
+)
+
+#: case -> (SQL that sets it up on the example database, the requirements it leaves unmet)
+CASES: dict[str, tuple[list[str], set[str]]] = {
+    "untouched": ([], set()),
+    "update policy renamed (same condition)": (
+        ['alter policy "supabase_sync: owner can update" on public.task rename to "owners update their tasks"'],
+        set(),
+    ),
+    "owner policy of another name replaces a dropped one": (
+        [
+            'drop policy "supabase_sync: owner can select" on public.task',
+            'create policy "mine" on public.task for select to authenticated using (auth.uid() = user_id)',
+        ],
+        set(),
+    ),
+    "update policy with the contract name but another condition": (
+        [
+            'drop policy "supabase_sync: owner can update" on public.task',
+            'create policy "supabase_sync: owner can update" on public.task for update to authenticated'
+            " using (true) with check ((select auth.uid()) = user_id)",
+        ],
+        {"policy.update"},
+    ),
+    "select policy made restrictive": (
+        [
+            'drop policy "supabase_sync: owner can select" on public.task',
+            'create policy "supabase_sync: owner can select" on public.task as restrictive for select'
+            " to authenticated using ((select auth.uid()) = user_id)",
+        ],
+        {"policy.select"},
+    ),
+    "delete policy for anon only": (
+        [
+            'drop policy "supabase_sync: owner can delete" on public.task',
+            'create policy "supabase_sync: owner can delete" on public.task for delete to anon'
+            " using ((select auth.uid()) = user_id)",
+        ],
+        {"policy.delete"},
+    ),
+    "stamp trigger pointed at a no-op function": (
+        [
+            NOOP_FUNCTION,
+            "create or replace trigger supabase_sync_stamp before insert or update on public.task"
+            " for each row execute function public.noop()",
+        ],
+        {"trigger.stamp"},
+    ),
+    "tombstone trigger dropped": (["drop trigger supabase_sync_tombstone on public.task"], {"trigger.tombstone"}),
+    "truncate trigger disabled": (
+        ["alter table public.task disable trigger supabase_sync_truncate"],
+        {"trigger.truncate"},
+    ),
+    "row level security off": (["alter table public.task disable row level security"], {"rls.enabled"}),
+    "index dropped": (["drop index public.task_sync_owner_version_idx"], {"index.owner_version"}),
+    "out of the publication": (
+        ["alter publication supabase_realtime drop table public.task"],
+        {"publication.realtime"},
+    ),
+    "sync column dropped": (["alter table public.task drop column deleted_at"], {"column.deleted_at"}),
+    "pushed before its parent": (
+        ["update supabase_sync.synced_table set dependency_rank = -1 where relid = 'public.task'::regclass"],
+        {"registry.push_order"},
+    ),
+    "an open select policy": (
+        ['create policy "anyone reads" on public.task for select to authenticated using (true)'],
+        {"policy.no_open"},
+    ),
+    "nullable owner column": (["alter table public.task alter column user_id drop not null"], {"column.owner_not_null"}),
+    "sync column of another type": (
+        ["alter table public.task alter column instance_id type text"],
+        {"column.instance_id"},
+    ),
+    "several things at once": (
+        [
+            "drop trigger supabase_sync_stamp on public.task",
+            'drop policy "supabase_sync: owner can insert" on public.task',
+            "alter table public.task disable row level security",
+        ],
+        {"trigger.stamp", "policy.insert", "rls.enabled"},
+    ),
+}
+
+
+def _plan_statements(result: api.PlanResult) -> list[str]:
+    """The SQL of each planned statement, without its label line and the lock."""
+    return [chunk.split("\n", 1)[1].strip() for chunk in result.statements[1:]]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_enable_status_lint_and_verify_agree_about_a_table(case: str, example_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    setup, expected = CASES[case]
+    with example_db.connect() as conn:
+        for statement in setup:
+            conn.execute(statement)
+    dsn = example_db.owner_dsn
+
+    assert status_keys(dsn, TASK) == expected, "status"
+    assert lint_keys(dsn, TASK, tmp_path) == expected, "lint"
+    assert verify_keys(dsn, example_db.superuser_dsn, TASK) == expected, "verify"
+
+    (task,) = [table for table in api.status(dsn).tables if table.table == TASK]
+    by_hand = [gap for gap in task.gaps if not gap.fix.startswith("supabase-sync enable")]
+    if by_hand:
+        with pytest.raises(TableError) as refused:
+            api.enable([TASK], db_url=dsn, add_missing_columns=True)
+        for gap in by_hand:
+            assert gap.problem in str(refused.value)
+        return
+    add_columns = any("--add-missing-columns" in gap.fix for gap in task.gaps)
+    dry = api.enable([TASK], db_url=dsn, add_missing_columns=add_columns, dry_run=True)
+    planned = _plan_statements(dry)
+    assert len(planned) == len(set(planned))
+    assert set(planned) == {statement for gap in task.gaps for statement in gap.statements}, "enable"
+    assert dry.changed == bool(expected)
+
+    api.enable([TASK], db_url=dsn, add_missing_columns=add_columns)
+    assert status_keys(dsn, TASK) == set()
+    assert lint_keys(dsn, TASK, tmp_path) == set()
+    assert verify_keys(dsn, example_db.superuser_dsn, TASK) == set()
+    assert not api.enable([TASK], db_url=dsn, dry_run=True).changed
+
+
+def test_every_requirement_has_a_case_above_or_is_met_by_construction() -> None:
+    broken = {key for _setup, keys in CASES.values() for key in keys}
+    # Met by construction on a registered table: its registry row is what status and verify read the spec from;
+    # the primary key and owner column are refused by enable (tests/test_enable.py covers them).
+    by_construction = {"registry.row", "table.primary_key", "column.owner"}
+    sync_columns = {requirement.key for requirement in requirements() if requirement.column}
+    assert {requirement.key for requirement in requirements()} - broken - by_construction - sync_columns == set()
+    assert sync_columns & broken
+
+
+def test_every_family_is_rendered_by_one_lint_rule_and_one_verify_check() -> None:
+    families = {requirement.family for kind in REQUIREMENTS.values() for requirement in kind}
+    assert families == set(FAMILIES)
+    rendered = [family for rule in RULES.values() for family in rule.families]
+    assert sorted(rendered) == sorted(families)
+    checks = {check.name for check in all_checks()}
+    assert {f"structure.{family}" for family in families} <= checks
+
+
+def test_a_half_enabled_table_is_reported_by_status_and_lint_alike(example_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dsn = example_db.owner_dsn
+    with example_db.connect() as conn:
+        conn.execute("delete from supabase_sync.synced_table where relid = 'public.task'::regclass")
+    (task,) = [table for table in api.status(dsn).tables if table.table == TASK]
+    assert not task.registered
+    assert {gap.key for gap in task.gaps} == {"registry.row"}
+    assert lint_keys(dsn, TASK, tmp_path) == {"registry.row"}
+    api.enable([TASK], db_url=dsn)
+    assert api.status(dsn).passed
+
+
+def test_a_spec_names_what_enable_holds_a_table_to() -> None:
+    spec = TableSpec(TableName("public", "task"))
+    assert (spec.owner_column, spec.id_column, spec.conflict_strategy, spec.kind) == ("user_id", "id", "reject", "owner")
