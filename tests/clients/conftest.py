@@ -10,10 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-import shutil
-import subprocess
+import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -24,7 +22,6 @@ from psycopg import sql
 from supabase_sync import api
 from supabase_sync.sandbox.base import compose_url
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 #: What ``supabase_sync.purge`` needs to move the retention horizon past everything written so far.
 JUST_NOW = dt.timedelta(microseconds=1)
 #: Optional password of ``authenticator`` on a server this suite did not start (the url backend).
@@ -60,51 +57,24 @@ def authenticator_dsn(database: Any) -> str:
 
 @pytest.fixture
 def stand_in(example_db: Any) -> Iterator[SupabaseStandIn]:
-    """The example database behind a Supabase-like HTTP API on 127.0.0.1, with a ``purge`` hook."""
+    """The example database behind a Supabase-like HTTP API on 127.0.0.1.
+
+    Hooks for Node scenarios: ``create_user`` (``{"name": ...}`` -> id, email,
+    password to sign in with) and ``purge`` (everything deleted so far, so
+    older cursors answer PT410).
+    """
     server = SupabaseStandIn(authenticator_dsn=authenticator_dsn(example_db), admin_dsn=example_db.superuser_dsn)
 
     def purge(_body: dict[str, Any]) -> dict[str, Any]:
         report = api.purge(older_than=JUST_NOW, db_url=example_db.owner_dsn)
         return {"tombstones": report.tombstones, "rows": report.rows}
 
+    def create_user(body: dict[str, Any]) -> dict[str, Any]:
+        email = f"{body.get('name', 'user')}-{uuid.uuid4().hex[:8]}@example.test"
+        password = secrets.token_urlsafe(12)
+        return {"id": str(server.create_user(email, password)), "email": email, "password": password}
+
     server.hooks["purge"] = purge
+    server.hooks["create_user"] = create_user
     with server:
         yield server
-
-
-def node_or_skip() -> str:
-    """The ``node`` executable; skips the test when Node.js is not installed."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not installed (node not on PATH); .ci/run installs it with the npm packages")
-    return node
-
-
-def node_packages_or_skip(project: Path) -> None:
-    """Skip unless ``npm ci`` installed ``project``'s locked packages (``.ci/run`` does)."""
-    if not (project / "node_modules" / ".package-lock.json").is_file():
-        pytest.skip(
-            f"the npm packages of {project.relative_to(REPO_ROOT)} are not installed: "
-            f"run `npm ci --prefix {project.relative_to(REPO_ROOT)}` (.ci/run does)"
-        )
-
-
-def run_node(script: Path, *, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run a Node.js ES module from its package folder; fail the test with its output when it fails."""
-    node = node_or_skip()
-    completed = subprocess.run(
-        [node, str(script)],
-        cwd=script.parent,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if completed.returncode != 0:
-        pytest.fail(
-            f"{script.relative_to(REPO_ROOT)} exited with {completed.returncode}\n"
-            f"--- stdout\n{completed.stdout}\n--- stderr\n{completed.stderr}",
-            pytrace=False,
-        )
-    return completed
