@@ -9,10 +9,13 @@ from __future__ import annotations
 from supabase_sync.enable import disable, enable
 from supabase_sync.install import install, uninstall
 from supabase_sync.lint import lint
+from supabase_sync.object_store import DEFAULT_TABLE as OBJECT_STORE_TABLE
+from supabase_sync.object_store import ObjectStoreResult, object_store
 from supabase_sync.purge import PurgeReport, purge
 from supabase_sync.rls import rls
 from supabase_sync.status import StatusReport, status
+from supabase_sync.storage import storage_policies
 from supabase_sync.gen_tests import gen_tests
 from supabase_sync.verify import VerifyReport, verify
 
-__all__: list[str] = ["VerifyReport", "disable", "enable", "gen_tests", "install", "lint", "PurgeReport", "purge", "rls", "StatusReport", "status", "uninstall", "verify"]
+__all__: list[str] = ["VerifyReport", "disable", "enable", "gen_tests", "install", "lint", "PurgeReport", "purge", "rls", "StatusReport", "status", "uninstall", "verify", "OBJECT_STORE_TABLE", "ObjectStoreResult", "object_store", "storage_policies"]
