@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from http_endpoint import SupabaseStandIn
+from server_state import live_rows
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 COLUMNS = {"public.project": ("name", "color", "archived"), "public.task": ("project_id", "title", "done", "notes")}
@@ -65,17 +66,7 @@ def view(device: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def server_view(conn: Any, user_id: str) -> dict[str, dict[str, dict[str, Any]]]:
-    rows: dict[str, dict[str, dict[str, Any]]] = {}
-    for table, columns in COLUMNS.items():
-        found = conn.execute(
-            f"select id::text, {', '.join(columns)} from {table} where user_id = %s and deleted_at is null",  # noqa: S608 - fixed names
-            (user_id,),
-        ).fetchall()
-        rows[table] = {
-            row[0]: {c: (str(v) if c == "project_id" and v is not None else v) for c, v in zip(columns, row[1:])}
-            for row in found
-        }
-    return rows
+    return live_rows(conn, user_id, COLUMNS, lambda c, v: str(v) if c == "project_id" and v is not None else v)
 
 
 def statuses(stand_in: SupabaseStandIn, function: str) -> list[int]:

@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 from node_runner import REPO_ROOT, node_packages_or_skip, run_node
+from server_state import live_rows
 
 ADAPTER = REPO_ROOT / "clients" / "watermelondb"
 COLUMNS = {
@@ -26,22 +27,16 @@ COLUMNS = {
 TIMESTAMPS = ("created_at", "updated_at")
 
 
-def _as_watermelon(value: Any, column: str) -> Any:
+def _as_watermelon(column: str, value: Any) -> Any:
     if column in TIMESTAMPS and isinstance(value, dt.datetime):
         return round(value.timestamp() * 1000)
     return str(value) if column == "project_id" and value is not None else value
 
 
 def server_rows(conn: Any, user_id: str) -> dict[str, dict[str, dict[str, Any]]]:
-    """The user's live rows per table, as the WatermelonDB schema's columns."""
-    rows: dict[str, dict[str, dict[str, Any]]] = {}
-    for table, columns in COLUMNS.items():
-        found = conn.execute(
-            f"select id::text, {', '.join(columns)} from public.{table} where user_id = %s and deleted_at is null",  # noqa: S608 - fixed names
-            (user_id,),
-        ).fetchall()
-        rows[table] = {row[0]: {c: _as_watermelon(v, c) for c, v in zip(columns, row[1:])} for row in found}
-    return rows
+    """The user's live rows per WatermelonDB table, as the WatermelonDB schema's columns."""
+    found = live_rows(conn, user_id, {f"public.{table}": columns for table, columns in COLUMNS.items()}, _as_watermelon)
+    return {table.removeprefix("public."): rows for table, rows in found.items()}
 
 
 def local_rows(device: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
