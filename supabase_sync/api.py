@@ -14,14 +14,19 @@ from supabase_sync.errors import SupabaseSyncError
 from supabase_sync.gen_tests import GeneratedTests, gen_tests
 from supabase_sync.install import install, uninstall
 from supabase_sync.lint import LintReport, lint
+from supabase_sync.object_store import DEFAULT_TABLE as OBJECT_STORE_TABLE
+from supabase_sync.object_store import ObjectStoreResult, object_store
 from supabase_sync.purge import PurgeReport, purge
 from supabase_sync.rls import rls
 from supabase_sync.status import StatusReport, status
+from supabase_sync.storage import storage_policies
 from supabase_sync.verify import VerifyReport, verify
 
 __all__: list[str] = [
+    "OBJECT_STORE_TABLE",
     "GeneratedTests",
     "LintReport",
+    "ObjectStoreResult",
     "PlanResult",
     "PurgeReport",
     "StatusReport",
@@ -32,9 +37,11 @@ __all__: list[str] = [
     "gen_tests",
     "install",
     "lint",
+    "object_store",
     "purge",
     "rls",
     "status",
+    "storage_policies",
     "uninstall",
     "verify",
 ]

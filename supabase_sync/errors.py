@@ -6,7 +6,9 @@ line on stderr and an exit code; the library never imports click.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 
 def first_line(error: BaseException) -> str:
@@ -77,3 +79,41 @@ class ChecksFailed(SupabaseSyncError):
     """Verification or lint checks failed; the report says which."""
 
     exit_code = 2
+
+
+class RpcError(SupabaseSyncError):
+    """A request failed in the database; carries what PostgREST would answer.
+
+    ``status`` is the HTTP status, ``sqlstate`` the error code (PostgREST's
+    ``code``), ``message``, ``detail`` and ``hint`` the error's fields, and
+    ``headers`` any response headers PostgREST adds (``WWW-Authenticate`` on a
+    401, the headers of a ``RAISE SQLSTATE 'PGRST'``).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        sqlstate: str,
+        message: str,
+        detail: str | None = None,
+        hint: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.sqlstate = sqlstate
+        self.detail = detail
+        self.headers = dict(headers or {})
+
+    def __str__(self) -> str:
+        text = f"HTTP {self.status} ({self.sqlstate}): {self.message}"
+        if self.detail:
+            text += f" DETAIL: {self.detail}"
+        if self.hint:
+            text += f" HINT: {self.hint}"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the error as PostgREST's JSON body (``code``, ``message``, ``details``, ``hint``)."""
+        return {"code": self.sqlstate, "message": self.message, "details": self.detail, "hint": self.hint}

@@ -1,13 +1,19 @@
 """Act as a Supabase user: PostgREST's per-request transaction, in one place.
 
 PostgREST serves every API request in one transaction that first sets the
-search path, switches to the role named by the JWT (``anon``,
+search path, applies the role's own settings (Supabase gives ``authenticated``
+an 8 s statement timeout), switches to the role named by the JWT (``anon``,
 ``authenticated``, ``service_role``), publishes the JWT claims as
-``request.jwt.claims`` (read by ``auth.uid()`` and RLS policies), applies the
-role's own settings (Supabase gives ``authenticated`` an 8 s statement
-timeout), and then runs the request. :func:`call` reproduces that for
-``POST /rpc/<function>``, :func:`as_user` for table requests, and
-:func:`http_status` maps a SQLSTATE to the status PostgREST would answer.
+``request.jwt.claims`` (read by ``auth.uid()`` and RLS policies), and then runs
+the request, READ ONLY when it calls a STABLE or IMMUTABLE function.
+
+:class:`Request` is that request for ``POST /rpc/<function>``, and
+:func:`execute` / :func:`respond` run it: the one definition shared by
+:func:`call` (tests and ``verify`` acting as a user) and the test suite's HTTP
+stand-in for PostgREST (``tests/clients/http_endpoint.py``, which turns real
+supabase-js and supabase-py requests into a :class:`Request`). :func:`as_user`
+opens the same transaction for table requests, and :func:`http_status` maps a
+SQLSTATE to the status PostgREST would answer.
 
 Tests and ``verify`` use these helpers and never set those settings by hand.
 """
@@ -21,51 +27,102 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 
-from supabase_sync.errors import SupabaseSyncError
+from supabase_sync.errors import RpcError
 from supabase_sync.resources import read_sql
+
+__all__ = [
+    "ANON_ROLE",
+    "EXTRA_SEARCH_PATH",
+    "Request",
+    "Response",
+    "RpcError",
+    "as_user",
+    "call",
+    "default_claims",
+    "execute",
+    "http_status",
+    "respond",
+    "user_request",
+]
 
 #: The extra search path Supabase configures for PostgREST (db-extra-search-path).
 EXTRA_SEARCH_PATH = ("public", "extensions")
 
+#: The role of a request without a JWT role claim (PostgREST's db-anon-role on Supabase).
+ANON_ROLE = "anon"
 
-class RpcError(SupabaseSyncError):
-    """A request failed in the database; carries what PostgREST would answer.
 
-    ``status`` is the HTTP status, ``sqlstate`` the error code (PostgREST's
-    ``code``), ``message``, ``detail`` and ``hint`` the error's fields.
+@dataclass(frozen=True)
+class Request:
+    """One PostgREST RPC request: ``POST /rpc/<function>`` with a JSON object body.
+
+    ``claims`` are the verified JWT's claims; their ``role`` is the role the
+    request runs as (``anon`` without one), as PostgREST's
+    ``jwt-role-claim-key`` reads it. ``args`` are the body's keys and values
+    (named arguments); ``schema`` is the ``Content-Profile`` schema;
+    ``headers`` become ``request.headers`` (lower-case names, as PostgREST
+    publishes them).
     """
 
-    def __init__(
-        self,
-        status: int,
-        sqlstate: str,
-        message: str,
-        detail: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, hint=hint)
-        self.status = status
-        self.sqlstate = sqlstate
-        self.detail = detail
+    function: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+    claims: Mapping[str, Any] = field(default_factory=dict)
+    schema: str = "public"
+    headers: Mapping[str, str] = field(default_factory=dict)
 
-    def __str__(self) -> str:
-        text = f"HTTP {self.status} ({self.sqlstate}): {self.message}"
-        if self.detail:
-            text += f" DETAIL: {self.detail}"
-        if self.hint:
-            text += f" HINT: {self.hint}"
-        return text
+    @property
+    def role(self) -> str:
+        """The database role the request switches to."""
+        return str(self.claims.get("role") or ANON_ROLE)
 
-    def to_json(self) -> dict[str, Any]:
-        """Return the error as PostgREST's JSON body (``code``, ``message``, ``details``, ``hint``)."""
-        return {"code": self.sqlstate, "message": self.message, "details": self.detail, "hint": self.hint}
+    @property
+    def authenticated(self) -> bool:
+        """Whether the request runs as another role than anon (42501 is then 403, not 401)."""
+        return self.role != ANON_ROLE
+
+    @property
+    def path(self) -> str:
+        """The request path as PostgREST publishes it in ``request.path``."""
+        return f"/rpc/{self.function}"
+
+
+@dataclass(frozen=True)
+class Response:
+    """What PostgREST answers to a :class:`Request`: status, JSON body (bytes) and headers."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        """The decoded body (None for an empty one, e.g. a 204 of a void function)."""
+        return json.loads(self.body) if self.body else None
+
+
+def user_request(
+    function: str,
+    args: Mapping[str, Any] | None = None,
+    *,
+    user_id: uuid.UUID | str | None = None,
+    role: str | None = None,
+    schema: str = "public",
+    claims: Mapping[str, Any] | None = None,
+) -> Request:
+    """Return the request a Supabase client signed in as ``user_id`` (or anon) makes.
+
+    ``user_id`` becomes the JWT ``sub``; ``role`` defaults to "authenticated"
+    when a user is given, else "anon"; ``claims`` adds to (or overrides) the
+    claims Supabase Auth would put in the token.
+    """
+    request_claims = _claims(user_id, _resolve_role(user_id, role), claims)
+    return Request(function=function, args=dict(args or {}), claims=request_claims, schema=schema)
 
 
 def call(
@@ -80,50 +137,83 @@ def call(
 ) -> Any:
     """Call ``schema.function`` with named ``args`` as PostgREST would, and return its decoded JSON result.
 
-    ``user_id`` becomes the JWT ``sub``; ``role`` defaults to "authenticated"
-    when a user is given, else "anon"; ``claims`` adds to (or overrides) the
-    JWT claims. The arguments travel as one JSON object cast to the declared
-    parameter types, as PostgREST sends a request body. The call runs in its
-    own transaction on ``conn`` (which must not be inside one): committed on
-    success, rolled back on error, which is raised as :class:`RpcError`.
+    The request is :func:`user_request`'s (``user_id``, ``role`` and
+    ``claims`` as there), run by :func:`execute` on ``conn``: its own
+    transaction, committed on success, rolled back on error, which is raised
+    as :class:`RpcError`.
     """
-    resolved_role = _resolve_role(user_id, role)
-    authenticated = resolved_role != "anon"
-    arguments = dict(args or {})
-    _require_idle(conn, "rpc.call")
-    request_claims = _claims(user_id, resolved_role, claims)
+    request = user_request(function, args, user_id=user_id, role=role, schema=schema, claims=claims)
+    return execute(conn, request)
+
+
+def execute(conn: psycopg.Connection, request: Request) -> Any:
+    """Run ``request`` on ``conn`` as PostgREST would and return the function's decoded JSON result.
+
+    The arguments travel as one JSON object cast to the declared parameter
+    types, as PostgREST sends a request body. ``conn`` must not be inside a
+    transaction (the request opens its own); it is the project owner's in
+    tests, or ``authenticator``'s, as PostgREST logs in. Errors are raised as
+    :class:`RpcError` with PostgREST's status and body.
+    """
+    return _execute(conn, request)[1]
+
+
+def respond(conn: psycopg.Connection, request: Request) -> Response:
+    """Run ``request`` on ``conn`` and return PostgREST's HTTP answer, errors included.
+
+    200 with the JSON result; 204 with no body for a function returning void;
+    on error the status of :func:`http_status` and the JSON error body
+    (``code``, ``message``, ``details``, ``hint``).
+    """
     try:
-        target = _find_function(conn, schema, function, arguments)
-        return _run_call(conn, schema, function, target, arguments, role=resolved_role, claims=request_claims)
+        target, result = _execute(conn, request)
+    except RpcError as error:
+        headers = {"Content-Type": _JSON_CONTENT_TYPE, **error.headers}
+        return Response(error.status, _json_bytes(error.to_json()), headers)
+    if target.returns_void:
+        return Response(204, b"", {})
+    return Response(200, _json_bytes(result), {"Content-Type": _JSON_CONTENT_TYPE})
+
+
+_JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, default=_json_default, ensure_ascii=False).encode("utf-8")
+
+
+def _execute(conn: psycopg.Connection, request: Request) -> tuple[_Signature, Any]:
+    _require_idle(conn, "rpc.execute")
+    try:
+        target = _find_function(conn, request.schema, request.function, request.args)
+        return target, _run_call(conn, request, target)
     except psycopg.Error as error:
         if error.sqlstate != "42883":
-            raise _rpc_error(error, authenticated=authenticated) from error
+            raise _rpc_error(error, authenticated=request.authenticated) from error
     # 42883: the function was dropped and recreated with other parameter types
     # since it was looked up; look it up again, once.
-    _forget_signatures(conn, schema, function)
-    target = _find_function(conn, schema, function, arguments)
+    _forget_signatures(conn, request.schema, request.function)
+    target = _find_function(conn, request.schema, request.function, request.args)
     try:
-        return _run_call(conn, schema, function, target, arguments, role=resolved_role, claims=request_claims)
+        return target, _run_call(conn, request, target)
     except psycopg.Error as error:
-        raise _rpc_error(error, authenticated=authenticated) from error
+        raise _rpc_error(error, authenticated=request.authenticated) from error
 
 
-def _run_call(
-    conn: psycopg.Connection,
-    schema: str,
-    function: str,
-    target: _Signature,
-    arguments: Mapping[str, Any],
-    *,
-    role: str,
-    claims: Mapping[str, Any],
-) -> Any:
-    statement = _call_statement(schema, function, target, arguments)
-    payload = json.dumps(arguments, default=_json_default)
+def _run_call(conn: psycopg.Connection, request: Request, target: _Signature) -> Any:
+    statement = _call_statement(request.schema, request.function, target, request.args)
+    payload = json.dumps(request.args, default=_json_default)
     with conn.transaction(), conn.cursor() as cur:
         # PostgREST runs a POST to a STABLE or IMMUTABLE function read-only.
         _begin_request(
-            cur, role=role, claims=claims, schema=schema, path=f"/rpc/{function}", read_only=not target.is_volatile
+            cur,
+            role=request.role,
+            claims=request.claims,
+            schema=request.schema,
+            method="POST",
+            path=request.path,
+            headers=request.headers,
+            read_only=not target.is_volatile,
         )
         cur.execute(statement, (payload,))
         row = cur.fetchone()
@@ -158,67 +248,102 @@ def as_user(
                 role=resolved_role,
                 claims=_claims(user_id, resolved_role, claims),
                 schema=schema,
+                method="GET" if read_only else "POST",
                 path="/",
+                headers={},
                 read_only=read_only,
             )
             yield cur
     except psycopg.Error as error:
-        raise _rpc_error(error, authenticated=resolved_role != "anon") from error
+        raise _rpc_error(error, authenticated=resolved_role != ANON_ROLE) from error
 
 
-def http_status(sqlstate: str, *, authenticated: bool, message: str = "") -> int:
+def http_status(sqlstate: str, *, authenticated: bool, message: str = "", detail: str | None = None) -> int:
     """Return the HTTP status PostgREST answers for an error with ``sqlstate``.
 
-    ``authenticated`` is whether the request carried a non-anonymous role
-    (42501 is 403 then, 401 otherwise); ``message`` matters for two codes
-    PostgREST special-cases (a nonexistent JWT role, pg-safeupdate).
+    ``authenticated`` is whether the request ran as another role than anon
+    (42501 is 403 then, 401 otherwise); ``message`` matters for three codes
+    PostgREST special-cases (a nonexistent JWT role, pg-safeupdate, xmlagg),
+    ``detail`` for ``RAISE SQLSTATE 'PGRST'``, whose detail is the JSON status.
+    The table is PostgREST's ``mapSQLtoHTTP`` (src/PostgREST/Error.hs).
     """
     code = sqlstate.upper()
-    exact = {
-        "23503": 409,
-        "23505": 409,
-        "25006": 405,
-        "53400": 500,
-        "57P01": 503,
-        "P0001": 400,
-        "42883": 404,
-        "42P01": 404,
-        "42P17": 500,
-    }
-    if code in exact:
-        return exact[code]
+    if code == "PGRST":
+        raised = _parse_pgrst_raise(message, detail)
+        return raised.status if raised is not None else 500
+    if code in _STATUS_BY_SQLSTATE:
+        return _STATUS_BY_SQLSTATE[code]
     if code == "42501":
         return 403 if authenticated else 401
+    if code == "42883":
+        return 406 if message.startswith("function xmlagg(") else 404
     if code == "21000":
         return 400 if message.endswith("requires a WHERE clause") else 500
     if code == "22023":
         return 401 if message.startswith("role") and message.endswith("does not exist") else 400
-    if code.startswith("PT") and code != "PGRST":
+    if code.startswith("PT"):
+        # PTxyz answers status xyz: the way a function picks its HTTP status.
         digits = code[2:]
-        return int(digits) if digits.isdigit() and 100 <= int(digits) <= 999 else 500
-    by_class = {
-        "08": 503,
-        "09": 500,
-        "0L": 403,
-        "0P": 403,
-        "25": 500,
-        "28": 403,
-        "2D": 500,
-        "38": 500,
-        "39": 500,
-        "3B": 500,
-        "40": 500,
-        "53": 503,
-        "54": 500,
-        "55": 500,
-        "57": 500,
-        "58": 500,
-        "F0": 500,
-        "HV": 500,
-        "P0": 500,
-        "XX": 500,
-    }
-    return by_class.get(code[:2], 400)
+        return int(digits) if digits.isdigit() and 100 <= int(digits) <= 599 else 500
+    return _STATUS_BY_CLASS.get(code[:2], 400)
+
+
+_STATUS_BY_SQLSTATE = {
+    "23503": 409,  # foreign_key_violation
+    "23505": 409,  # unique_violation
+    "25006": 405,  # read_only_sql_transaction
+    "53400": 500,  # configuration_limit_exceeded
+    "57P01": 503,  # admin_shutdown
+    "P0001": 400,  # raise_exception, plpgsql's default
+    "42P01": 404,  # undefined_table
+    "42P17": 500,  # invalid_object_definition (infinite recursion in a policy)
+}
+
+_STATUS_BY_CLASS = {
+    "08": 503,
+    "09": 500,
+    "0L": 403,
+    "0P": 403,
+    "25": 500,
+    "28": 403,
+    "2D": 500,
+    "38": 500,
+    "39": 500,
+    "3B": 500,
+    "40": 500,
+    "53": 503,
+    "54": 500,
+    "55": 500,
+    "57": 500,
+    "58": 500,
+    "F0": 500,
+    "HV": 500,
+    "P0": 500,
+    "XX": 500,
+}
+
+
+@dataclass(frozen=True)
+class _PgrstRaise:
+    body: dict[str, Any]
+    status: int
+    headers: dict[str, str]
+
+
+def _parse_pgrst_raise(message: str, detail: str | None) -> _PgrstRaise | None:
+    """Read ``RAISE SQLSTATE 'PGRST'``: MESSAGE is the JSON body, DETAIL the JSON status and headers."""
+    try:
+        body = json.loads(message)
+        status = json.loads(detail) if detail is not None else None
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not isinstance(status, dict):
+        return None
+    if not {"code", "message"} <= body.keys() or not isinstance(status.get("status"), int):
+        return None
+    if not isinstance(status.get("headers"), dict):
+        return None
+    return _PgrstRaise(body=body, status=status["status"], headers={str(k): str(v) for k, v in status["headers"].items()})
 
 
 def default_claims(user_id: uuid.UUID | str | None, role: str) -> dict[str, Any]:
@@ -295,11 +420,6 @@ def _forget_signatures(conn: psycopg.Connection, schema: str, function: str) -> 
     _signature_cache.pop(_cache_key(conn, schema, function), None)
 
 
-def clear_signature_cache() -> None:
-    """Forget the cached function signatures (after a function was replaced with other parameters)."""
-    _signature_cache.clear()
-
-
 def _find_function(conn: psycopg.Connection, schema: str, function: str, arguments: Mapping[str, Any]) -> _Signature:
     names = set(arguments)
     for refresh in (False, True):
@@ -317,10 +437,13 @@ def _find_function(conn: psycopg.Connection, schema: str, function: str, argumen
                 "so function overloading can be resolved",
             )
     listed = ", ".join(sorted(names))
+    searched = f" with parameter{'s' if len(names) > 1 else ''} {listed}" if names else " without parameters"
     raise RpcError(
         404,
         "PGRST202",
-        f"Could not find the function {schema}.{function}({listed}) in the schema cache",
+        f"Could not find the function {schema}.{function}"
+        f"{f'({listed})' if names else ' without parameters'} in the schema cache",
+        f"Searched for the function {schema}.{function}{searched}, but no matches were found in the schema cache.",
         hint="check the function's name, schema and parameter names",
     )
 
@@ -357,32 +480,23 @@ def _call_statement(schema: str, function: str, target: _Signature, arguments: M
 
 
 def _begin_request(
-    cur: psycopg.Cursor, *, role: str, claims: Mapping[str, Any], schema: str, path: str, read_only: bool
+    cur: psycopg.Cursor,
+    *,
+    role: str,
+    claims: Mapping[str, Any],
+    schema: str,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    read_only: bool,
 ) -> None:
     if read_only:
         cur.execute("set transaction read only")
     search_path = ", ".join(dict.fromkeys((schema, *EXTRA_SEARCH_PATH)))
-    cur.execute(
-        """
-        select
-            set_config('search_path', %(search_path)s, true),
-            set_config('role', %(role)s, true),
-            set_config('request.jwt.claims', %(claims)s, true),
-            set_config('request.method', %(method)s, true),
-            set_config('request.path', %(path)s, true),
-            set_config('request.headers', '{}', true),
-            set_config('request.cookies', '{}', true)
-        """,
-        {
-            "search_path": search_path,
-            "role": role,
-            "claims": json.dumps(claims, default=_json_default),
-            "method": "POST" if path.startswith("/rpc/") or not read_only else "GET",
-            "path": path,
-        },
-    )
+    cur.execute("select set_config('search_path', %s, true)", (search_path,))
     # PostgREST applies the impersonated role's own settings (ALTER ROLE ... SET),
-    # e.g. Supabase's statement_timeout of 8s for authenticated.
+    # e.g. Supabase's statement_timeout of 8s for authenticated, before it
+    # switches to the role (PostgREST issue 3045).
     cur.execute(
         """
         select set_config(split_part(setting, '=', 1), substr(setting, strpos(setting, '=') + 1), true)
@@ -393,6 +507,24 @@ def _begin_request(
         order by s.setdatabase
         """,
         {"role": role},
+    )
+    cur.execute(
+        """
+        select
+            set_config('role', %(role)s, true),
+            set_config('request.jwt.claims', %(claims)s, true),
+            set_config('request.method', %(method)s, true),
+            set_config('request.path', %(path)s, true),
+            set_config('request.headers', %(headers)s, true),
+            set_config('request.cookies', '{}', true)
+        """,
+        {
+            "role": role,
+            "claims": json.dumps(claims, default=_json_default),
+            "method": method,
+            "path": path,
+            "headers": json.dumps({name.lower(): value for name, value in headers.items()}),
+        },
     )
 
 
@@ -421,12 +553,33 @@ def _rpc_error(error: psycopg.Error, *, authenticated: bool) -> RpcError:
     diag = error.diag
     sqlstate = error.sqlstate or "XX000"
     message = diag.message_primary or str(error)
+    if sqlstate == "PGRST":
+        return _pgrst_raise_error(message, diag.message_detail)
+    status = http_status(sqlstate, authenticated=authenticated, message=message)
+    # PostgREST asks for a token on every 401.
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    return RpcError(status, sqlstate, message, diag.message_detail, diag.message_hint, headers=headers)
+
+
+def _pgrst_raise_error(message: str, detail: str | None) -> RpcError:
+    raised = _parse_pgrst_raise(message, detail)
+    if raised is None:
+        return RpcError(
+            500,
+            "PGRST121",
+            "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error",
+            f"MESSAGE {message!r}, DETAIL {detail!r}",
+            hint="raise the body as MESSAGE (JSON with code and message, optionally details and hint) and the "
+            "response as DETAIL (JSON with status and headers)",
+        )
+    body = raised.body
     return RpcError(
-        http_status(sqlstate, authenticated=authenticated, message=message),
-        sqlstate,
-        message,
-        diag.message_detail,
-        diag.message_hint,
+        raised.status,
+        str(body["code"]),
+        str(body["message"]),
+        None if body.get("details") is None else str(body["details"]),
+        None if body.get("hint") is None else str(body["hint"]),
+        headers=raised.headers,
     )
 
 

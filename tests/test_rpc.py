@@ -336,3 +336,67 @@ def test_call_notices_a_function_recreated_with_other_parameter_types(api_db):
             "language sql immutable set search_path = '' as 'select n || n'"
         )
         assert rpc.call(conn, "twice", {"n": "ab"}) == "abab"
+
+
+def test_raise_sqlstate_pgrst_takes_status_and_body_from_its_json_like_postgrest(api_db):
+    # PostgREST's "RAISE SQLSTATE 'PGRST'": the message is the JSON error body,
+    # the detail the JSON status and headers. rpc.http_status used to give it 400.
+    with api_db.connect() as conn:
+        conn.execute(
+            """
+            create function public.pay_first() returns void language plpgsql set search_path = '' as $$
+            begin
+                raise sqlstate 'PGRST' using
+                    message = '{"code": "123", "message": "Payment Required", "details": "Quota exceeded", '
+                        '"hint": "Upgrade your plan"}',
+                    detail = '{"status": 402, "headers": {"X-Powered-By": "Nerd Rage"}}';
+            end
+            $$
+            """
+        )
+        with pytest.raises(RpcError) as raised:
+            rpc.call(conn, "pay_first", user_id=uuid.uuid4())
+    error = raised.value
+    assert (error.status, error.sqlstate) == (402, "123")
+    assert error.to_json() == {
+        "code": "123",
+        "message": "Payment Required",
+        "details": "Quota exceeded",
+        "hint": "Upgrade your plan",
+    }
+    assert error.headers == {"X-Powered-By": "Nerd Rage"}
+
+
+def test_http_status_of_a_pgrst_raise_comes_from_its_detail():
+    body = '{"code": "123", "message": "Payment Required"}'
+    assert rpc.http_status("PGRST", authenticated=True, message=body, detail='{"status": 402, "headers": {}}') == 402
+    # An unparsable message or detail is PostgREST's PGRST121, a 500.
+    assert rpc.http_status("PGRST", authenticated=True, message=body, detail="not json") == 500
+    assert rpc.http_status("PGRST", authenticated=True, message="x", detail='{"status": 402, "headers": {}}') == 500
+
+
+def test_rpc_error_is_the_error_hierarchy_s_and_rpc_re_exports_it():
+    from supabase_sync import errors
+
+    assert rpc.RpcError is errors.RpcError
+    assert issubclass(errors.RpcError, errors.SupabaseSyncError)
+
+
+def test_respond_answers_like_postgrest_200_json_204_void_and_error_bodies(api_db):
+    user = api_db.create_user()
+    with api_db.connect() as conn:
+        created = rpc.respond(conn, rpc.user_request("add_note", {"note_body": "x"}, user_id=user))
+        void = rpc.respond(conn, rpc.user_request("touch", user_id=user))
+        failed = rpc.respond(conn, rpc.user_request("fail_with", {"code": "42501", "msg": "no"}))
+    assert created.status == 200 and isinstance(created.json(), str)
+    assert (void.status, void.body) == (204, b"")
+    assert failed.status == 401
+    assert failed.headers["WWW-Authenticate"] == "Bearer"
+    assert failed.json() == {"code": "42501", "message": "no", "details": "the detail", "hint": "the hint"}
+
+
+def test_a_request_runs_as_the_role_of_its_jwt_claims(api_db):
+    with api_db.connect() as conn:
+        as_anon = rpc.execute(conn, rpc.Request("whoami"))
+        as_service = rpc.execute(conn, rpc.Request("whoami", claims={"role": "service_role"}))
+    assert (as_anon["current_user"], as_service["current_user"]) == ("anon", "service_role")

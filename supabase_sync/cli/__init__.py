@@ -12,8 +12,10 @@ from supabase_sync.cli.app import cli, main
 from supabase_sync.cli import enable  # noqa: F401
 from supabase_sync.cli import install  # noqa: F401
 from supabase_sync.cli import lint  # noqa: F401
+from supabase_sync.cli import object_store  # noqa: F401
 from supabase_sync.cli import purge  # noqa: F401
 from supabase_sync.cli import rls  # noqa: F401
+from supabase_sync.cli import storage  # noqa: F401
 from supabase_sync.cli import verify  # noqa: F401
 from supabase_sync.cli import status  # noqa: F401
 # fmt: on

@@ -13,7 +13,7 @@ import pytest
 
 from supabase_sync.cli import main
 from supabase_sync.sandbox import Sandbox
-from verify.conftest import build_project
+from helpers.projects import build_project
 
 PROGRESS_MARK = "s] "  # every progress line starts with its elapsed time: "[  1.0s] "
 

@@ -19,6 +19,13 @@ begin
         create role service_role nologin noinherit bypassrls;
     end if;
 
+    -- The role that owns Supabase Storage's schema; hosted Supabase grants it
+    -- to the project owner, which is how migrations create policies on
+    -- storage.objects.
+    if not exists (select from pg_catalog.pg_roles where rolname = 'supabase_storage_admin') then
+        create role supabase_storage_admin nologin noinherit;
+    end if;
+
     -- The role PostgREST logs in as; it may only become one of the API roles.
     if not exists (select from pg_catalog.pg_roles where rolname = 'authenticator') then
         create role authenticator login noinherit;
@@ -49,6 +56,7 @@ begin
     execute format(
         'grant anon, authenticated, service_role to %I', owner_role
     );
+    execute format('grant supabase_storage_admin to %I', owner_role);
 end
 $shim$;
 
