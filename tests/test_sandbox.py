@@ -506,7 +506,7 @@ def test_verify_example_on_docker_passes_names_the_image_and_leaves_no_container
     captured = capsys.readouterr()
     assert exited.value.code == 0, captured.err
     report = json.loads(captured.out)
-    assert report["ok"] is True and report["backend"] == "docker"
+    assert report["passed"] is True and report["backend"] == "docker"
     assert report["image"] == docker.resolve_image(is_present=lambda image: docker.has_image(engine, image))
     assert report["counts"]["fail"] == 0 and report["counts"]["pass"] > 40
     assert _sandbox_containers(engine) == before
