@@ -42,8 +42,14 @@ def test_quick_benchmark_run_completes_and_prints_the_table() -> None:
         "| push | 1,000 created rows |",
         "| push | 100 updated rows, conflict checks |",
         "| verify --example |",
+        "| small calls | push of 10 new rows, 20,000-row table |",
+        "| small calls | pull of 10 changed rows, 300 unrelated tables |",
+        "| small calls catalog growth | push, 300 unrelated tables vs none |",
+        "| load (pgbench) | 16 pushers (10 new rows) |",
+        "| load (pgbench) | 32 pullers (10 changed rows) |",
     ):
         assert line_start in table, f"missing {line_start!r} in:\n{table}"
+    assert "| runs | seconds each | deadlocks | failed transactions | target | met |" in table
     assert "| writers | seconds | pulls | rows written | delivered | missed | stale | duplicated |" in table
     assert "FAILED" not in table
     # Quick sizes are a smoke test: no verdict may read like a missed target of a full run.
