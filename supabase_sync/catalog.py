@@ -63,12 +63,13 @@ class Policy:
 
 @dataclass(frozen=True)
 class Index:
-    """An index: name, key columns (``None`` for an expression), partial, valid."""
+    """An index: name, key columns (``None`` for an expression), partial, valid, its CREATE INDEX text."""
 
     name: str
     columns: tuple[str | None, ...]
     partial: bool
     valid: bool = True
+    definition: str = ""
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,9 @@ def read_tables(
             not_null_checks=frozenset(r["columns"][0] for r in keys if r["kind"] == "c"),
             triggers={r["name"]: _trigger(r) for r in triggers[oid]},
             policies={r["name"]: _policy(r) for r in policies[oid]},
-            indexes=tuple(Index(r["name"], tuple(r["columns"]), r["partial"], r["valid"]) for r in indexes[oid]),
+            indexes=tuple(
+                Index(r["name"], tuple(r["columns"]), r["partial"], r["valid"], r["definition"]) for r in indexes[oid]
+            ),
             publications=frozenset(r["name"] for r in publications[oid]),
             registration=registrations.get(table),
         )

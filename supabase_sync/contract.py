@@ -41,6 +41,7 @@ import psycopg
 
 from supabase_sync import policy_text
 from supabase_sync.catalog import (
+    Index,
     PackState,
     Policy,
     Registration,
@@ -525,20 +526,31 @@ def _check_no_open_policy(subject: Subject) -> Problem | None:
     )
 
 
+def _is_position_index(index: Index, owner_column: str) -> bool:
+    """(owner, server_version, bucket of the id): the order pull_keys reads (docs/protocol.md "Cursor")."""
+    return (
+        index.columns[:3] == (owner_column, "server_version", None)
+        and "hashtextextended" in index.definition
+        and "32767" in index.definition
+        and not index.partial
+        and index.valid
+    )
+
+
 def _check_owner_version_index(subject: Subject) -> Problem | None:
     table, owner = subject.table, subject.spec.owner_column
-    wanted = (owner, "server_version")
-    if any(index.columns[:2] == wanted and not index.partial and index.valid for index in subject.info.indexes):
+    if any(_is_position_index(index, owner) for index in subject.info.indexes):
         return None
     name = TableName(table.schema, owner_version_index_name(table.name))
     if name in subject.database.taken_names:
         return Problem(
-            f"{name} already exists, so the (owner, server_version) index of {table} cannot take that name",
+            f"{name} already exists, so the (owner, server_version, bucket) index of {table} cannot take that name",
             manual="rename that relation (drop it if it is an invalid or outdated index), then run enable again",
         )
     return Problem(
-        f"{table} has no index on ({display_identifier(owner)}, server_version): every incremental pull scans the"
-        " whole table"
+        f"{table} has no index on ({display_identifier(owner)}, server_version, bucket of the id): incremental"
+        " pulls cannot split a big transaction into pages through an index (a pack 1 (owner, server_version)"
+        " index serves them, slower; drop it once the new one is built)"
     )
 
 
@@ -658,9 +670,11 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
         Requirement(
             "index.owner_version",
             "owner_index",
-            "a valid, non-partial index leading with (owner column, server_version)",
+            "a valid, non-partial index on (owner column, server_version, bucket of the id)",
             _check_owner_version_index,
-            render=lambda spec: (render_owner_version_index(spec.table, owner_column=spec.owner_column),),
+            render=lambda spec: (
+                render_owner_version_index(spec.table, owner_column=spec.owner_column, id_column=spec.id_column),
+            ),
         ),
         Requirement(
             "publication.realtime",
@@ -707,7 +721,7 @@ FAMILIES: dict[str, str] = {
     "owner_column": "The owner column is a uuid that cannot be null.",
     "triggers": "The stamp, tombstone and truncate triggers call the pack's functions, fire on the right events"
     " and are enabled.",
-    "owner_index": "A valid index on (owner, server_version) serves incremental pulls.",
+    "owner_index": "A valid index on (owner, server_version, bucket of the id) serves incremental pulls.",
     "publication": "The table is in the supabase_realtime publication (when that publication exists).",
 }
 

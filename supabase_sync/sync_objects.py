@@ -71,8 +71,12 @@ def policy_name(command: str) -> str:
 
 
 def owner_version_index_name(table: str) -> str:
-    """Return the name of the (owner, server_version) index of ``table``."""
-    return truncate_identifier(f"{table}_sync_owner_version_idx")
+    """Return the name of the (owner, server_version, bucket) index of ``table`` (pack 2's pull order).
+
+    Pack 1 named its (owner, server_version) index ``<table>_sync_owner_version_idx``;
+    the new name lets enable build the new index next to it on an upgraded database.
+    """
+    return truncate_identifier(f"{table}_sync_position_idx")
 
 
 def owner_index_name(table: str, owner_column: str) -> str:

@@ -80,7 +80,7 @@ CASES: dict[str, tuple[list[str], set[str]]] = {
         {"trigger.truncate"},
     ),
     "row level security off": (["alter table public.task disable row level security"], {"rls.enabled"}),
-    "index dropped": (["drop index public.task_sync_owner_version_idx"], {"index.owner_version"}),
+    "index dropped": (["drop index public.task_sync_position_idx"], {"index.owner_version"}),
     "out of the publication": (
         ["alter publication supabase_realtime drop table public.task"],
         {"publication.realtime"},

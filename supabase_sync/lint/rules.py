@@ -225,6 +225,10 @@ def _security_definer_exposed(catalog: LintCatalog) -> Iterable[Hit]:
         roles = list(function.api_roles_with_execute)
         if not function.security_definer or function.is_trigger or not roles:
             continue
+        if function.schema == PACK_SCHEMA:
+            # The pack's own key phase (supabase_sync.pull_keys) is SECURITY DEFINER on
+            # purpose and reads auth.uid() itself; its schema is never exposed.
+            continue
         yield Hit(
             str(function),
             f"security definer {function} is executable by {', '.join(roles)}",
@@ -475,14 +479,14 @@ RULES: dict[str, Rule] = {
         Rule(
             "SS015",
             "error",
-            "synced table without its (owner, server_version) index",
+            "synced table without its (owner, server_version, bucket) index",
             _contract_rule(
                 ("owner_index",),
                 "every incremental pull filters by the owner column and the server version; without a valid index"
                 " leading with both, each pull scans the whole table",
             ),
-            "synced table without a valid, non-partial index leading with (owner column, `server_version`)",
-            "`create index if not exists ... (owner, server_version)`",
+            "synced table without a valid, non-partial index on (owner column, `server_version`, bucket of the id)",
+            "`create index if not exists ... (owner, server_version, (hashtextextended(id::text, 0) & 32767))`",
             families=("owner_index",),
         ),
         Rule(
