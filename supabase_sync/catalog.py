@@ -97,6 +97,9 @@ class TableInfo:
 
     ``not_null_checks`` are the columns a validated ``check (column is not
     null)`` constraint covers (the online way to forbid nulls).
+    ``key_phase_bypasses_rls`` says whether the owner of the pull key phase
+    (``supabase_sync.pull_keys``) bypasses row level security on the table
+    (None: the pack is not installed).
     """
 
     table: TableName
@@ -113,6 +116,9 @@ class TableInfo:
     indexes: tuple[Index, ...] = ()
     publications: frozenset[str] = frozenset()
     registration: Registration | None = None
+    rls_forced: bool = False
+    key_phase_owner: str | None = None
+    key_phase_bypasses_rls: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -273,6 +279,9 @@ def read_tables(
             ),
             publications=frozenset(r["name"] for r in publications[oid]),
             registration=registrations.get(table),
+            rls_forced=row["rls_forced"],
+            key_phase_owner=row["key_phase_owner"],
+            key_phase_bypasses_rls=row["key_phase_bypasses_rls"],
         )
     return infos
 

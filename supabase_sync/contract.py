@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 import psycopg
+from psycopg import sql
 
 from supabase_sync import policy_text
 from supabase_sync.catalog import (
@@ -447,6 +448,33 @@ def _check_rls(subject: Subject) -> Problem | None:
     return Problem(f"row level security is off on {subject.table}: every role with a grant reads and writes every row")
 
 
+def _check_key_phase_bypasses_rls(subject: Subject) -> Problem | None:
+    info = subject.info
+    if info.key_phase_bypasses_rls is not False:
+        return None
+    table, owner = subject.table, info.key_phase_owner or "?"
+    if info.rls_forced:
+        return Problem(
+            f"{table} has FORCE ROW LEVEL SECURITY, so supabase_sync.pull_keys (run as {owner}) is bound by its"
+            " policies: pulls lose their indexes (the bucket hash and the tombstone check are not leakproof) and"
+            " slow down with the table",
+            manual="let the table's owner bypass its policies again (its API roles stay bound by them)",
+            manual_sql=(
+                Statement(f"no force row level security on {table}", _no_force_rls(table)),
+            ),
+        )
+    return Problem(
+        f"supabase_sync.pull_keys runs as {owner}, which neither owns {table} (owner {info.owner}) nor bypasses row"
+        " level security: pulls lose their indexes and slow down with the table",
+        manual=f"install supabase-sync as the role that owns the synced tables ({info.owner}), or grant {owner}"
+        f" membership in {info.owner}",
+    )
+
+
+def _no_force_rls(table: TableName) -> sql.Composed:
+    return sql.SQL("alter table {} no force row level security;").format(table.identifier)
+
+
 def _applies_to_api_users(policy: Policy) -> bool:
     return bool({"authenticated", "public"}.intersection(policy.roles))
 
@@ -659,6 +687,12 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
             "row level security is on",
             _check_rls,
             render=lambda spec: (render_enable_rls(spec.table),),
+        ),
+        Requirement(
+            "rls.key_phase_bypasses",
+            "rls_enabled",
+            "the owner of supabase_sync.pull_keys (the pull's key phase) bypasses row level security on the table",
+            _check_key_phase_bypasses_rls,
         ),
         *(_policy_requirement(command) for command in POLICY_COMMANDS),
         Requirement(
