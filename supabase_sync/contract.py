@@ -70,6 +70,7 @@ from supabase_sync.render.table import (
     render_set_not_null,
     render_stamp_trigger,
     render_tombstone_trigger,
+    render_transfer_trigger,
     render_truncate_trigger,
 )
 from supabase_sync.sync_objects import (
@@ -81,6 +82,7 @@ from supabase_sync.sync_objects import (
     STAMP_TRIGGER,
     SYNC_COLUMNS,
     TOMBSTONE_TRIGGER,
+    TRANSFER_TRIGGER,
     TRUNCATE_TRIGGER,
     SyncColumn,
     owner_version_index_name,
@@ -680,6 +682,14 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
             lambda spec: (),
             lambda spec: (render_truncate_trigger(spec.table),),
             f"trigger `{TRUNCATE_TRIGGER}`: after truncate, supabase_sync.on_truncate()",
+        ),
+        _trigger_requirement(
+            "trigger.transfer",
+            _ExpectedTrigger(TRANSFER_TRIGGER, "record_transfer", "after", frozenset({"update"}), True),
+            lambda spec: (),
+            lambda spec: (render_transfer_trigger(spec.table, owner_column=spec.owner_column),),
+            f"trigger `{TRANSFER_TRIGGER}`: after update of the owner column, for each row whose owner changes,"
+            " supabase_sync.record_transfer()",
         ),
         Requirement(
             "rls.enabled",

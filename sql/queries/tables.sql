@@ -19,6 +19,7 @@ select
         inner join pg_catalog.pg_namespace as pn on p.pronamespace = pn.oid
         inner join pg_catalog.pg_roles as r on p.proowner = r.oid
         where pn.nspname = 'supabase_sync' and p.proname = 'pull_keys'
+        order by p.oid
         limit 1
     ) as key_phase_bypasses_rls,
     (
@@ -26,6 +27,7 @@ select
         from pg_catalog.pg_proc as p
         inner join pg_catalog.pg_namespace as pn on p.pronamespace = pn.oid
         where pn.nspname = 'supabase_sync' and p.proname = 'pull_keys'
+        order by p.oid
         limit 1
     ) as key_phase_owner,
     c.relforcerowsecurity as rls_forced

@@ -31,7 +31,7 @@ from supabase_sync.lint.catalog import LintCatalog, SchemaFunction, SchemaPolicy
 from supabase_sync.lint.report import Finding, Level
 from supabase_sync.names import TableName, display_identifier
 from supabase_sync.render.table import render_enable_rls, render_owner_index
-from supabase_sync.sync_objects import PACK_SCHEMA
+from supabase_sync.sync_objects import KEY_PHASE_FUNCTION, PACK_SCHEMA
 
 _API_ROLES = {"public", "anon", "authenticated"}
 
@@ -225,10 +225,8 @@ def _security_definer_exposed(catalog: LintCatalog) -> Iterable[Hit]:
         roles = list(function.api_roles_with_execute)
         if not function.security_definer or function.is_trigger or not roles:
             continue
-        if function.schema == PACK_SCHEMA:
-            # The pack's own key phase (supabase_sync.pull_keys) is SECURITY DEFINER on
-            # purpose and reads auth.uid() itself; its schema is never exposed.
-            continue
+        if (function.schema, function.name) == (PACK_SCHEMA, KEY_PHASE_FUNCTION):
+            continue  # definer on purpose, see sync_objects.KEY_PHASE_FUNCTION
         yield Hit(
             str(function),
             f"security definer {function} is executable by {', '.join(roles)}",

@@ -16,6 +16,7 @@ from supabase_sync.sync_objects import (
     REALTIME_PUBLICATION,
     STAMP_TRIGGER,
     TOMBSTONE_TRIGGER,
+    TRANSFER_TRIGGER,
     TRUNCATE_TRIGGER,
     SyncColumn,
     owner_index_name,
@@ -102,6 +103,14 @@ def render_tombstone_trigger(table: TableName, *, id_column: str | None, owner_c
             id_column_name=sql.Literal(id_column),
             owner_column_name=sql.Literal(owner_column),
         ),
+    )
+
+
+def render_transfer_trigger(table: TableName, *, owner_column: str) -> Statement:
+    """Create the trigger that reports a row moved to another owner as deleted to its former owner."""
+    return Statement(
+        f"trigger {TRANSFER_TRIGGER} on {table}",
+        render_template("trigger_transfer", table=table.identifier, owner_column=sql.Identifier(owner_column)),
     )
 
 

@@ -97,6 +97,13 @@ create or replace trigger supabase_sync_truncate
 after truncate on "public"."project"
 for each statement execute function supabase_sync.on_truncate();
 
+-- trigger supabase_sync_transfer on public.project
+create or replace trigger supabase_sync_transfer
+after update of "user_id" on "public"."project"
+for each row
+when (old."user_id" is distinct from new."user_id")
+execute function supabase_sync.record_transfer();
+
 -- enable row level security on public.project
 alter table "public"."project" enable row level security;
 
@@ -313,6 +320,13 @@ create or replace trigger supabase_sync_truncate
 after truncate on "public"."task"
 for each statement execute function supabase_sync.on_truncate();
 
+-- trigger supabase_sync_transfer on public.task
+create or replace trigger supabase_sync_transfer
+after update of "user_id" on "public"."task"
+for each row
+when (old."user_id" is distinct from new."user_id")
+execute function supabase_sync.record_transfer();
+
 -- enable row level security on public.task
 alter table "public"."task" enable row level security;
 
@@ -528,6 +542,13 @@ $supabase_sync$;
 create or replace trigger supabase_sync_truncate
 after truncate on "public"."doc_updates"
 for each statement execute function supabase_sync.on_truncate();
+
+-- trigger supabase_sync_transfer on public.doc_updates
+create or replace trigger supabase_sync_transfer
+after update of "user_id" on "public"."doc_updates"
+for each row
+when (old."user_id" is distinct from new."user_id")
+execute function supabase_sync.record_transfer();
 
 -- enable row level security on public.doc_updates
 alter table "public"."doc_updates" enable row level security;
