@@ -75,6 +75,7 @@ CASES: dict[str, tuple[list[str], set[str]]] = {
         {"trigger.stamp"},
     ),
     "tombstone trigger dropped": (["drop trigger supabase_sync_tombstone on public.task"], {"trigger.tombstone"}),
+    "transfer trigger dropped": (["drop trigger supabase_sync_transfer on public.task"], {"trigger.transfer"}),
     "truncate trigger disabled": (
         ["alter table public.task disable trigger supabase_sync_truncate"],
         {"trigger.truncate"},
