@@ -1242,18 +1242,18 @@ begin
 
     if relids is not null then
         select
-            pg_catalog.array_agg(k.relid order by k.version, k.bucket, k.relid, k.row_id),
-            pg_catalog.array_agg(k.row_id order by k.version, k.bucket, k.relid, k.row_id),
-            pg_catalog.array_agg(k.tombstone order by k.version, k.bucket, k.relid, k.row_id),
-            pg_catalog.array_agg(k.hidden order by k.version, k.bucket, k.relid, k.row_id),
-            pg_catalog.array_agg(k.version order by k.version, k.bucket, k.relid, k.row_id),
-            pg_catalog.array_agg(k.bucket order by k.version, k.bucket, k.relid, k.row_id)
+            pg_catalog.array_agg(k.relid order by k.ord),
+            pg_catalog.array_agg(k.row_id order by k.ord),
+            pg_catalog.array_agg(k.tombstone order by k.ord),
+            pg_catalog.array_agg(k.hidden order by k.ord),
+            pg_catalog.array_agg(k.version order by k.ord),
+            pg_catalog.array_agg(k.bucket order by k.ord)
         into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets
         from supabase_sync.pull_keys(
             relids => relids, lower_version => lower_version, lower_bucket => lower_bucket,
             upper_version => null, upper_bucket => null, horizon => horizon,
             skip_deletions => since is null and not deletions_from_null, echo_of => echo_of, row_limit => page_size + 1
-        ) as k;
+        ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, ord);
         if pg_catalog.cardinality(key_versions) > page_size then
             boundary_version := key_versions[page_size + 1];
             boundary_bucket := key_buckets[page_size + 1];
@@ -1272,15 +1272,15 @@ begin
                     next_bucket := 0;
                 end if;
                 select
-                    pg_catalog.array_agg(k.relid), pg_catalog.array_agg(k.row_id),
-                    pg_catalog.array_agg(k.tombstone), pg_catalog.array_agg(k.hidden),
-                    pg_catalog.array_agg(k.version), pg_catalog.array_agg(k.bucket)
+                    pg_catalog.array_agg(k.relid order by k.ord), pg_catalog.array_agg(k.row_id order by k.ord),
+                    pg_catalog.array_agg(k.tombstone order by k.ord), pg_catalog.array_agg(k.hidden order by k.ord),
+                    pg_catalog.array_agg(k.version order by k.ord), pg_catalog.array_agg(k.bucket order by k.ord)
                 into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets
                 from supabase_sync.pull_keys(
                     relids => relids, lower_version => boundary_version, lower_bucket => boundary_bucket,
                     upper_version => next_version, upper_bucket => next_bucket, horizon => horizon,
                     skip_deletions => since is null and not deletions_from_null, echo_of => echo_of, row_limit => null
-                ) as k;
+                ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, ord);
                 boundary_version := next_version;
                 boundary_bucket := next_bucket;
             end if;
@@ -1313,11 +1313,7 @@ begin
                 'coalesce((select pg_catalog.array_agg(t) from %1$s as t where t.%2$I = any(%4$s)'
                 ' and t.deleted_at is null%5$s), ''{}'') as created, '
                 '%6$s as updated, '
-                'coalesce((select pg_catalog.array_agg(d.row_id) from ('
-                'select t.%2$I::text as row_id from %1$s as t where t.%2$I = any(%4$s) and t.deleted_at is not null'
-                ' union all '
-                'select c.i from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) as c (r, i, tb) where c.r = %3$s and c.tb'
-                ') as d), ''{}''::text[]) as deleted'
+                '%7$s as deleted'
                 ') as e)',
                 st.relid, st.id_column, st.relid::oid,
                 pg_catalog.format(
@@ -1340,6 +1336,24 @@ begin
                         pg_catalog.format(
                             'array(select c.i::%s from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) as c (r, i, tb)'
                             ' where c.r = %s and not c.tb)',
+                            st.id_type, st.relid::oid
+                        )
+                    )
+                end,
+                case
+                    -- The key phase skipped every deletion (a pull from null).
+                    when since is null and not deletions_from_null then '''{}''::text[]'
+                    else pg_catalog.format(
+                        'coalesce((select pg_catalog.array_agg(d.row_id) from ('
+                        'select t.%2$I::text as row_id from %1$s as t where t.%2$I = any(%4$s) and t.deleted_at is not null'
+                        ' union all '
+                        'select c.i from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))'
+                        ' as c (r, i, tb) where c.r = %3$s and c.tb'
+                        ') as d), ''{}''::text[])',
+                        st.relid, st.id_column, st.relid::oid,
+                        pg_catalog.format(
+                            'array(select c.i::%s from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2),'
+                            ' pg_catalog.unnest($3)) as c (r, i, tb) where c.r = %s and not c.tb)',
                             st.id_type, st.relid::oid
                         )
                     )
