@@ -6,7 +6,8 @@
   reference for the same rows (`jsonb_agg` of the page's ids by primary key).
 - **deletes**: 1,250 hard deletes in one transaction plus 100 in one each,
   autovacuum off and no ANALYZE since (statistics stale: analyzed before);
-  the incremental pull beside the hand-written tombstone query.
+  the incremental pull beside the hand-written tombstone query (target: the
+  issue's 0.5 s; the ratio is shown, the reference does less).
 - **resync after purge**: a user of 20k rows (quick: 2k) from 20 transactions,
   some soft-deleted and purged; a full paged resync (pages of 1000) beside
   the `jsonb_agg` of all the user's rows.
@@ -131,8 +132,9 @@ def _deletes(bench: Bench, section: Section) -> None:
                 case="1,350 fresh hard deletes, statistics stale (no ANALYZE since)",
                 seconds=median(pulls[1:]),
                 reference_seconds=median(references[1:]),
-                max_ratio=3.0,
-                note=f"first (cold) pull {pulls[0] * 1000:.1f} ms; target of the issue < 0.5 s",
+                max_seconds=0.5,
+                note=f"first (cold) pull {pulls[0] * 1000:.1f} ms; the reference lists ids only (no jsonb, no"
+                " lives-again check)",
             )
         )
 
