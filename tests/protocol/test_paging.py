@@ -105,3 +105,27 @@ def test_an_open_transaction_pins_the_cursor_so_pulls_repeat_rows_but_always_fin
     final = alice.pull(last_pulled_at=after["timestamp"], collections=["public.project"])
     assert after["timestamp"] > first["timestamp"]
     assert _page_ids(final) == []
+
+
+def test_a_bucket_bigger_than_the_page_comes_whole_and_paging_goes_on_after_it(alice: Device, owner) -> None:
+    # Three ids of one bucket (hashtextextended(id::text, 0) & 32767) written in
+    # one transaction with ten others: with page_size 2 that bucket is the
+    # documented bound (a page holds a whole bucket of one version).
+    same_bucket = owner.execute(
+        "select array_agg(s.id::text) from (select h.id, h.b, count(*) over (partition by h.b) as n"
+        " from (select g.id, hashtextextended(g.id::text, 0) & 32767 as b"
+        " from (select gen_random_uuid() as id from generate_series(1, 60000)) as g) as h) as s"
+        " where s.n >= 3 group by s.b order by s.b limit 1"
+    ).fetchone()[0][:3]
+    owner.execute(
+        "insert into public.project (id, user_id, name)"
+        " select i::uuid, %s, 'same bucket' from unnest(%s::text[]) as i"
+        " union all select gen_random_uuid(), %s, 'other' from generate_series(1, 10)",
+        (alice.user_id, same_bucket, alice.user_id),
+    )
+    pages = _pages(alice, page_size=2, collections=["public.project"])
+    seen = Counter(row_id for page in pages for row_id in _page_ids(page))
+    assert len(seen) == 13 and max(seen.values()) == 1
+    whole = [page for page in pages if set(same_bucket) & set(_page_ids(page))]
+    assert len(whole) == 1 and set(_page_ids(whole[0])) == set(same_bucket)
+    assert all(len(_page_ids(page)) <= 2 for page in pages if page is not whole[0])
