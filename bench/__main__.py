@@ -19,12 +19,13 @@ from types import ModuleType
 
 import psycopg
 
-from bench import concurrency, load, pull_incremental, pull_initial, push, small_calls, verify_time
+from bench import concurrency, load, pull_incremental, pull_initial, pull_production, push, small_calls, verify_time
 from bench.harness import Bench, Section, Settings, log, render_markdown
 
 BENCHMARKS: dict[str, ModuleType] = {
     "pull_incremental": pull_incremental,
     "pull_initial": pull_initial,
+    "pull_production": pull_production,
     "push": push,
     "small_calls": small_calls,
     "load": load,

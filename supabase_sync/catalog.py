@@ -63,12 +63,13 @@ class Policy:
 
 @dataclass(frozen=True)
 class Index:
-    """An index: name, key columns (``None`` for an expression), partial, valid."""
+    """An index: name, key columns (``None`` for an expression), partial, valid, its CREATE INDEX text."""
 
     name: str
     columns: tuple[str | None, ...]
     partial: bool
     valid: bool = True
+    definition: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ class TableInfo:
 
     ``not_null_checks`` are the columns a validated ``check (column is not
     null)`` constraint covers (the online way to forbid nulls).
+    ``key_phase_bypasses_rls`` says whether the owner of the pull key phase
+    (``supabase_sync.pull_keys``) bypasses row level security on the table
+    (None: the pack is not installed).
     """
 
     table: TableName
@@ -112,6 +116,9 @@ class TableInfo:
     indexes: tuple[Index, ...] = ()
     publications: frozenset[str] = frozenset()
     registration: Registration | None = None
+    rls_forced: bool = False
+    key_phase_owner: str | None = None
+    key_phase_bypasses_rls: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -267,9 +274,14 @@ def read_tables(
             not_null_checks=frozenset(r["columns"][0] for r in keys if r["kind"] == "c"),
             triggers={r["name"]: _trigger(r) for r in triggers[oid]},
             policies={r["name"]: _policy(r) for r in policies[oid]},
-            indexes=tuple(Index(r["name"], tuple(r["columns"]), r["partial"], r["valid"]) for r in indexes[oid]),
+            indexes=tuple(
+                Index(r["name"], tuple(r["columns"]), r["partial"], r["valid"], r["definition"]) for r in indexes[oid]
+            ),
             publications=frozenset(r["name"] for r in publications[oid]),
             registration=registrations.get(table),
+            rls_forced=row["rls_forced"],
+            key_phase_owner=row["key_phase_owner"],
+            key_phase_bypasses_rls=row["key_phase_bypasses_rls"],
         )
     return infos
 

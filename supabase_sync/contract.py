@@ -38,9 +38,11 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 import psycopg
+from psycopg import sql
 
 from supabase_sync import policy_text
 from supabase_sync.catalog import (
+    Index,
     PackState,
     Policy,
     Registration,
@@ -68,6 +70,7 @@ from supabase_sync.render.table import (
     render_set_not_null,
     render_stamp_trigger,
     render_tombstone_trigger,
+    render_transfer_trigger,
     render_truncate_trigger,
 )
 from supabase_sync.sync_objects import (
@@ -79,6 +82,7 @@ from supabase_sync.sync_objects import (
     STAMP_TRIGGER,
     SYNC_COLUMNS,
     TOMBSTONE_TRIGGER,
+    TRANSFER_TRIGGER,
     TRUNCATE_TRIGGER,
     SyncColumn,
     owner_version_index_name,
@@ -446,6 +450,33 @@ def _check_rls(subject: Subject) -> Problem | None:
     return Problem(f"row level security is off on {subject.table}: every role with a grant reads and writes every row")
 
 
+def _check_key_phase_bypasses_rls(subject: Subject) -> Problem | None:
+    info = subject.info
+    if info.key_phase_bypasses_rls is not False:
+        return None
+    table, owner = subject.table, info.key_phase_owner or "?"
+    if info.rls_forced:
+        return Problem(
+            f"{table} has FORCE ROW LEVEL SECURITY, so supabase_sync.pull_keys (run as {owner}) is bound by its"
+            " policies: pulls lose their indexes (the bucket hash and the tombstone check are not leakproof) and"
+            " slow down with the table",
+            manual="let the table's owner bypass its policies again (its API roles stay bound by them)",
+            manual_sql=(
+                Statement(f"no force row level security on {table}", _no_force_rls(table)),
+            ),
+        )
+    return Problem(
+        f"supabase_sync.pull_keys runs as {owner}, which neither owns {table} (owner {info.owner}) nor bypasses row"
+        " level security: pulls lose their indexes and slow down with the table",
+        manual=f"install supabase-sync as the role that owns the synced tables ({info.owner}), or grant {owner}"
+        f" membership in {info.owner}",
+    )
+
+
+def _no_force_rls(table: TableName) -> sql.Composed:
+    return sql.SQL("alter table {} no force row level security;").format(table.identifier)
+
+
 def _applies_to_api_users(policy: Policy) -> bool:
     return bool({"authenticated", "public"}.intersection(policy.roles))
 
@@ -525,20 +556,31 @@ def _check_no_open_policy(subject: Subject) -> Problem | None:
     )
 
 
+def _is_position_index(index: Index, owner_column: str) -> bool:
+    """(owner, server_version, bucket of the id): the order pull_keys reads (docs/protocol.md "Cursor")."""
+    return (
+        index.columns[:3] == (owner_column, "server_version", None)
+        and "hashtextextended" in index.definition
+        and "32767" in index.definition
+        and not index.partial
+        and index.valid
+    )
+
+
 def _check_owner_version_index(subject: Subject) -> Problem | None:
     table, owner = subject.table, subject.spec.owner_column
-    wanted = (owner, "server_version")
-    if any(index.columns[:2] == wanted and not index.partial and index.valid for index in subject.info.indexes):
+    if any(_is_position_index(index, owner) for index in subject.info.indexes):
         return None
     name = TableName(table.schema, owner_version_index_name(table.name))
     if name in subject.database.taken_names:
         return Problem(
-            f"{name} already exists, so the (owner, server_version) index of {table} cannot take that name",
+            f"{name} already exists, so the (owner, server_version, bucket) index of {table} cannot take that name",
             manual="rename that relation (drop it if it is an invalid or outdated index), then run enable again",
         )
     return Problem(
-        f"{table} has no index on ({display_identifier(owner)}, server_version): every incremental pull scans the"
-        " whole table"
+        f"{table} has no index on ({display_identifier(owner)}, server_version, bucket of the id): incremental"
+        " pulls cannot split a big transaction into pages through an index (a pack 1 (owner, server_version)"
+        " index serves them, slower; drop it once the new one is built)"
     )
 
 
@@ -641,12 +683,26 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
             lambda spec: (render_truncate_trigger(spec.table),),
             f"trigger `{TRUNCATE_TRIGGER}`: after truncate, supabase_sync.on_truncate()",
         ),
+        _trigger_requirement(
+            "trigger.transfer",
+            _ExpectedTrigger(TRANSFER_TRIGGER, "record_transfer", "after", frozenset({"update"}), True),
+            lambda spec: (),
+            lambda spec: (render_transfer_trigger(spec.table, owner_column=spec.owner_column),),
+            f"trigger `{TRANSFER_TRIGGER}`: after update of the owner column, for each row whose owner changes,"
+            " supabase_sync.record_transfer()",
+        ),
         Requirement(
             "rls.enabled",
             "rls_enabled",
             "row level security is on",
             _check_rls,
             render=lambda spec: (render_enable_rls(spec.table),),
+        ),
+        Requirement(
+            "rls.key_phase_bypasses",
+            "rls_enabled",
+            "the owner of supabase_sync.pull_keys (the pull's key phase) bypasses row level security on the table",
+            _check_key_phase_bypasses_rls,
         ),
         *(_policy_requirement(command) for command in POLICY_COMMANDS),
         Requirement(
@@ -658,9 +714,11 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
         Requirement(
             "index.owner_version",
             "owner_index",
-            "a valid, non-partial index leading with (owner column, server_version)",
+            "a valid, non-partial index on (owner column, server_version, bucket of the id)",
             _check_owner_version_index,
-            render=lambda spec: (render_owner_version_index(spec.table, owner_column=spec.owner_column),),
+            render=lambda spec: (
+                render_owner_version_index(spec.table, owner_column=spec.owner_column, id_column=spec.id_column),
+            ),
         ),
         Requirement(
             "publication.realtime",
@@ -707,7 +765,7 @@ FAMILIES: dict[str, str] = {
     "owner_column": "The owner column is a uuid that cannot be null.",
     "triggers": "The stamp, tombstone and truncate triggers call the pack's functions, fire on the right events"
     " and are enabled.",
-    "owner_index": "A valid index on (owner, server_version) serves incremental pulls.",
+    "owner_index": "A valid index on (owner, server_version, bucket of the id) serves incremental pulls.",
     "publication": "The table is in the supabase_realtime publication (when that publication exists).",
 }
 

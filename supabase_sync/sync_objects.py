@@ -22,10 +22,16 @@ POLICY_COMMANDS = ("select", "insert", "update", "delete")
 STAMP_TRIGGER = "supabase_sync_stamp"
 TOMBSTONE_TRIGGER = "supabase_sync_tombstone"
 TRUNCATE_TRIGGER = "supabase_sync_truncate"
-SYNC_TRIGGERS = (STAMP_TRIGGER, TOMBSTONE_TRIGGER, TRUNCATE_TRIGGER)
+TRANSFER_TRIGGER = "supabase_sync_transfer"
+SYNC_TRIGGERS = (STAMP_TRIGGER, TOMBSTONE_TRIGGER, TRUNCATE_TRIGGER, TRANSFER_TRIGGER)
 
 #: The transition table the tombstone trigger hands to ``record_tombstone``.
 DELETED_ROWS_TABLE = "supabase_sync_deleted_rows"
+
+#: The one SECURITY DEFINER function of the pack that API users may execute: the
+#: pull's key phase (docs/protocol.md "Pages"). It takes the user from auth.uid(),
+#: returns only that user's keys and lives in the pack's schema, never exposed.
+KEY_PHASE_FUNCTION = "pull_keys"
 
 #: Publication Supabase Realtime listens to.
 REALTIME_PUBLICATION = "supabase_realtime"
@@ -71,8 +77,12 @@ def policy_name(command: str) -> str:
 
 
 def owner_version_index_name(table: str) -> str:
-    """Return the name of the (owner, server_version) index of ``table``."""
-    return truncate_identifier(f"{table}_sync_owner_version_idx")
+    """Return the name of the (owner, server_version, bucket) index of ``table`` (pack 2's pull order).
+
+    Pack 1 named its (owner, server_version) index ``<table>_sync_owner_version_idx``;
+    the new name lets enable build the new index next to it on an upgraded database.
+    """
+    return truncate_identifier(f"{table}_sync_position_idx")
 
 
 def owner_index_name(table: str, owner_column: str) -> str:

@@ -126,14 +126,14 @@ def test_status_with_gaps_exits_2(fresh_db, capsys, monkeypatch, tmp_path):
 
 def test_an_index_name_taken_by_another_relation_is_a_table_error(installed_db, capsys, monkeypatch, tmp_path):
     _create(installed_db, "create table public.t (id uuid primary key, user_id uuid not null)")
-    _create(installed_db, "create table public.t_sync_owner_version_idx (n int)")
+    _create(installed_db, "create table public.t_sync_position_idx (n int)")
     _, line = _fails(
         ["enable", "public.t", "--add-missing-columns", "--db-url", installed_db.owner_dsn],
         capsys,
         monkeypatch,
         tmp_path,
     )
-    assert "public.t_sync_owner_version_idx already exists" in line
+    assert "public.t_sync_position_idx already exists" in line
 
 
 def test_a_failing_statement_is_rolled_back_and_reported_in_one_line(installed_db, capsys, monkeypatch, tmp_path):

@@ -75,12 +75,25 @@ CASES: dict[str, tuple[list[str], set[str]]] = {
         {"trigger.stamp"},
     ),
     "tombstone trigger dropped": (["drop trigger supabase_sync_tombstone on public.task"], {"trigger.tombstone"}),
+    "transfer trigger dropped": (["drop trigger supabase_sync_transfer on public.task"], {"trigger.transfer"}),
     "truncate trigger disabled": (
         ["alter table public.task disable trigger supabase_sync_truncate"],
         {"trigger.truncate"},
     ),
     "row level security off": (["alter table public.task disable row level security"], {"rls.enabled"}),
-    "index dropped": (["drop index public.task_sync_owner_version_idx"], {"index.owner_version"}),
+    "index dropped": (["drop index public.task_sync_position_idx"], {"index.owner_version"}),
+    "pull key phase owned by a role bound by the policies": (
+        [
+            "do $$ begin if not exists (select from pg_roles where rolname = 'sync_key_phase_owner') then"
+            " create role sync_key_phase_owner nologin; end if; end $$",
+            "grant sync_key_phase_owner to current_user",
+            "grant usage, create on schema supabase_sync to sync_key_phase_owner",
+            "grant select on all tables in schema public, supabase_sync to sync_key_phase_owner",
+            "alter function supabase_sync.pull_keys(regclass[], xid8, integer, xid8, integer, xid8, boolean, uuid,"
+            " integer) owner to sync_key_phase_owner",
+        ],
+        {"rls.key_phase_bypasses"},
+    ),
     "out of the publication": (
         ["alter publication supabase_realtime drop table public.task"],
         {"publication.realtime"},

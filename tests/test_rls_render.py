@@ -86,9 +86,9 @@ def test_rls_sql_applies_to_a_hostile_table_and_replays_as_a_no_op(fresh_db):
 def test_long_index_names_are_cut_to_63_bytes_on_a_character_boundary():
     name = owner_version_index_name("é" * 40)
     assert len(name.encode()) <= 63
-    assert name == truncate_identifier("é" * 40 + "_sync_owner_version_idx")
+    assert name == truncate_identifier("é" * 40 + "_sync_position_idx")
     assert name.startswith("é" * 31)
-    assert owner_version_index_name("task") == "task_sync_owner_version_idx"
+    assert owner_version_index_name("task") == "task_sync_position_idx"
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ BREAKAGES = {
     "trigger.tombstone": "drop trigger supabase_sync_tombstone on public.task",
     "rls.enabled": "alter table public.task disable row level security",
     "policy.update": 'drop policy "supabase_sync: owner can update" on public.task',
-    "index.owner_version": "drop index public.task_sync_owner_version_idx",
+    "index.owner_version": "drop index public.task_sync_position_idx",
     "publication.realtime": "alter publication supabase_realtime drop table public.task",
     "column.deleted_at": "alter table public.task drop column deleted_at",
 }

@@ -32,7 +32,9 @@ declare
 begin
     perform supabase_sync.check_push_shape(changes, caller);
     perform supabase_sync.check_collections(array(select pg_catalog.jsonb_object_keys(changes)), caller);
-    since_version := supabase_sync.check_cursor(since, caller, false);
+    since_version := (supabase_sync.check_cursor(
+        since => since, caller => caller, collections => array(select pg_catalog.jsonb_object_keys(changes))
+    )).version;
 
     if push_id is not null then
         -- Serializes retries of one push: the second waits, then finds the log row.

@@ -1,12 +1,26 @@
--- Validates a client cursor (the `timestamp` of an earlier pull) and returns it
--- as the xid8 it stands for; null stays null ("everything").
+-- Validates a client cursor (the `timestamp` of an earlier pull) and returns the
+-- position it stands for (docs/protocol.md "Cursor"):
+--   since < 2^47         a pack 1 cursor, an xid8 watermark: position (since, 0)
+--   2^47 <= since < 2^53 K = since - 2^47: position (K >> 15, K & 32767); every
+--                        row at a position below it was delivered
+-- null stays null ("everything"). Raises
 --   22023  negative, or beyond 2^53 (JavaScript clients cannot hold it exactly)
---   PT410  newer than any transaction of this database (a cursor from another
---          database, or from before a restore), or, when `check_horizon`, older
---          than the retention horizon (tombstones it relies on were purged):
---          the client must resync with a null cursor.
-create or replace function supabase_sync.check_cursor(since bigint, caller text, check_horizon boolean)
-returns xid8
+--   PT410  ahead of this database's transactions on a primary (a cursor from
+--          another database, or from before a restore); or below the retention
+--          horizon of one of `collections` (null: every synced table): the
+--          deletions it relies on were purged, or the table was truncated.
+-- On a hot standby a cursor ahead of replay is not an error: `ahead` says so
+-- and the pull answers "nothing new yet" (the primary wrote it; replay has not
+-- reached it). Pushes use `version` only (a position rounded down: a row of
+-- that version counts as changed after the cursor, which is safe for conflicts).
+create or replace function supabase_sync.check_cursor(
+    since bigint,
+    caller text,
+    collections text[],
+    out version xid8,
+    out bucket integer,
+    out ahead boolean
+)
 language plpgsql
 stable
 security invoker
@@ -14,9 +28,11 @@ set search_path = ''
 as $$
 declare
     horizon xid8;
+    truncated text;
 begin
+    ahead := false;
     if since is null then
-        return null;
+        return;
     end if;
     if since < 0 or since >= 9007199254740992 then
         raise exception using
@@ -25,7 +41,18 @@ begin
             detail = 'A cursor is the `timestamp` returned by a pull: a non-negative integer below 2^53.',
             hint = 'Send back the `timestamp` of your last pull unchanged, or null to pull everything.';
     end if;
-    if since::text::xid8 > pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) then
+    if since < 140737488355328 then
+        version := since::text::xid8;
+        bucket := 0;
+    else
+        version := ((since - 140737488355328) >> 15)::text::xid8;
+        bucket := ((since - 140737488355328) & 32767)::integer;
+    end if;
+    if version > pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) then
+        if pg_catalog.pg_is_in_recovery() then
+            ahead := true;
+            return;
+        end if;
         raise exception using
             errcode = 'PT410',
             message = 'supabase_sync: cursor too old, full resync required',
@@ -35,28 +62,26 @@ begin
             ),
             hint = 'Discard the local cursor and pull again with last_pulled_at null.';
     end if;
-    if not check_horizon then
-        return since::text::xid8;
-    end if;
-    select meta.value::xid8 into horizon
-    from supabase_sync.meta
-    where meta.key = 'retention_horizon';
-    if since::text::xid8 < coalesce(horizon, '0'::xid8) then
+    select st.horizon, st.collection into horizon, truncated
+    from supabase_sync.synced_table as st
+    where (collections is null or st.collection = any(collections)) and st.horizon > version
+    order by st.horizon desc
+    limit 1;
+    if found then
         raise exception using
             errcode = 'PT410',
             message = 'supabase_sync: cursor too old, full resync required',
             detail = pg_catalog.format(
-                'last_pulled_at %s is older than the retention horizon %s: deletions since then '
-                'were purged (or a synced table was truncated).', since, horizon
+                'last_pulled_at %s is older than the retention horizon of %s: deletions since then '
+                'were purged (or the table was truncated).', since, truncated
             ),
             hint = 'Discard the local cursor and pull again with last_pulled_at null.';
     end if;
-    return since::text::xid8;
 end;
 $$;
 
-revoke all on function supabase_sync.check_cursor(bigint, text, boolean) from public, anon;
-grant execute on function supabase_sync.check_cursor(bigint, text, boolean) to authenticated, service_role;
+revoke all on function supabase_sync.check_cursor(bigint, text, text[]) from public, anon;
+grant execute on function supabase_sync.check_cursor(bigint, text, text[]) to authenticated, service_role;
 
-comment on function supabase_sync.check_cursor(bigint, text, boolean) is
-'supabase-sync: validates a pull cursor; raises 22023 or PT410 (full resync required).';
+comment on function supabase_sync.check_cursor(bigint, text, text[]) is
+'supabase-sync: decodes and validates a cursor; raises 22023 or PT410 (full resync required).';

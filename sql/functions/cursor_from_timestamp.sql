@@ -1,9 +1,9 @@
 -- The Drift-compatible wrappers carry the xid cursor as a timestamptz whose epoch
 -- milliseconds are the cursor (to_timestamp(cursor / 1000.0) on the client side).
 -- Microsecond precision holds it exactly; null and the epoch mean "everything".
--- A value above the current xmax cannot be one of our cursors: it is the
--- wall-clock time a hand-written function gave a client before the upgrade (or a
--- cursor of another database). Old clients know no PT410, so it means
+-- A value below 2^47 (a pack 1 cursor's range) above the current xmax cannot be
+-- one of our cursors: it is the wall-clock time a hand-written function gave a
+-- client before the upgrade (or a cursor of another database). Old clients know no PT410, so it means
 -- "everything" here: their next pull is a full resync that hands them a real
 -- cursor, and their push skips the conflict check the old functions never had.
 create or replace function supabase_sync.cursor_from_timestamp(last_pulled_at timestamptz, caller text)
@@ -37,7 +37,8 @@ begin
             detail = 'The cursor is the `timestamp` (epoch milliseconds) returned by the last pull.',
             hint = 'Send back the `timestamp` of your last pull, or null to pull everything.';
     end if;
-    if milliseconds::text::xid8 > pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) then
+    if milliseconds < 140737488355328
+        and milliseconds::text::xid8 > pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) then
         return null;
     end if;
     return milliseconds::bigint;

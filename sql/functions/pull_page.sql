@@ -1,43 +1,54 @@
 -- The core of sync_pull and pull_changes: one page of the caller's changes since
--- a cursor. See docs/protocol.md for the contract; the reasoning in short:
+-- a cursor. See docs/protocol.md ("Cursor", "Paging") for the contract; the
+-- reasoning in short:
 --
--- The cursor is a transaction-id watermark. X = xmin of the current snapshot:
--- every transaction with an xid below X has finished, so every row version below
--- X is visible now, and any later write (by a transaction still running, or not
--- yet started) gets a version >= X. Rows are selected by `server_version >= since`
--- (inclusive: a row may come twice, never zero times) and the next cursor is
--- never above X.
+-- Positions. A row's position is (server_version, bucket), bucket =
+-- hashtextextended(id::text, 0) & 32767, compared as a pair. Below the largest
+-- retention horizon H of the requested tables every version counts as H (see
+-- pull_keys). A cursor C means: every row at a position below C was delivered.
+-- X = xmin of the current snapshot: every transaction with an xid below X has
+-- finished, and any later write gets a version >= X; so no row can still
+-- appear below W = (max(X, H), 0), and a cursor never passes W.
 --
--- Paging: candidates (rows and tombstones of the requested tables, ordered by
--- version) are read through the (owner, version) indexes, page_size + 1 at most.
--- With B the version of candidate page_size + 1:
---   B null or B >= X   everything fits: return all visible candidates, cursor X
---   first < B          return versions < B, cursor B, has_more
---   first = B          one transaction alone fills the page: return its whole
---                      group (version = B), cursor B + 1, has_more
--- so one transaction's rows are never split across pages, and a page boundary
--- never passes X.
+-- Paging: the key phase (pull_keys, as the table owner, through the indexes)
+-- returns the candidates at or above C in position order, page_size + 1 at
+-- most. With B the position of candidate page_size + 1:
+--   fewer candidates, or B >= W   the page is every candidate below B (at most
+--                                 page_size, all of those below W among them),
+--                                 cursor max(C, W), has_more false
+--   first < B < W                 every candidate below B, cursor B, has_more
+--   first = B < W                 one bucket of one version alone fills the
+--                                 page: that whole bucket (documented bound:
+--                                 32768 buckets, so page_size * 32768 rows of
+--                                 one user in one transaction), cursor just
+--                                 after B, has_more
+-- so each id comes at most once per page, no row is skipped, a page boundary
+-- never passes W, and has_more is true only while rows below W remain (a
+-- long-open transaction holds X back without making clients loop).
 --
--- Cost: the registry is read once, and every per-table SQL text is built from
--- that one read; a call then runs at most two dynamic statements (the
--- candidates, only when paging, and the page). The page is built as jsonb in
--- one pass: each kind is a plain `array_agg(t)` of table rows (no FILTER, no
--- per-row json), a table's entry is a row (created, updated, deleted),
--- `changes` a row with one column per collection, and jsonb_build_object turns
--- all of it into jsonb at once. (Nesting jsonb values instead re-encodes them
--- at every level; building json text and casting it parses the page again.)
--- A collection name longer than a column name (63 bytes) falls back to
--- jsonb_object_agg, which is correct but re-encodes each table's entry once.
--- On an initial pull every live row is "created", so `updated` is not queried.
+-- Cost: the registry row of each table is read once (collection and id type
+-- are stored there; no pg_class). The page phase (this function, SECURITY
+-- INVOKER, under RLS) fetches the page's rows by primary key (`id = any(...)`
+-- is leakproof, so RLS keeps the index) and builds the jsonb in one pass: each
+-- kind is a plain `array_agg(t)` of table rows, a table's entry is a row
+-- (created, updated, deleted), `changes` a row with one column per collection,
+-- and jsonb_build_object turns all of it into jsonb at once. Tables without a
+-- change in the page cost nothing. A collection name longer than a column name
+-- (63 bytes) falls back to jsonb_object_agg.
 --
--- STABLE on purpose: every statement of the function then reads the one snapshot
--- X was taken from.
+-- A pull from null lists no deleted ids (the device has nothing to delete),
+-- unless `deletions_from_null`: the Drift wrappers' clients treat a resync as
+-- incremental (they know no PT410) and need them.
+--
+-- STABLE on purpose: every statement of the function (and pull_keys) reads the
+-- one snapshot X was taken from.
 create or replace function supabase_sync.pull_page(
     since bigint,
     collections text[],
     client_id uuid,
     page_size integer,
-    caller text
+    caller text,
+    deletions_from_null boolean
 )
 returns jsonb
 language plpgsql
@@ -47,114 +58,199 @@ set search_path = ''
 as $$
 declare
     uid uuid := supabase_sync.require_user(caller);
-    watermark xid8 := pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot());
-    since_version xid8;
-    lower_bound xid8;
-    upper_bound xid8;
-    next_cursor xid8;
+    snapshot_xmin xid8 := pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot());
+    since_position record;
+    horizon xid8;
+    lower_version xid8;
+    lower_bucket integer;
+    watermark xid8;
+    next_version xid8;
+    next_bucket integer;
     has_more boolean := false;
     echo_of uuid;
+    relids regclass[];
     names text[];
     short_names boolean;
-    candidate_sql text;
+    key_relids oid[];
+    key_ids text[];
+    key_tombstones boolean[];
+    key_hidden boolean[];
+    key_versions xid8[];
+    key_buckets integer[];
+    boundary_version xid8;
+    boundary_bucket integer;
+    page_relids oid[];
+    page_ids text[];
+    page_tombstones boolean[];
     entry_sql text[];
-    candidates xid8[];
-    boundary xid8;
     changes_sql text;
     page jsonb;
 begin
-    since_version := supabase_sync.check_cursor(since, caller, true);
-    lower_bound := coalesce(since_version, '0'::xid8);
-    -- A client's own writes are left out only on incremental pulls, so a
-    -- reinstalled client pulling everything still gets them.
-    echo_of := case when since_version is not null then client_id end;
-    next_cursor := watermark;
+    since_position := supabase_sync.check_cursor(since => since, caller => caller, collections => collections);
 
-    -- One read of the registry: the requested tables and, for each, the SQL
-    -- text of its candidates and of its entry in the page. Parameters of both:
-    -- $1 uid, $2 lower bound, $3 echo filter (client id or null), $4 the
-    -- candidate limit / the page's upper bound (null: none). Tombstones of rows
-    -- that live again are not reported.
     select
-        pg_catalog.array_agg(sc.collection order by sc.dependency_rank, sc.collection),
-        pg_catalog.bool_and(pg_catalog.octet_length(sc.collection) <= 63),
-        pg_catalog.string_agg(
-            pg_catalog.format(
-                '(select t.server_version as v from %1$s as t'
-                ' where t.%2$I = $1 and t.server_version >= $2'
-                ' and ($3::uuid is null or t.instance_id is distinct from $3)'
-                ' order by t.server_version limit $4)'
-                ' union all '
-                '(select tb.version as v from supabase_sync.tombstone as tb'
-                ' where tb.relid = %3$L::regclass and tb.owner_id = $1 and tb.version >= $2'
-                ' and ($3::uuid is null or tb.instance_id is distinct from $3)'
-                ' order by tb.version limit $4)',
-                sc.relid, sc.owner_column, sc.relid::oid
-            ),
-            ' union all '
-        ),
-        pg_catalog.array_agg(
-            pg_catalog.format(
-                '(select e from (select '
-                'coalesce((select pg_catalog.array_agg(t) from %1$s as t where %6$s and t.deleted_at is null%7$s),'
-                ' ''{}'') as created, '
-                '%8$s as updated, '
-                'coalesce((select pg_catalog.array_agg(d.row_id) from ('
-                'select t.%2$I::text as row_id from %1$s as t where %6$s and t.deleted_at is not null'
-                ' union all '
-                'select tb.row_id from supabase_sync.tombstone as tb'
-                ' where tb.relid = %4$L::regclass and tb.owner_id = $1 and tb.version >= $2'
-                ' and ($4::xid8 is null or tb.version < $4)'
-                ' and ($3::uuid is null or tb.instance_id is distinct from $3)'
-                ' and not exists (select from %1$s as live where live.%3$I = $1 and live.%2$I = tb.row_id::%5$s)'
-                ') as d), ''{}''::text[]) as deleted'
-                ') as e)',
-                sc.relid, sc.id_column, sc.owner_column, sc.relid::oid, sc.id_type,
-                pg_catalog.format(
-                    't.%I = $1 and t.server_version >= $2'
-                    ' and ($4::xid8 is null or t.server_version < $4)'
-                    ' and ($3::uuid is null or t.instance_id is distinct from $3)',
-                    sc.owner_column
-                ),
-                case when since_version is not null then ' and t.server_created_version >= $2' else '' end,
-                case
-                    when since_version is null then pg_catalog.format('''{}''::%s[]', sc.relid)
-                    else pg_catalog.format(
-                        'coalesce((select pg_catalog.array_agg(t) from %1$s as t where t.%2$I = $1'
-                        ' and t.server_version >= $2 and ($4::xid8 is null or t.server_version < $4)'
-                        ' and ($3::uuid is null or t.instance_id is distinct from $3)'
-                        ' and t.deleted_at is null and (t.server_created_version >= $2) is not true), ''{}'')',
-                        sc.relid, sc.owner_column
-                    )
-                end
-            )
-            order by sc.dependency_rank, sc.collection
-        )
-    into names, short_names, candidate_sql, entry_sql
-    from supabase_sync.synced_collection as sc
-    where collections is null or sc.collection = any(collections);
+        pg_catalog.array_agg(st.relid order by st.dependency_rank, st.collection),
+        pg_catalog.array_agg(st.collection order by st.dependency_rank, st.collection),
+        pg_catalog.bool_and(pg_catalog.octet_length(st.collection) <= 63),
+        coalesce(pg_catalog.max(st.horizon), '0'::xid8)
+    into relids, names, short_names, horizon
+    from supabase_sync.synced_table as st
+    where collections is null or st.collection = any(collections);
 
     if collections is not null and not coalesce(collections <@ names, collections = '{}'::text[]) then
         -- Raises 22023 naming the first requested name that is not synced.
         perform supabase_sync.check_collections(collections, caller);
     end if;
 
-    if page_size is not null and candidate_sql is not null then
-        execute 'select pg_catalog.array_agg(c.v order by c.v) from (select u.v from ('
-            || candidate_sql || ') as u order by u.v limit $4) as c'
-        into candidates
-        using uid, lower_bound, echo_of, page_size + 1;
-        boundary := candidates[page_size + 1];
-        if boundary is not null and boundary < watermark then
-            has_more := true;
-            if candidates[1] < boundary then
-                upper_bound := boundary;
-            else
-                upper_bound := ((boundary::text::bigint) + 1)::text::xid8;
-            end if;
-            next_cursor := upper_bound;
-        end if;
+    if since_position.ahead then
+        -- A hot standby whose replay has not reached the cursor yet: nothing
+        -- new, and the same cursor back (it loses nothing).
+        return pg_catalog.jsonb_build_object('changes', '{}'::jsonb, 'timestamp', since, 'has_more', false);
     end if;
+
+    -- A client's own writes are left out only on incremental pulls, so a
+    -- reinstalled client pulling everything still gets them.
+    echo_of := case when since is not null then client_id end;
+    lower_version := coalesce(since_position.version, '0'::xid8);
+    lower_bucket := coalesce(since_position.bucket, 0);
+    if lower_version < horizon then
+        -- Only a pull from null gets here (check_cursor refuses older cursors).
+        lower_version := horizon;
+        lower_bucket := 0;
+    end if;
+    watermark := greatest(snapshot_xmin, horizon);
+    next_version := watermark;
+    next_bucket := 0;
+    if (lower_version, lower_bucket) > (next_version, next_bucket) then
+        next_version := lower_version;
+        next_bucket := lower_bucket;
+    end if;
+
+    if relids is not null then
+        select
+            pg_catalog.array_agg(k.relid order by k.ord),
+            pg_catalog.array_agg(k.row_id order by k.ord),
+            pg_catalog.array_agg(k.tombstone order by k.ord),
+            pg_catalog.array_agg(k.hidden order by k.ord),
+            pg_catalog.array_agg(k.version order by k.ord),
+            pg_catalog.array_agg(k.bucket order by k.ord)
+        into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets
+        from supabase_sync.pull_keys(
+            relids => relids, lower_version => lower_version, lower_bucket => lower_bucket,
+            upper_version => null, upper_bucket => null, horizon => horizon,
+            skip_deletions => since is null and not deletions_from_null, echo_of => echo_of, row_limit => page_size + 1
+        ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, ord);
+        if pg_catalog.cardinality(key_versions) > page_size then
+            boundary_version := key_versions[page_size + 1];
+            boundary_bucket := key_buckets[page_size + 1];
+            if (boundary_version, boundary_bucket) < (watermark, 0) then
+                has_more := true;
+                next_version := boundary_version;
+                next_bucket := boundary_bucket;
+            end if;
+            if has_more and (key_versions[1], key_buckets[1]) = (boundary_version, boundary_bucket) then
+                -- One bucket of one version fills the page: all of it, and the
+                -- cursor just after it.
+                if boundary_bucket < 32767 then
+                    next_bucket := boundary_bucket + 1;
+                else
+                    next_version := ((boundary_version::text::bigint) + 1)::text::xid8;
+                    next_bucket := 0;
+                end if;
+                select
+                    pg_catalog.array_agg(k.relid order by k.ord), pg_catalog.array_agg(k.row_id order by k.ord),
+                    pg_catalog.array_agg(k.tombstone order by k.ord), pg_catalog.array_agg(k.hidden order by k.ord),
+                    pg_catalog.array_agg(k.version order by k.ord), pg_catalog.array_agg(k.bucket order by k.ord)
+                into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets
+                from supabase_sync.pull_keys(
+                    relids => relids, lower_version => boundary_version, lower_bucket => boundary_bucket,
+                    upper_version => next_version, upper_bucket => next_bucket, horizon => horizon,
+                    skip_deletions => since is null and not deletions_from_null, echo_of => echo_of, row_limit => null
+                ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, ord);
+                boundary_version := next_version;
+                boundary_bucket := next_bucket;
+            end if;
+        end if;
+        -- The page: the candidates below the boundary (all of them without
+        -- one), tombstones of rows the caller holds again left out.
+        select
+            pg_catalog.array_agg(c.r order by c.ord),
+            pg_catalog.array_agg(c.i order by c.ord),
+            pg_catalog.array_agg(c.tb order by c.ord)
+        into page_relids, page_ids, page_tombstones
+        from rows from (
+            pg_catalog.unnest(key_relids), pg_catalog.unnest(key_ids), pg_catalog.unnest(key_tombstones),
+            pg_catalog.unnest(key_hidden), pg_catalog.unnest(key_versions), pg_catalog.unnest(key_buckets)
+        ) with ordinality as c (r, i, tb, h, v, b, ord)
+        where not c.h and (boundary_version is null or (c.v, c.b) < (boundary_version, boundary_bucket));
+    end if;
+
+    -- One entry per requested table; parameters $1..$3 the page's keys, $4 the
+    -- horizon, $5/$6 the lower position (created vs updated, incremental pulls).
+    select pg_catalog.array_agg(
+        case
+            when not coalesce(st.relid::oid = any(page_relids), false) then pg_catalog.format(
+                '(select e from (select ''{}''::%1$s[] as created, ''{}''::%1$s[] as updated,'
+                ' ''{}''::text[] as deleted) as e)',
+                st.relid
+            )
+            else pg_catalog.format(
+                '(select e from (select '
+                'coalesce((select pg_catalog.array_agg(t) from %1$s as t where t.%2$I = any(%4$s)'
+                ' and t.deleted_at is null%5$s), ''{}'') as created, '
+                '%6$s as updated, '
+                '%7$s as deleted'
+                ') as e)',
+                st.relid, st.id_column, st.relid::oid,
+                pg_catalog.format(
+                    'array(select c.i::%s from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) as c (r, i, tb)'
+                    ' where c.r = %s and not c.tb)',
+                    st.id_type, st.relid::oid
+                ),
+                case when since is not null then pg_catalog.format(
+                    ' and (greatest(t.server_created_version, $4),'
+                    ' pg_catalog.hashtextextended(t.%I::text, 0) & 32767) >= ($5, $6)',
+                    st.id_column
+                ) else '' end,
+                case
+                    when since is null then pg_catalog.format('''{}''::%s[]', st.relid)
+                    else pg_catalog.format(
+                        'coalesce((select pg_catalog.array_agg(t) from %1$s as t where t.%2$I = any(%3$s)'
+                        ' and t.deleted_at is null and ((greatest(t.server_created_version, $4),'
+                        ' pg_catalog.hashtextextended(t.%2$I::text, 0) & 32767) >= ($5, $6)) is not true), ''{}'')',
+                        st.relid, st.id_column,
+                        pg_catalog.format(
+                            'array(select c.i::%s from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) as c (r, i, tb)'
+                            ' where c.r = %s and not c.tb)',
+                            st.id_type, st.relid::oid
+                        )
+                    )
+                end,
+                case
+                    -- The key phase skipped every deletion (a pull from null).
+                    when since is null and not deletions_from_null then '''{}''::text[]'
+                    else pg_catalog.format(
+                        'coalesce((select pg_catalog.array_agg(d.row_id) from ('
+                        'select t.%2$I::text as row_id from %1$s as t where t.%2$I = any(%4$s) and t.deleted_at is not null'
+                        ' union all '
+                        'select c.i from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))'
+                        ' as c (r, i, tb) where c.r = %3$s and c.tb'
+                        ') as d), ''{}''::text[])',
+                        st.relid, st.id_column, st.relid::oid,
+                        pg_catalog.format(
+                            'array(select c.i::%s from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2),'
+                            ' pg_catalog.unnest($3)) as c (r, i, tb) where c.r = %s and not c.tb)',
+                            st.id_type, st.relid::oid
+                        )
+                    )
+                end
+            )
+        end
+        order by st.dependency_rank, st.collection
+    )
+    into entry_sql
+    from supabase_sync.synced_table as st
+    where st.relid = any(relids);
 
     if names is null then
         changes_sql := '''{}''::jsonb';
@@ -177,15 +273,16 @@ begin
     end if;
 
     execute 'select pg_catalog.jsonb_build_object(''changes'', ' || changes_sql
-        || ', ''timestamp'', $5, ''has_more'', $6)'
+        || ', ''timestamp'', $7, ''has_more'', $8)'
     into page
-    using uid, lower_bound, echo_of, upper_bound, next_cursor::text::bigint, has_more;
+    using page_relids, page_ids, page_tombstones, horizon, lower_version, lower_bucket,
+        supabase_sync.encode_cursor(next_version, next_bucket), has_more;
     return page;
 end;
 $$;
 
-revoke all on function supabase_sync.pull_page(bigint, text[], uuid, integer, text) from public, anon;
-grant execute on function supabase_sync.pull_page(bigint, text[], uuid, integer, text) to authenticated;
+revoke all on function supabase_sync.pull_page(bigint, text[], uuid, integer, text, boolean) from public, anon;
+grant execute on function supabase_sync.pull_page(bigint, text[], uuid, integer, text, boolean) to authenticated;
 
-comment on function supabase_sync.pull_page(bigint, text[], uuid, integer, text) is
+comment on function supabase_sync.pull_page(bigint, text[], uuid, integer, text, boolean) is
 'supabase-sync: one page of the caller''s changes since a cursor (core of sync_pull and pull_changes).';

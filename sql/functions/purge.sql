@@ -1,9 +1,10 @@
 -- Removes what sync no longer needs once every client has had time to pull it:
 -- tombstones and soft-deleted rows whose last server write is older than
 -- `older_than`, and push_log rows as old. Pulls report deletions through exactly
--- these rows, so the retention horizon moves past the newest version purged: a
--- client whose cursor is older gets PT410 (full resync) instead of missing a
--- deletion. supabase_sync.purging = 'on' keeps the hard deletes from writing
+-- these rows, so each table's retention horizon moves past the newest version
+-- purged from that table: a client whose cursor is older gets PT410 (full
+-- resync) for pulls and pushes including that table, instead of missing a
+-- deletion; tables nothing was purged from keep their horizon. supabase_sync.purging = 'on' keeps the hard deletes from writing
 -- new tombstones. A soft-deleted row still referenced by a foreign key (from
 -- any table) is kept, so a purge never fails on, or cascades into, live rows.
 -- Tables are purged children first. `dry_run` runs the very same statements and
@@ -22,11 +23,12 @@ declare
     fk_guard text;
     purged bigint;
     newest xid8;
-    newest_purged xid8;
+    newest_tombstones jsonb;
     tombstones bigint;
     push_logs bigint;
     rows_purged jsonb := '{}'::jsonb;
     horizon xid8;
+    horizons jsonb := '{}'::jsonb;
     report jsonb;
 begin
     if older_than is null or older_than <= interval '0' then
@@ -43,11 +45,20 @@ begin
         with gone as (
             delete from supabase_sync.tombstone as tb
             where tb.deleted_at < cutoff
-            returning tb.version
+            returning tb.relid, tb.version
+        ),
+
+        per_table as (
+            select gone.relid, pg_catalog.count(*) as n, pg_catalog.max(gone.version) as newest
+            from gone
+            group by gone.relid
         )
 
-        select pg_catalog.count(*), pg_catalog.max(gone.version) into tombstones, newest_purged
-        from gone;
+        select
+            coalesce(pg_catalog.sum(per_table.n), 0),
+            coalesce(pg_catalog.jsonb_object_agg(per_table.relid::oid::text, per_table.newest::text), '{}')
+        into tombstones, newest_tombstones
+        from per_table;
 
         for tbl in
             select sc.relid, sc.collection, sc.id_column
@@ -82,9 +93,16 @@ begin
                 tbl.relid, coalesce(fk_guard, '')
             ) into purged, newest using cutoff;
             rows_purged := rows_purged || pg_catalog.jsonb_build_object(tbl.collection, purged);
-            if newest is not null and (newest_purged is null or newest > newest_purged) then
-                newest_purged := newest;
+            newest := greatest(newest, (newest_tombstones ->> tbl.relid::oid::text)::xid8);
+            if newest is not null then
+                update supabase_sync.synced_table as st
+                set horizon = ((newest::text::bigint) + 1)::text::xid8
+                where st.relid = tbl.relid and st.horizon <= newest;
             end if;
+            select st.horizon into horizon
+            from supabase_sync.synced_table as st
+            where st.relid = tbl.relid;
+            horizons := horizons || pg_catalog.jsonb_build_object(tbl.collection, horizon::text::bigint);
         end loop;
 
         with gone as (
@@ -96,14 +114,8 @@ begin
         select pg_catalog.count(*) into push_logs
         from gone;
 
-        if newest_purged is not null then
-            update supabase_sync.meta
-            set value = ((newest_purged::text::bigint) + 1)::text
-            where key = 'retention_horizon' and value::xid8 <= newest_purged;
-        end if;
-        select meta.value::xid8 into horizon
-        from supabase_sync.meta
-        where meta.key = 'retention_horizon';
+        select coalesce(pg_catalog.max(st.horizon), '0'::xid8) into horizon
+        from supabase_sync.synced_table as st;
 
         perform pg_catalog.set_config('supabase_sync.purging', '', true);
         report := pg_catalog.jsonb_build_object(
@@ -113,7 +125,8 @@ begin
             'tombstones', tombstones,
             'rows', rows_purged,
             'push_log', push_logs,
-            'retention_horizon', horizon::text::bigint
+            'retention_horizon', horizon::text::bigint,
+            'horizons', horizons
         );
         if dry_run then
             -- Undo everything above; the report survives in a variable.
@@ -131,4 +144,4 @@ revoke all on function supabase_sync.purge(interval, boolean) from public, anon,
 grant execute on function supabase_sync.purge(interval, boolean) to service_role;
 
 comment on function supabase_sync.purge(interval, boolean) is
-'supabase-sync: deletes tombstones, soft-deleted rows and push log entries older than an interval; moves the retention horizon.';
+'supabase-sync: deletes tombstones, soft-deleted rows and push log entries older than an interval; moves the tables'' retention horizons.';

@@ -29,7 +29,10 @@ begin
             detail = 'A page holds between 1 and 100000 rows.',
             hint = 'Leave page_size null for the default (meta default_page_size) or pass 1..100000.';
     end if;
-    return supabase_sync.pull_page(last_pulled_at, collections, client_id, rows_per_page, 'sync_pull');
+    return supabase_sync.pull_page(
+        since => last_pulled_at, collections => collections, client_id => client_id,
+        page_size => rows_per_page, caller => 'sync_pull', deletions_from_null => false
+    );
 end;
 $$;
 

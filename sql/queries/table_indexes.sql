@@ -1,6 +1,6 @@
 -- The indexes of several tables: name, key columns (expressions appear as
 -- null), whether partial and whether valid (a failed concurrent build leaves an
--- invalid index that serves no query).
+-- invalid index that serves no query), and its definition (CREATE INDEX text).
 select
     i.indrelid::bigint as table_oid,
     ic.relname::text as name,
@@ -13,7 +13,8 @@ select
         order by k.position
     ) as columns,
     i.indpred is not null as partial,
-    i.indisvalid as valid
+    i.indisvalid as valid,
+    pg_catalog.pg_get_indexdef(i.indexrelid) as definition
 from pg_catalog.pg_index as i
 inner join pg_catalog.pg_class as ic on i.indexrelid = ic.oid
 where i.indrelid = any(%(oids)s::oid[])

@@ -4,6 +4,7 @@
 select
     p.oid::regprocedure::text as signature,
     n.nspname::text as schema_name,
+    p.proname::text as function_name,
     p.prosecdef as security_definer,
     exists(
         select 1

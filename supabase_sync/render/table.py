@@ -16,6 +16,7 @@ from supabase_sync.sync_objects import (
     REALTIME_PUBLICATION,
     STAMP_TRIGGER,
     TOMBSTONE_TRIGGER,
+    TRANSFER_TRIGGER,
     TRUNCATE_TRIGGER,
     SyncColumn,
     owner_index_name,
@@ -105,6 +106,14 @@ def render_tombstone_trigger(table: TableName, *, id_column: str | None, owner_c
     )
 
 
+def render_transfer_trigger(table: TableName, *, owner_column: str) -> Statement:
+    """Create the trigger that reports a row moved to another owner as deleted to its former owner."""
+    return Statement(
+        f"trigger {TRANSFER_TRIGGER} on {table}",
+        render_template("trigger_transfer", table=table.identifier, owner_column=sql.Identifier(owner_column)),
+    )
+
+
 def render_truncate_trigger(table: TableName) -> Statement:
     """Create the trigger that forces a resync after TRUNCATE."""
     return Statement(
@@ -169,10 +178,33 @@ def _render_owner_leading_index(template: str, index: str, table: TableName, own
     )
 
 
-def render_owner_version_index(table: TableName, *, owner_column: str) -> Statement:
-    """Create the (owner, server_version) index incremental pulls use."""
-    return _render_owner_leading_index(
-        "owner_version_index", owner_version_index_name(table.name), table, owner_column
+def render_owner_version_index(table: TableName, *, owner_column: str, id_column: str | None) -> Statement:
+    """Create the (owner, server_version, bucket of the id) index incremental pulls read in position order.
+
+    ``id_column`` None names the table's primary key as the statement runs
+    (a migration written without reading the catalog).
+    """
+    index = owner_version_index_name(table.name)
+    if id_column is None:
+        return Statement(
+            f"index {index} on {table}",
+            render_template(
+                "owner_version_index_primary_key",
+                index_name_text=sql.Literal(index),
+                table_name=table.regclass,
+                owner_column_name=sql.Literal(owner_column),
+                primary_key_column=primary_key_column(table),
+            ),
+        )
+    return Statement(
+        f"index {index} on {table}",
+        render_template(
+            "owner_version_index",
+            index_name=sql.Identifier(index),
+            table=table.identifier,
+            owner_column=sql.Identifier(owner_column),
+            id_column=sql.Identifier(id_column),
+        ),
     )
 
 

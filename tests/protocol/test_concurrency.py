@@ -55,13 +55,49 @@ def _apply(replica: dict[str, Any], page: dict[str, Any]) -> int:
     return len(change["created"]) + len(change["updated"]) + len(change["deleted"])
 
 
+def _bulk_writer(
+    example_db: Any, user_id: uuid.UUID, seed: int, stop: threading.Event, errors: list[str], counts: list[int]
+) -> None:
+    """Transactions of 5,000 rows for one user (inserts, or updates of 5,000 existing rows), open 0-200 ms."""
+    rng = random.Random(seed)
+    conn = example_db.connect()
+    try:
+        for _ in range(10_000):
+            if stop.is_set():
+                return
+            with rpc.as_user(conn, user_id=user_id) as cur:
+                if rng.random() < 0.6:
+                    cur.execute(
+                        "insert into public.project (user_id, name) select %s, 'bulk' from generate_series(1, 5000)",
+                        (user_id,),
+                    )
+                else:
+                    cur.execute(
+                        "update public.project set name = %s where id in"
+                        " (select id from public.project where user_id = %s order by random() limit 5000)",
+                        (f"b{rng.random()}", user_id),
+                    )
+                counts[0] += 5000
+                time.sleep(rng.uniform(0, 0.2))
+    except Exception as error:  # noqa: BLE001 - reported by the test thread
+        errors.append(repr(error))
+
+
 @pytest.mark.slow
-def test_concurrent_writers_and_a_paging_puller_end_with_an_exact_replica(example_db: Any, alice: Device, owner) -> None:
+@pytest.mark.parametrize(
+    ("writer", "writer_count", "page_size"),
+    [(_writer, WRITERS, 25), (_bulk_writer, 2, 100)],
+    ids=["small transactions, pages of 25", "5,000-row transactions, pages of 100"],
+)
+def test_concurrent_writers_and_a_paging_puller_end_with_an_exact_replica(
+    example_db: Any, alice: Device, owner, writer: Any, writer_count: int, page_size: int
+) -> None:
     stop = threading.Event()
     errors: list[str] = []
     counts = [0]
     writers = [
-        threading.Thread(target=_writer, args=(example_db, alice.user_id, seed, stop, errors, counts)) for seed in range(WRITERS)
+        threading.Thread(target=writer, args=(example_db, alice.user_id, seed, stop, errors, counts))
+        for seed in range(writer_count)
     ]
     for thread in writers:
         thread.start()
@@ -72,8 +108,10 @@ def test_concurrent_writers_and_a_paging_puller_end_with_an_exact_replica(exampl
     for _ in range(10_000):
         if time.monotonic() > deadline:
             break
-        page = alice.pull(last_pulled_at=cursor, page_size=25, collections=["public.project"])
-        delivered += _apply(replica, page)
+        page = alice.pull(last_pulled_at=cursor, page_size=page_size, collections=["public.project"])
+        applied = _apply(replica, page)
+        assert applied <= page_size
+        delivered += applied
         cursor = page["timestamp"]
         if not page["has_more"]:
             time.sleep(0.05)
@@ -81,8 +119,8 @@ def test_concurrent_writers_and_a_paging_puller_end_with_an_exact_replica(exampl
     for thread in writers:
         thread.join(timeout=30)
     assert not errors, errors
-    for _ in range(1000):
-        page = alice.pull(last_pulled_at=cursor, page_size=25, collections=["public.project"])
+    for _ in range(10_000):
+        page = alice.pull(last_pulled_at=cursor, page_size=page_size, collections=["public.project"])
         delivered += _apply(replica, page)
         cursor = page["timestamp"]
         if not page["has_more"]:

@@ -124,7 +124,7 @@ def test_pull_with_a_cursor_from_another_database_requires_a_full_resync(alice: 
 def test_pull_with_a_cursor_older_than_the_retention_horizon_requires_a_full_resync(alice: Device, owner) -> None:
     cursor = alice.pull()["timestamp"]
     alice.push({"public.project": {"created": [project()]}})
-    owner.execute("update supabase_sync.meta set value = pg_current_xact_id()::text where key = 'retention_horizon'")
+    owner.execute("update supabase_sync.synced_table set horizon = pg_current_xact_id() where relid = 'public.project'::regclass")
     assert alice.pull_error(last_pulled_at=cursor).sqlstate == "PT410"
     assert alice.pull()["changes"]["public.project"]["created"]
 

@@ -54,13 +54,22 @@ def test_pull_changes_from_null_or_the_epoch_returns_everything(alice: Device, s
     assert len(pull_changes(alice, start)["changes"]["public.project"]["created"]) == 2
 
 
-def test_pull_changes_is_not_paged(alice: Device, owner) -> None:
+def test_pull_changes_pages_by_the_default_page_size_and_its_cursor_continues(alice: Device, owner) -> None:
     owner.execute("update supabase_sync.meta set value = '2' where key = 'default_page_size'")
-    alice.push({"public.project": {"created": [project() for _ in range(5)]}})
-    assert len(alice.pull()["changes"]["public.project"]["created"]) == 5  # one transaction, never split
-    for _ in range(3):
-        alice.push({"public.project": {"created": [project()]}})
-    assert len(pull_changes(alice, None)["changes"]["public.project"]["created"]) == 8
+    rows = [project() for _ in range(5)]
+    alice.push({"public.project": {"created": rows}})
+    seen: list[str] = []
+    cursor = None
+    for _ in range(10):
+        answer = pull_changes(alice, None if cursor is None else as_time(cursor), ["public.project"])
+        page = [row["id"] for row in answer["changes"]["public.project"]["created"]]
+        page += [row["id"] for row in answer["changes"]["public.project"]["updated"]]
+        assert len(page) <= 2
+        seen += page
+        if answer["timestamp"] == cursor:
+            break
+        cursor = answer["timestamp"]
+    assert sorted(set(seen)) == sorted(row["id"] for row in rows)
 
 
 def test_push_changes_returns_the_cursor_it_was_given_or_the_epoch(alice: Device) -> None:

@@ -25,5 +25,5 @@ def test_the_trigger_fixes_run_on_a_table_with_hostile_names(installed_db) -> No
         arguments = conn.execute(
             "select tgargs from pg_trigger where tgname = 'supabase_sync_tombstone'"
         ).fetchone()
-    assert len(triggers) == 3
+    assert len(triggers) == 4
     assert arguments is not None and bytes(arguments[0]).split(b"\x00")[:2] == [b"it's id", b"own'er"]

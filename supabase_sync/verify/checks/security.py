@@ -2,7 +2,8 @@
 
 ``anon`` can neither read synced tables nor call the sync RPCs; functions in
 the exposed schemas and in supabase_sync have a fixed search_path; no SECURITY
-DEFINER function can be called by anon or authenticated.
+DEFINER function can be called by anon or authenticated, except the pull's key
+phase (``supabase_sync.pull_keys``, see :data:`~supabase_sync.sync_objects.KEY_PHASE_FUNCTION`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from psycopg import sql
 from supabase_sync import rpc
 from supabase_sync.catalog import fetch_rows
 from supabase_sync.rpc import RpcError
+from supabase_sync.sync_objects import KEY_PHASE_FUNCTION, PACK_SCHEMA
 from supabase_sync.verify.catalog import SyncedTable
 from supabase_sync.verify.checks.base import CheckFailure, check
 from supabase_sync.verify.context import VerifyContext
@@ -57,6 +59,7 @@ def definer_functions(ctx: VerifyContext, table: SyncedTable | None) -> None:
         if function["security_definer"]
         and not function["is_trigger"]
         and (function["anon_can_execute"] or function["authenticated_can_execute"])
+        and (function["schema_name"], function["function_name"]) != (PACK_SCHEMA, KEY_PHASE_FUNCTION)
     ]
     if exposed:
         names = ", ".join(function["signature"] for function in exposed)
