@@ -10,7 +10,9 @@ import pytest
 from supabase_sync import api, rpc
 from supabase_sync.catalog import TableInfo, read_table, snapshot
 from supabase_sync.contract import TableSpec, check_tables
+from supabase_sync.enable import build_blind_enable_plan
 from supabase_sync.errors import ConfigError, NotInstalled, TableError
+from supabase_sync.migrations import apply_file, write_migration
 from supabase_sync.names import TableName, parse_table_name
 from supabase_sync.sync_objects import SYNC_COLUMNS, SYNC_TRIGGERS, policy_name
 
@@ -85,11 +87,16 @@ def test_a_migration_written_without_a_database_gives_the_same_catalog_as_a_dire
     other = f"{installed_db.name}_b"
     sandbox.create_database(other, template=installed_db.name)
     try:
+        api.install(migrations_dir=tmp_path)
+        write_migration(tmp_path, "create_note", create + ";\n")
         written = api.enable(["note"], add_missing_columns=True, migrations_dir=tmp_path)
+        ddl, indexes = written.migration_paths
+        assert indexes.name.endswith("_indexes.sql") and indexes.name > ddl.name
         with psycopg.connect(sandbox.dsn(other), autocommit=True) as conn:
             conn.execute(create)
-            conn.execute(written.migration_path.read_text().encode())
-            conn.execute(written.migration_path.read_text().encode())  # replaying is harmless
+            for _replay in range(2):  # replaying is harmless
+                apply_file(conn, ddl)
+                apply_file(conn, indexes)
             replayed = snapshot(conn, ["public", "supabase_sync"])
         with installed_db.connect() as conn:
             conn.execute(create)
@@ -294,11 +301,23 @@ def test_enable_rejects_an_unknown_conflict_strategy():
         api.enable(["public.t"], conflict_strategy="newest", migrations_dir="/nonexistent")
 
 
-def test_a_migration_without_add_missing_columns_stops_with_the_missing_columns(installed_db, tmp_path):
-    _create(installed_db, "create table public.t (id uuid primary key, user_id uuid not null)")
-    written = api.enable(["public.t"], migrations_dir=tmp_path)
+def test_a_migration_without_add_missing_columns_is_refused_and_its_sql_stops_with_the_missing_columns(
+    installed_db, tmp_path
+):
+    create = "create table public.t (id uuid primary key, user_id uuid not null)"
+    _create(installed_db, create)
+    api.install(migrations_dir=tmp_path)
+    write_migration(tmp_path, "create_t", create + ";\n")
+    before = sorted(tmp_path.iterdir())
+    with pytest.raises(TableError, match="lacks the sync columns created_at.*--add-missing-columns"):
+        api.enable(["public.t"], migrations_dir=tmp_path)
+    assert sorted(tmp_path.iterdir()) == before
+    # The file's own guard, for a migration folder edited after enable wrote it:
+    spec = TableSpec(TableName("public", "t"), owner_column="user_id", id_column=None)
+    (ddl, _indexes) = build_blind_enable_plan([spec], add_missing_columns=False).files()
     with pytest.raises(psycopg.errors.UndefinedColumn, match="lacks the sync columns created_at"):
-        installed_db.connect().execute(written.migration_path.read_text().encode())
+        with installed_db.connect() as conn, conn.transaction():
+            conn.execute(ddl[1].encode())
 
 
 def test_conflict_strategy_is_recorded_and_can_be_changed(example_db):
