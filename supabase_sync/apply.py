@@ -351,7 +351,7 @@ def execute_plan(
     *,
     db_url: str | None = None,
     log: LogFunction | None = None,
-    progress_interval: float = PROGRESS_INTERVAL,
+    progress_interval: float | None = None,
 ) -> list[str]:
     """Execute ``plan`` on the autocommit ``conn``, step by step; return the statements executed.
 
@@ -359,11 +359,12 @@ def execute_plan(
     raises :class:`ApplyFailed` naming the statement. An online plan runs as
     the module's docstring says; ``db_url`` (the database of ``conn``) lets
     progress of index builds be read on a second connection, logged to ``log``
-    once a build runs longer than ``progress_interval`` seconds. Each step's
+    once a build runs longer than ``progress_interval`` seconds (default :data:`PROGRESS_INTERVAL`). Each step's
     first statement of a plain or DDL step takes the advisory lock, so
     concurrent plans run one after another.
     """
     say = log or ignore
+    interval = PROGRESS_INTERVAL if progress_interval is None else progress_interval
     executed: list[str] = []
     for step in plan.steps():
         if step.phase is Phase.PLAIN:
@@ -380,7 +381,7 @@ def execute_plan(
             executed.extend(_run_ddl(conn, plan, step, plan.timeouts, say))
         else:
             executed.extend(
-                _run_index(conn, plan, step, plan.timeouts, say, db_url=db_url, progress_interval=progress_interval)
+                _run_index(conn, plan, step, plan.timeouts, say, db_url=db_url, progress_interval=interval)
             )
     return executed
 
