@@ -46,7 +46,7 @@ from supabase_sync.dsn import mask_dsn
 from supabase_sync.errors import ConfigError, NotInstalled, TableError
 from supabase_sync.names import TableName, parse_table_name
 from supabase_sync.plan import Plan, Statement, Timeouts
-from supabase_sync.progress import LogFunction
+from supabase_sync.progress import LogFunction, ignore
 from supabase_sync.render.pack import render_lock
 from supabase_sync.render.table import (
     render_delete_tombstones,
@@ -265,7 +265,6 @@ def _judge_in_sandbox(
     add_missing_columns: bool,
     backend: str,
     sandbox_url: str | None,
-    log: LogFunction | None,
 ) -> list[str]:
     """Judge ``parsed`` in a throwaway database holding ``migrations_dir``'s migrations; return the warnings."""
     from supabase_sync.migrations import list_migrations  # noqa: PLC0415
@@ -276,8 +275,9 @@ def _judge_in_sandbox(
             f"supabase-sync is not installed by the migrations of {migrations_dir} (there are none)",
             hint="run `supabase-sync install` first (it writes the install migration), then enable",
         )
+    # Quiet: a refusal is one line; the sandbox's own progress would bury it.
     with migrated_database(
-        migrations_dir, purpose="enable", backend=backend, sandbox_url=sandbox_url, log=log
+        migrations_dir, purpose="enable", backend=backend, sandbox_url=sandbox_url, log=ignore
     ) as database, psycopg.connect(database.owner_dsn, autocommit=True) as conn:
         _checks, warnings = judge_tables(
             conn,
@@ -338,7 +338,6 @@ def enable(
             add_missing_columns=add_missing_columns,
             backend=backend,
             sandbox_url=sandbox_url,
-            log=log,
         )
         specs = [
             TableSpec(table, owner_column=owner_column, id_column=None, conflict_strategy=conflict_strategy)

@@ -395,3 +395,80 @@ def test_enable_does_not_warn_about_a_parent_enabled_with_it(installed_db, capsy
     assert code == 0 and "warning:" not in err
     result = api.enable(["public.entry"], db_url=installed_db.owner_dsn, dry_run=True)
     assert result.warnings == [] and not result.changed
+
+
+# --- project-folder mode: checked against the project's migrations before any file is written ---
+
+
+def _project_files(root) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(path.name for path in (root / "supabase" / "migrations").iterdir())
+
+
+def _todo_project(tmp_path, *, installed: bool = True):  # type: ignore[no-untyped-def]
+    from tests.helpers.projects import build_project
+
+    root = build_project(tmp_path / "app")
+    migrations = root / "supabase" / "migrations"
+    for path in migrations.iterdir():
+        if "supabase_sync_enable" in path.name or (not installed and "supabase_sync_install" in path.name):
+            path.unlink()
+    return root
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["enable", "public.nope"], "error: table public.nope not found"),
+        (
+            ["enable", "public.project", "--owner-column", "owner_id", "--add-missing-columns"],
+            "owner_id",
+        ),
+    ],
+    ids=["missing table", "missing owner column"],
+)
+def test_in_a_project_folder_a_bad_enable_exits_1_with_one_line_and_writes_no_file(
+    tmp_path, monkeypatch, capsys, args, message
+):
+    root = _todo_project(tmp_path)
+    before = _project_files(root)
+    monkeypatch.chdir(root)
+    code, err = _enable_cli(args, capsys)
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("error: ") and message in err, err
+    assert _project_files(root) == before
+
+
+def test_in_a_project_folder_the_missing_owner_column_has_the_message_of_direct_mode(
+    tmp_path, monkeypatch, capsys, fresh_db
+):
+    from supabase_sync.migrations import apply_migrations
+
+    root = _todo_project(tmp_path)
+    apply_migrations(fresh_db.owner_dsn, root / "supabase" / "migrations")  # the same catalog, directly
+    monkeypatch.chdir(root)
+    folder_code, folder_err = _enable_cli(["enable", "public.project", "--owner-column", "owner_id"], capsys)
+    direct_code, direct_err = _enable_cli(
+        ["enable", "public.project", "--owner-column", "owner_id", "--db-url", fresh_db.owner_dsn], capsys
+    )
+    assert folder_code == direct_code == 1
+    assert folder_err == direct_err
+
+
+def test_in_a_project_folder_enable_before_install_exits_1_saying_to_install_first(tmp_path, monkeypatch, capsys):
+    root = _todo_project(tmp_path, installed=False)
+    before = _project_files(root)
+    monkeypatch.chdir(root)
+    code, err = _enable_cli(["enable", "public.project", "--add-missing-columns"], capsys)
+    assert code == 1
+    assert err.count("\n") == 1 and "not installed" in err and "run `supabase-sync install` first" in err, err
+    assert _project_files(root) == before
+    # After install, enable writes its two files after the install file.
+    assert _enable_cli(["install"], capsys)[0] == 0
+    assert _enable_cli(["enable", "public.project", "--add-missing-columns"], capsys)[0] == 0
+    names = [name.split("_", 1)[1] for name in _project_files(root)]
+    assert names == [
+        "create_todo_tables.sql",
+        "supabase_sync_install.sql",
+        "supabase_sync_enable_project.sql",
+        "supabase_sync_enable_project_indexes.sql",
+    ]
