@@ -225,3 +225,37 @@ def test_an_index_that_cannot_be_built_says_re_run_enable_to_complete(installed_
 
 def test_dry_run_carries_the_timeouts_it_runs_with():
     assert Timeouts.setting(1.0) == "1s" and Timeouts.setting(0.25) == "250ms" and Timeouts.setting(0) == "0"
+
+
+# --- the migration linter squawk (PyPI squawk-cli, in the dev extra) ---------------------------
+
+SQUAWK_RULES = {"require-concurrent-index-creation", "require-lock-timeout"}
+
+
+def _squawk_rules(sql_text: str, tmp_path) -> set[str]:  # type: ignore[no-untyped-def]
+    import json
+    import shutil
+    import subprocess
+
+    squawk = shutil.which("squawk")
+    if squawk is None:
+        pytest.skip("the squawk binary is not installed (pip install -e '.[dev]' installs squawk-cli)")
+    path = tmp_path / "enable.sql"
+    path.write_text(sql_text, encoding="utf-8")
+    done = subprocess.run([squawk, "--reporter", "json", str(path)], capture_output=True, text=True, check=False)
+    assert done.returncode in (0, 1), done.stderr  # 1: it found something
+    return {finding["rule_name"] for finding in json.loads(done.stdout or "[]")}
+
+
+def test_squawk_finds_no_missing_concurrent_index_nor_lock_timeout_in_the_dry_run_sql(installed_db, tmp_path):
+    with installed_db.connect() as conn:
+        conn.execute("create table public.note (id uuid primary key, user_id uuid not null, body text)")
+    dry = api.enable(["public.note"], db_url=installed_db.owner_dsn, add_missing_columns=True, dry_run=True)
+    assert not _squawk_rules(dry.sql, tmp_path) & SQUAWK_RULES
+    # The same plan run the old way (one transaction, plain index) is what squawk flagged: the check bites.
+    from supabase_sync.enable import build_blind_enable_plan
+
+    spec = TableSpec(TableName("public", "note"), owner_column="user_id", id_column=None)
+    plain = build_blind_enable_plan([spec], add_missing_columns=True)
+    plain.timeouts = None
+    assert _squawk_rules(plain.script(), tmp_path) >= SQUAWK_RULES
