@@ -119,7 +119,7 @@ class IndexBuild:
         index = f"{schema}.{match['name']}" if schema else match["name"]
         text = (
             f"create {match['unique'] or ''}index concurrently if not exists {match['name']}"
-            f" on {match['table']}{match['rest']}"
+            f"\non {match['table']}{match['rest']}"
         )
         return cls(index, Statement(statement.label + " (built concurrently)", sql.SQL(text)))  # type: ignore[arg-type]
 
@@ -206,8 +206,7 @@ class Plan:
         steps.extend(
             Step(
                 Phase.CONCURRENT_INDEX,
-                f"index {build.index}, built concurrently outside any transaction (other sessions keep reading"
-                " and writing the table)",
+                f"index {build.index}: built concurrently, outside any transaction",
                 (
                     render_session_timeouts(timeouts.lock_timeout, timeouts.index_timeout),
                     render_drop_invalid_index(build.index),

@@ -6,7 +6,9 @@ do $supabase_sync$
 begin
     if exists (
         select from pg_catalog.pg_index as i
-        where i.indexrelid = pg_catalog.to_regclass({index_name}) and not i.indisvalid
+        where
+            i.indexrelid = pg_catalog.to_regclass({index_name})
+            and not i.indisvalid
     ) then
         drop index {index};
     end if;
