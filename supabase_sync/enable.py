@@ -256,6 +256,11 @@ def judge_tables(
     return checks, warnings
 
 
+def _partitioned(checks: Sequence[TableCheck]) -> frozenset[str]:
+    """The partitioned tables of ``checks`` as SQL text: their indexes cannot be built concurrently."""
+    return frozenset(check.table.identifier.as_string(None) for check in checks if check.info.relkind == "p")
+
+
 def _judge_in_sandbox(
     parsed: Sequence[TableName],
     migrations_dir: Path,
@@ -265,8 +270,11 @@ def _judge_in_sandbox(
     add_missing_columns: bool,
     backend: str,
     sandbox_url: str | None,
-) -> list[str]:
-    """Judge ``parsed`` in a throwaway database holding ``migrations_dir``'s migrations; return the warnings."""
+) -> tuple[list[str], frozenset[str]]:
+    """Judge ``parsed`` in a throwaway database holding ``migrations_dir``'s migrations.
+
+    Returns the warnings and the partitioned tables (see :func:`_partitioned`).
+    """
     from supabase_sync.migrations import list_migrations  # noqa: PLC0415
     from supabase_sync.sandbox.migrated import migrated_database  # noqa: PLC0415 (starts servers; load lazily)
 
@@ -279,7 +287,7 @@ def _judge_in_sandbox(
     with migrated_database(
         migrations_dir, purpose="enable", backend=backend, sandbox_url=sandbox_url, log=ignore
     ) as database, psycopg.connect(database.owner_dsn, autocommit=True) as conn:
-        _checks, warnings = judge_tables(
+        checks, warnings = judge_tables(
             conn,
             parsed,
             owner_column=owner_column,
@@ -288,7 +296,7 @@ def _judge_in_sandbox(
             db_url=None,
             migrations_dir=migrations_dir,
         )
-    return warnings
+    return warnings, _partitioned(checks)
 
 
 def enable(
@@ -330,7 +338,7 @@ def enable(
     migration = enable_migration_name(parsed)
     if target.destination is Destination.MIGRATION:
         assert target.migrations_dir is not None
-        warnings = [] if not check_folder else _judge_in_sandbox(
+        warnings, partitioned = ([], frozenset()) if not check_folder else _judge_in_sandbox(
             parsed,
             target.migrations_dir,
             owner_column=owner_column,
@@ -345,6 +353,7 @@ def enable(
         ]
         plan = build_blind_enable_plan(specs, add_missing_columns=add_missing_columns, timeouts=limits)
         plan.warnings.extend(warnings)
+        plan.index_in_transaction = partitioned
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration)
     assert target.db_url is not None
     with connection(target.db_url) as conn:
@@ -357,6 +366,7 @@ def enable(
             db_url=target.db_url,
         )
         plan = build_enable_plan(checks, warnings=warnings, timeouts=limits)
+        plan.index_in_transaction = _partitioned(checks)
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn, log=log)
 
 

@@ -26,6 +26,7 @@ from psycopg import sql
 
 from supabase_sync import PACK_VERSION, __version__
 from supabase_sync.errors import UnsafeOperation
+from supabase_sync.render.templates import render_template
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class IndexBuild:
     """
 
     index: str
+    table: str
     statement: Statement
 
     @classmethod
@@ -121,7 +123,47 @@ class IndexBuild:
             f"create {match['unique'] or ''}index concurrently if not exists {match['name']}"
             f"\non {match['table']}{match['rest']}"
         )
-        return cls(index, Statement(statement.label + " (built concurrently)", sql.SQL(text)))  # type: ignore[arg-type]
+        return cls(index, match["table"], Statement(statement.label + " (built concurrently)", sql.SQL(text)))  # type: ignore[arg-type]
+
+
+# --- the statements an online plan adds around its steps -------------------------------------------
+
+
+def render_local_timeouts(lock_timeout: float, statement_timeout: float) -> Statement:
+    """``set local lock_timeout`` and ``statement_timeout``: the limits of a short DDL transaction."""
+    return Statement(
+        "limit lock waits and statements of this transaction",
+        render_template(
+            "local_timeouts",
+            lock_timeout=sql.Literal(Timeouts.setting(lock_timeout)),
+            statement_timeout=sql.Literal(Timeouts.setting(statement_timeout)),
+        ),
+    )
+
+
+def render_session_timeouts(lock_timeout: float, statement_timeout: float) -> Statement:
+    """``set lock_timeout`` and ``statement_timeout`` for a step outside a transaction (reset after it)."""
+    return Statement(
+        "limit lock waits and the index build",
+        render_template(
+            "session_timeouts",
+            lock_timeout=sql.Literal(Timeouts.setting(lock_timeout)),
+            statement_timeout=sql.Literal(Timeouts.setting(statement_timeout)),
+        ),
+    )
+
+
+def render_reset_timeouts() -> Statement:
+    """Reset the session's lock and statement timeouts."""
+    return Statement("back to the session's own timeouts", render_template("reset_timeouts"))
+
+
+def render_drop_invalid_index(index: str) -> Statement:
+    """Drop ``index`` (qualified SQL text) when an interrupted concurrent build left it invalid."""
+    return Statement(
+        f"drop {index} if an interrupted build left it invalid",
+        render_template("drop_invalid_index", index_name=sql.Literal(index), index=sql.SQL(index)),  # type: ignore[arg-type]
+    )
 
 
 @dataclass(frozen=True)
@@ -161,6 +203,9 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     #: Set for an online plan (see the module's docstring); None runs it in one transaction.
     timeouts: Timeouts | None = None
+    #: Tables (as SQL text, e.g. ``"public"."t"``) whose indexes an online plan builds in its DDL
+    #: transaction: partitioned tables, which PostgreSQL 15 cannot index concurrently.
+    index_in_transaction: frozenset[str] = frozenset()
 
     def add(self, statement: Statement) -> None:
         """Append ``statement`` to the plan."""
@@ -179,19 +224,12 @@ class Plan:
         """The plan's steps in the order they run (one plain step unless the plan is online)."""
         if self.timeouts is None:
             return [Step(Phase.PLAIN, "one transaction", tuple(self.statements))]
-        from supabase_sync.render.online import (  # noqa: PLC0415 (render imports this module)
-            render_drop_invalid_index,
-            render_local_timeouts,
-            render_reset_timeouts,
-            render_session_timeouts,
-        )
-
         timeouts = self.timeouts
         builds: list[IndexBuild] = []
         ddl: list[Statement] = []
         for statement in self.statements:
             build = IndexBuild.parse(statement)
-            if build is None:
+            if build is None or build.table in self.index_in_transaction:
                 ddl.append(statement)
             else:
                 builds.append(build)

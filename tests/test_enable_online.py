@@ -259,3 +259,18 @@ def test_squawk_finds_no_missing_concurrent_index_nor_lock_timeout_in_the_dry_ru
     plain = build_blind_enable_plan([spec], add_missing_columns=True)
     plain.timeouts = None
     assert _squawk_rules(plain.script(), tmp_path) >= SQUAWK_RULES
+
+
+def test_a_partitioned_table_gets_its_index_in_the_ddl_transaction(installed_db):
+    # PostgreSQL 15 cannot build an index concurrently on a partitioned table.
+    with installed_db.connect() as conn:
+        conn.execute(
+            "create table public.part (id uuid primary key, user_id uuid not null) partition by hash (id);"
+            "create table public.part_0 partition of public.part for values with (modulus 2, remainder 0);"
+            "create table public.part_1 partition of public.part for values with (modulus 2, remainder 1)"
+        )
+    result = api.enable(["public.part"], db_url=installed_db.owner_dsn, add_missing_columns=True)
+    assert "concurrently" not in result.sql and "set local lock_timeout" in result.sql
+    with installed_db.connect() as conn:
+        (check,) = check_tables(conn, [TableSpec(TableName("public", "part"), owner_column="user_id")]).values()
+    assert check.passed, [verdict.problem for verdict in check.unmet]
