@@ -423,13 +423,15 @@ def _todo_project(tmp_path, *, installed: bool = True):  # type: ignore[no-untyp
             ["enable", "public.project", "--owner-column", "owner_id", "--add-missing-columns"],
             "owner_id",
         ),
+        (["enable", "public.nokey", "--add-missing-columns"], "primary key"),
     ],
-    ids=["missing table", "missing owner column"],
+    ids=["missing table", "missing owner column", "no primary key"],
 )
 def test_in_a_project_folder_a_bad_enable_exits_1_with_one_line_and_writes_no_file(
     tmp_path, monkeypatch, capsys, args, message
 ):
     root = _todo_project(tmp_path)
+    write_migration(root / "supabase" / "migrations", "nokey", "create table public.nokey (user_id uuid not null);\n")
     before = _project_files(root)
     monkeypatch.chdir(root)
     code, err = _enable_cli(args, capsys)
