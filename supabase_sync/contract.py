@@ -572,7 +572,10 @@ def _check_owner_version_index(subject: Subject) -> Problem | None:
     if any(_is_position_index(index, owner) for index in subject.info.indexes):
         return None
     name = TableName(table.schema, owner_version_index_name(table.name))
-    if name in subject.database.taken_names:
+    # An invalid index of that name on the table is the leftover of an interrupted concurrent
+    # build: enable's online plan drops it and builds the index again, so it is not in the way.
+    leftover = any(index.name == name.name and not index.valid for index in subject.info.indexes)
+    if name in subject.database.taken_names and not leftover:
         return Problem(
             f"{name} already exists, so the (owner, server_version, bucket) index of {table} cannot take that name",
             manual="rename that relation (drop it if it is an invalid or outdated index), then run enable again",

@@ -8,10 +8,17 @@ registry row, then recomputes the push order.
 With a database URL it judges each table against the contract and plans
 exactly its unmet requirements, so enabling an enabled table changes nothing;
 a table lacking what only its owner can add (a primary key, a uuid owner
-column) is refused with the fix. Writing a migration without a database it
-renders every requirement in its idempotent form (``add column if not
-exists``, guarded policies, ``create or replace trigger``). Both come from the
-contract's renderers.
+column) is refused with the fix. The plan runs online
+(:mod:`supabase_sync.apply`): the DDL in one short transaction with a lock
+timeout, retried with back-off, then each index built concurrently.
+
+In a project folder (or ``--migrations-dir``) it first applies the folder's
+migrations to a throwaway sandbox database and judges the tables there, with
+the messages of direct mode, so a missing table, owner column, primary key or
+install fails before any file is written. It then writes every requirement in
+its idempotent form (``add column if not exists``, guarded policies, ``create
+or replace trigger``): the DDL file, and the concurrent index builds in a file
+of their own one second later. Both come from the contract's renderers.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+
+import psycopg
 
 from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
 from supabase_sync.catalog import PackState, TableInfo, read_pack_state, read_tables
@@ -36,7 +45,8 @@ from supabase_sync.contract import (
 from supabase_sync.dsn import mask_dsn
 from supabase_sync.errors import ConfigError, NotInstalled, TableError
 from supabase_sync.names import TableName, parse_table_name
-from supabase_sync.plan import Plan, Statement
+from supabase_sync.plan import Plan, Statement, Timeouts
+from supabase_sync.progress import LogFunction, ignore
 from supabase_sync.render.pack import render_lock
 from supabase_sync.render.table import (
     render_delete_tombstones,
@@ -93,12 +103,18 @@ def _check_options(*, owner_column: str, conflict_strategy: str) -> None:
         raise ConfigError("the owner column name is empty", hint="pass --owner-column NAME, e.g. user_id")
 
 
-def _require_installed(state: PackState, db_url: str) -> None:
-    if not state.installed:
+def _require_installed(state: PackState, db_url: str | None, *, migrations_dir: Path | None = None) -> None:
+    if state.installed:
+        return
+    if migrations_dir is not None:
         raise NotInstalled(
-            f"supabase-sync is not installed in {mask_dsn(db_url)}",
-            hint="run `supabase-sync install` with the same --db-url first",
+            f"supabase-sync is not installed by the migrations of {migrations_dir}",
+            hint="run `supabase-sync install` first (it writes the install migration), then enable",
         )
+    raise NotInstalled(
+        f"supabase-sync is not installed in {mask_dsn(db_url or '')}",
+        hint="run `supabase-sync install` with the same --db-url first",
+    )
 
 
 def spec_for(table: TableName, info: TableInfo | None, *, owner_column: str, conflict_strategy: ConflictStrategy) -> TableSpec:
@@ -164,12 +180,15 @@ def _unsynced_parent_warning(table: TableName, parent: TableName) -> str:
 # --- planning ---------------------------------------------------------------------------
 
 
-def build_enable_plan(checks: Sequence[TableCheck], *, warnings: Sequence[str] = ()) -> Plan:
+def build_enable_plan(
+    checks: Sequence[TableCheck], *, warnings: Sequence[str] = (), timeouts: Timeouts | None = None
+) -> Plan:
     """Return the enable plan meeting every unmet requirement of ``checks`` (judged on the catalog).
 
-    Plan-level statements (the push order) run once, after every table's.
+    Plan-level statements (the push order) run once, after every table's. The
+    plan is online with ``timeouts`` (default: :class:`Timeouts`' defaults).
     """
-    plan = Plan("enable " + " ".join(str(check.table) for check in checks))
+    plan = Plan("enable " + " ".join(str(check.table) for check in checks), timeouts=timeouts or Timeouts())
     plan.add(render_lock())
     then: dict[str, Statement] = {}
     for check in checks:
@@ -181,9 +200,11 @@ def build_enable_plan(checks: Sequence[TableCheck], *, warnings: Sequence[str] =
     return plan
 
 
-def build_blind_enable_plan(specs: Sequence[TableSpec], *, add_missing_columns: bool) -> Plan:
-    """Return the enable plan written without a catalog: every requirement in its idempotent form."""
-    plan = Plan("enable " + " ".join(str(spec.table) for spec in specs))
+def build_blind_enable_plan(
+    specs: Sequence[TableSpec], *, add_missing_columns: bool, timeouts: Timeouts | None = None
+) -> Plan:
+    """Return the enable plan written without a catalog: every requirement in its idempotent form (online)."""
+    plan = Plan("enable " + " ".join(str(spec.table) for spec in specs), timeouts=timeouts or Timeouts())
     plan.add(render_lock())
     then: dict[str, Statement] = {}
     for spec in specs:
@@ -192,6 +213,93 @@ def build_blind_enable_plan(specs: Sequence[TableSpec], *, add_missing_columns: 
         then.update((statement.chunk(), statement) for statement in after)
     plan.extend(list(then.values()))
     return plan
+
+
+def judge_tables(
+    conn: psycopg.Connection,
+    parsed: Sequence[TableName],
+    *,
+    owner_column: str,
+    conflict_strategy: ConflictStrategy,
+    add_missing_columns: bool,
+    db_url: str | None,
+    migrations_dir: Path | None = None,
+) -> tuple[list[TableCheck], list[str]]:
+    """Judge ``parsed`` against the contract on ``conn``; refuse what enable cannot fix.
+
+    Returns the checks and the warnings (referenced tables that are not synced).
+    Raises :class:`NotInstalled` (naming ``migrations_dir`` when the catalog is
+    a project's migrated sandbox) or :class:`TableError`.
+    """
+    state = read_pack_state(conn)
+    _require_installed(state, db_url, migrations_dir=migrations_dir)
+    infos = read_tables(conn, parsed)
+    for table in parsed:
+        refuse_unsyncable(table, infos.get(table))
+    database = read_database_facts(conn, parsed, state=state)
+    checks = [
+        evaluate(
+            spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy),
+            infos[table],
+            database,
+        )
+        for table in parsed
+    ]
+    for check in checks:
+        refuse_unmet_by_hand(check, add_missing_columns=add_missing_columns)
+    synced = {*parsed, *database.synced}
+    warnings = [
+        _unsynced_parent_warning(check.table, parent)
+        for check in checks
+        for parent in unsynced_parents(check, synced)
+    ]
+    return checks, warnings
+
+
+def _partitioned(checks: Sequence[TableCheck]) -> frozenset[str]:
+    """The partitioned tables of ``checks`` as SQL text: their indexes cannot be built concurrently."""
+    return frozenset(check.table.identifier.as_string(None) for check in checks if check.info.relkind == "p")
+
+
+def _judge_in_sandbox(
+    parsed: Sequence[TableName],
+    migrations_dir: Path,
+    *,
+    owner_column: str,
+    conflict_strategy: ConflictStrategy,
+    add_missing_columns: bool,
+    backend: str,
+    sandbox_url: str | None,
+) -> tuple[list[str], frozenset[str], dict[TableName, str]]:
+    """Judge ``parsed`` in a throwaway database holding ``migrations_dir``'s migrations.
+
+    Returns the warnings, the partitioned tables (see :func:`_partitioned`) and
+    each table's primary key column as the migrated catalog has it, so the
+    written file names it (a static index statement can be built concurrently;
+    one that looks the key up as it runs cannot).
+    """
+    from supabase_sync.migrations import list_migrations  # noqa: PLC0415
+    from supabase_sync.sandbox.migrated import migrated_database  # noqa: PLC0415 (starts servers; load lazily)
+
+    if not migrations_dir.is_dir() or not list_migrations(migrations_dir):
+        raise NotInstalled(
+            f"supabase-sync is not installed by the migrations of {migrations_dir} (there are none)",
+            hint="run `supabase-sync install` first (it writes the install migration), then enable",
+        )
+    # Quiet: a refusal is one line; the sandbox's own progress would bury it.
+    with migrated_database(
+        migrations_dir, purpose="enable", backend=backend, sandbox_url=sandbox_url, log=ignore
+    ) as database, psycopg.connect(database.owner_dsn, autocommit=True) as conn:
+        checks, warnings = judge_tables(
+            conn,
+            parsed,
+            owner_column=owner_column,
+            conflict_strategy=conflict_strategy,
+            add_missing_columns=add_missing_columns,
+            db_url=None,
+            migrations_dir=migrations_dir,
+        )
+    return warnings, _partitioned(checks), {check.table: check.spec.id_column for check in checks if check.spec.id_column}
 
 
 def enable(
@@ -204,54 +312,65 @@ def enable(
     dry_run: bool = False,
     migrations_dir: str | Path | None = None,
     project_dir: str | Path | None = None,
+    timeouts: Timeouts | None = None,
+    backend: str = "auto",
+    sandbox_url: str | None = None,
+    log: LogFunction | None = None,
+    check_folder: bool = True,
 ) -> PlanResult:
     """Enable sync on ``tables`` (``"schema.table"`` names; quoted parts like Postgres).
 
-    Same destinations as :func:`supabase_sync.install.install`. Against a
-    database every table is judged against the per-table contract
-    (:mod:`supabase_sync.contract`) and only its unmet requirements are
-    planned; a table lacking what only its owner can add (primary key, owner
-    column...) is refused, and without ``add_missing_columns`` so is one
-    lacking sync columns. Enabling an enabled table changes nothing. The
-    result's warnings name referenced tables that are not synced.
+    Same destinations as :func:`supabase_sync.install.install`. Every table is
+    judged against the per-table contract (:mod:`supabase_sync.contract`): in
+    the database, or for a migrations folder in a sandbox database holding its
+    migrations (``backend``/``sandbox_url`` choose the sandbox, as for verify).
+    A table lacking what only its owner can add (primary key, owner column...)
+    is refused, and without ``add_missing_columns`` so is one lacking sync
+    columns; a missing install is refused too; nothing is written then.
+    Against a database only the unmet requirements are planned, so enabling an
+    enabled table changes nothing. The plan runs online with ``timeouts``
+    (default :class:`Timeouts`); ``log`` receives its retries and the progress of
+    long index builds. The result's warnings name referenced tables that are not synced.
+    ``check_folder`` False skips the sandbox check of a migrations folder (only
+    to re-render files already written, as ``examples/todo/regenerate.py`` does).
     """
     _check_options(owner_column=owner_column, conflict_strategy=conflict_strategy)
     parsed = _parse_tables(tables)
+    limits = timeouts or Timeouts()
     target = resolve_target(db_url, migrations_dir=migrations_dir, project_dir=project_dir)
     migration = enable_migration_name(parsed)
     if target.destination is Destination.MIGRATION:
+        assert target.migrations_dir is not None
+        warnings, partitioned, id_columns = ([], frozenset(), {}) if not check_folder else _judge_in_sandbox(
+            parsed,
+            target.migrations_dir,
+            owner_column=owner_column,
+            conflict_strategy=conflict_strategy,
+            add_missing_columns=add_missing_columns,
+            backend=backend,
+            sandbox_url=sandbox_url,
+        )
         specs = [
-            TableSpec(table, owner_column=owner_column, id_column=None, conflict_strategy=conflict_strategy)
+            TableSpec(table, owner_column=owner_column, id_column=id_columns.get(table), conflict_strategy=conflict_strategy)
             for table in parsed
         ]
-        plan = build_blind_enable_plan(specs, add_missing_columns=add_missing_columns)
+        plan = build_blind_enable_plan(specs, add_missing_columns=add_missing_columns, timeouts=limits)
+        plan.warnings.extend(warnings)
+        plan.index_in_transaction = partitioned
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration)
     assert target.db_url is not None
     with connection(target.db_url) as conn:
-        state = read_pack_state(conn)
-        _require_installed(state, target.db_url)
-        infos = read_tables(conn, parsed)
-        for table in parsed:
-            refuse_unsyncable(table, infos.get(table))
-        database = read_database_facts(conn, parsed, state=state)
-        checks = [
-            evaluate(
-                spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy),
-                infos[table],
-                database,
-            )
-            for table in parsed
-        ]
-        for check in checks:
-            refuse_unmet_by_hand(check, add_missing_columns=add_missing_columns)
-        synced = {*parsed, *database.synced}
-        warnings = [
-            _unsynced_parent_warning(check.table, parent)
-            for check in checks
-            for parent in unsynced_parents(check, synced)
-        ]
-        plan = build_enable_plan(checks, warnings=warnings)
-        return run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn)
+        checks, warnings = judge_tables(
+            conn,
+            parsed,
+            owner_column=owner_column,
+            conflict_strategy=conflict_strategy,
+            add_missing_columns=add_missing_columns,
+            db_url=target.db_url,
+        )
+        plan = build_enable_plan(checks, warnings=warnings, timeouts=limits)
+        plan.index_in_transaction = _partitioned(checks)
+        return run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn, log=log)
 
 
 def build_disable_plan(tables: Sequence[TableName], *, drop_data: bool) -> Plan:

@@ -4,6 +4,12 @@ The Supabase CLI names migrations ``<YYYYMMDDHHMMSS>_<name>.sql`` (UTC) in
 ``supabase/migrations`` and applies them in file-name order, each file in one
 transaction. This module does the same so a folder behaves here exactly as it
 does under ``supabase db push``.
+
+One exception, as under the CLI (2.117 sends a file's statements as one
+pipelined batch, which PostgreSQL 15 runs as an implicit transaction that a
+``create index concurrently`` commits and starts again): a file holding a
+concurrent index build runs statement by statement outside a transaction.
+supabase-sync writes those builds to a file of their own (``*_indexes.sql``).
 """
 
 from __future__ import annotations
@@ -84,13 +90,81 @@ def write_migration(folder: str | Path, name: str, sql_text: str, *, now: dateti
     return path
 
 
+_CONCURRENT_INDEX = re.compile(r"^create\s+(unique\s+)?index\s+concurrently\b", re.IGNORECASE)
+_DOLLAR_QUOTE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+
+
+def split_statements(text: str) -> list[str]:
+    """Split SQL ``text`` into statements at the semicolons outside quotes, dollar quotes and comments.
+
+    Comment lines before a statement stay with it; empty statements are dropped.
+    """
+    statements: list[str] = []
+    start = index = 0
+    length = len(text)
+    while index < length:
+        char = text[index]
+        if text.startswith("--", index):
+            end = text.find("\n", index)
+            index = length if end < 0 else end + 1
+        elif text.startswith("/*", index):
+            end = text.find("*/", index + 2)
+            index = length if end < 0 else end + 2
+        elif char in "'\"":
+            end = index + 1
+            while end < length:
+                if text[end] == char:
+                    if end + 1 < length and text[end + 1] == char:
+                        end += 2
+                        continue
+                    break
+                end += 1
+            index = end + 1
+        elif char == "$" and (match := _DOLLAR_QUOTE.match(text, index)) and (index == 0 or not text[index - 1].isalnum()):
+            end = text.find(match.group(), match.end())
+            index = length if end < 0 else end + len(match.group())
+        elif char == ";":
+            statements.append(text[start : index + 1])
+            index += 1
+            start = index
+        else:
+            index += 1
+    statements.append(text[start:])
+    return [statement for statement in statements if _code_of(statement)]
+
+
+def _code_of(statement: str) -> str:
+    """``statement`` without its leading comment lines and blanks."""
+    lines = [line for line in statement.strip().splitlines() if line.strip() and not line.lstrip().startswith("--")]
+    return "\n".join(lines).strip().rstrip(";").strip()
+
+
+def builds_indexes_concurrently(text: str) -> bool:
+    """True when migration ``text`` holds a ``create index concurrently`` (so no transaction may wrap it)."""
+    return any(_CONCURRENT_INDEX.match(_code_of(statement)) for statement in split_statements(text))
+
+
+def apply_file(connection: psycopg.Connection, path: Path) -> None:
+    """Apply one migration file on the autocommit ``connection`` as ``supabase db push`` does.
+
+    In one transaction, or statement by statement when it builds an index concurrently.
+    """
+    text = path.read_text(encoding="utf-8")
+    if builds_indexes_concurrently(text):
+        for statement in split_statements(text):
+            connection.execute(statement.encode())
+        return
+    with connection.transaction():
+        connection.execute(text.encode())
+
+
 def apply_migrations(
     dsn: str,
     folder: str | Path,
     *,
     on_file: Callable[[Path], None] | None = None,
 ) -> list[Path]:
-    """Apply every migration of ``folder`` in order, each file in its own transaction.
+    """Apply every migration of ``folder`` in order, each file in its own transaction (see :func:`apply_file`).
 
     Runs as whatever role ``dsn`` logs in as (use the non-superuser owner, like
     ``supabase db push``). Stops at the first failing file, raising
@@ -106,8 +180,7 @@ def apply_migrations(
             if on_file is not None:
                 on_file(path)
             try:
-                with connection.transaction():
-                    connection.execute(path.read_text(encoding="utf-8").encode())
+                apply_file(connection, path)
             except psycopg.Error as error:
                 raise MigrationFailed(
                     f"migration {path.name} failed: {first_line(error)}",

@@ -27,7 +27,7 @@ from supabase_sync.apply import Destination, PlanResult, connection, resolve_tar
 from supabase_sync.catalog import read_table
 from supabase_sync.contract import refuse_managed_schema
 from supabase_sync.enable import enable
-from supabase_sync.errors import ConfigError, TableError
+from supabase_sync.errors import ConfigError, SupabaseSyncError, TableError
 from supabase_sync.plan import Plan, Statement
 from supabase_sync.names import TableName, parse_table_name
 from supabase_sync.render.pack import render_lock
@@ -97,7 +97,15 @@ def object_store(
     }
     if target.destination is Destination.MIGRATION:
         created = run_plan(plan, target, dry_run=dry_run, migration_name=f"supabase_sync_object_store_{name}")
-        enabled = enable([str(parsed)], migrations_dir=target.migrations_dir, **enable_options)
+        try:
+            # enable checks the folder (with the new file) in a sandbox; a dry run wrote nothing to check.
+            enabled = enable(
+                [str(parsed)], migrations_dir=target.migrations_dir, check_folder=not dry_run, **enable_options
+            )
+        except SupabaseSyncError:
+            if not dry_run and created.migration_path is not None:
+                created.migration_path.unlink()  # refused (e.g. no install yet): leave no file behind
+            raise
         return ObjectStoreResult(str(parsed), created, enabled)
     assert target.db_url is not None
     with connection(target.db_url) as conn:

@@ -10,7 +10,9 @@ import pytest
 from supabase_sync import api, rpc
 from supabase_sync.catalog import TableInfo, read_table, snapshot
 from supabase_sync.contract import TableSpec, check_tables
+from supabase_sync.enable import build_blind_enable_plan
 from supabase_sync.errors import ConfigError, NotInstalled, TableError
+from supabase_sync.migrations import apply_file, write_migration
 from supabase_sync.names import TableName, parse_table_name
 from supabase_sync.sync_objects import SYNC_COLUMNS, SYNC_TRIGGERS, policy_name
 
@@ -85,11 +87,16 @@ def test_a_migration_written_without_a_database_gives_the_same_catalog_as_a_dire
     other = f"{installed_db.name}_b"
     sandbox.create_database(other, template=installed_db.name)
     try:
+        api.install(migrations_dir=tmp_path)
+        write_migration(tmp_path, "create_note", create + ";\n")
         written = api.enable(["note"], add_missing_columns=True, migrations_dir=tmp_path)
+        ddl, indexes = written.migration_paths
+        assert indexes.name.endswith("_indexes.sql") and indexes.name > ddl.name
         with psycopg.connect(sandbox.dsn(other), autocommit=True) as conn:
             conn.execute(create)
-            conn.execute(written.migration_path.read_text().encode())
-            conn.execute(written.migration_path.read_text().encode())  # replaying is harmless
+            for _replay in range(2):  # replaying is harmless
+                apply_file(conn, ddl)
+                apply_file(conn, indexes)
             replayed = snapshot(conn, ["public", "supabase_sync"])
         with installed_db.connect() as conn:
             conn.execute(create)
@@ -294,11 +301,23 @@ def test_enable_rejects_an_unknown_conflict_strategy():
         api.enable(["public.t"], conflict_strategy="newest", migrations_dir="/nonexistent")
 
 
-def test_a_migration_without_add_missing_columns_stops_with_the_missing_columns(installed_db, tmp_path):
-    _create(installed_db, "create table public.t (id uuid primary key, user_id uuid not null)")
-    written = api.enable(["public.t"], migrations_dir=tmp_path)
+def test_a_migration_without_add_missing_columns_is_refused_and_its_sql_stops_with_the_missing_columns(
+    installed_db, tmp_path
+):
+    create = "create table public.t (id uuid primary key, user_id uuid not null)"
+    _create(installed_db, create)
+    api.install(migrations_dir=tmp_path)
+    write_migration(tmp_path, "create_t", create + ";\n")
+    before = sorted(tmp_path.iterdir())
+    with pytest.raises(TableError, match="lacks the sync columns created_at.*--add-missing-columns"):
+        api.enable(["public.t"], migrations_dir=tmp_path)
+    assert sorted(tmp_path.iterdir()) == before
+    # The file's own guard, for a migration folder edited after enable wrote it:
+    spec = TableSpec(TableName("public", "t"), owner_column="user_id", id_column="id")
+    (ddl, _indexes) = build_blind_enable_plan([spec], add_missing_columns=False).files()
     with pytest.raises(psycopg.errors.UndefinedColumn, match="lacks the sync columns created_at"):
-        installed_db.connect().execute(written.migration_path.read_text().encode())
+        with installed_db.connect() as conn, conn.transaction():
+            conn.execute(ddl[1].encode())
 
 
 def test_conflict_strategy_is_recorded_and_can_be_changed(example_db):
@@ -376,3 +395,82 @@ def test_enable_does_not_warn_about_a_parent_enabled_with_it(installed_db, capsy
     assert code == 0 and "warning:" not in err
     result = api.enable(["public.entry"], db_url=installed_db.owner_dsn, dry_run=True)
     assert result.warnings == [] and not result.changed
+
+
+# --- project-folder mode: checked against the project's migrations before any file is written ---
+
+
+def _project_files(root) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(path.name for path in (root / "supabase" / "migrations").iterdir())
+
+
+def _todo_project(tmp_path, *, installed: bool = True):  # type: ignore[no-untyped-def]
+    from tests.helpers.projects import build_project
+
+    root = build_project(tmp_path / "app")
+    migrations = root / "supabase" / "migrations"
+    for path in migrations.iterdir():
+        if "supabase_sync_enable" in path.name or (not installed and "supabase_sync_install" in path.name):
+            path.unlink()
+    return root
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["enable", "public.nope"], "error: table public.nope not found"),
+        (
+            ["enable", "public.project", "--owner-column", "owner_id", "--add-missing-columns"],
+            "owner_id",
+        ),
+        (["enable", "public.nokey", "--add-missing-columns"], "primary key"),
+    ],
+    ids=["missing table", "missing owner column", "no primary key"],
+)
+def test_in_a_project_folder_a_bad_enable_exits_1_with_one_line_and_writes_no_file(
+    tmp_path, monkeypatch, capsys, args, message
+):
+    root = _todo_project(tmp_path)
+    write_migration(root / "supabase" / "migrations", "nokey", "create table public.nokey (user_id uuid not null);\n")
+    before = _project_files(root)
+    monkeypatch.chdir(root)
+    code, err = _enable_cli(args, capsys)
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("error: ") and message in err, err
+    assert _project_files(root) == before
+
+
+def test_in_a_project_folder_the_missing_owner_column_has_the_message_of_direct_mode(
+    tmp_path, monkeypatch, capsys, fresh_db
+):
+    from supabase_sync.migrations import apply_migrations
+
+    root = _todo_project(tmp_path)
+    apply_migrations(fresh_db.owner_dsn, root / "supabase" / "migrations")  # the same catalog, directly
+    monkeypatch.chdir(root)
+    folder_code, folder_err = _enable_cli(["enable", "public.project", "--owner-column", "owner_id"], capsys)
+    direct_code, direct_err = _enable_cli(
+        ["enable", "public.project", "--owner-column", "owner_id", "--db-url", fresh_db.owner_dsn], capsys
+    )
+    assert folder_code == direct_code == 1
+    assert folder_err == direct_err
+
+
+def test_in_a_project_folder_enable_before_install_exits_1_saying_to_install_first(tmp_path, monkeypatch, capsys):
+    root = _todo_project(tmp_path, installed=False)
+    before = _project_files(root)
+    monkeypatch.chdir(root)
+    code, err = _enable_cli(["enable", "public.project", "--add-missing-columns"], capsys)
+    assert code == 1
+    assert err.count("\n") == 1 and "not installed" in err and "run `supabase-sync install` first" in err, err
+    assert _project_files(root) == before
+    # After install, enable writes its two files after the install file.
+    assert _enable_cli(["install"], capsys)[0] == 0
+    assert _enable_cli(["enable", "public.project", "--add-missing-columns"], capsys)[0] == 0
+    names = [name.split("_", 1)[1] for name in _project_files(root)]
+    assert names == [
+        "create_todo_tables.sql",
+        "supabase_sync_install.sql",
+        "supabase_sync_enable_project.sql",
+        "supabase_sync_enable_project_indexes.sql",
+    ]

@@ -93,13 +93,16 @@ def test_bad_objects_are_refused_naming_them(store_db):
 
 
 def test_as_migrations_the_store_is_two_files_that_apply_in_order(installed_db, tmp_path):
+    api.install(migrations_dir=tmp_path)
     result = api.object_store("public.my_objects", migrations_dir=tmp_path)
     files = sorted(path.name for path in tmp_path.iterdir())
     assert [name.split("_", 1)[1] for name in files] == [
+        "supabase_sync_install.sql",
         "supabase_sync_object_store_my_objects.sql",
         "supabase_sync_enable_my_objects.sql",
+        "supabase_sync_enable_my_objects_indexes.sql",
     ]
-    assert result.create.migration_path.name == files[0]
+    assert result.create.migration_path.name == files[1]
     apply_migrations(installed_db.owner_dsn, tmp_path)
     report = api.status(db_url=installed_db.owner_dsn)
     assert [t.passed for t in report.tables if t.table == "public.my_objects"] == [True]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from supabase_sync import api
@@ -29,26 +30,43 @@ GENERATED: dict[tuple[Path, str], Callable[[Path], api.PlanResult]] = {
     ),
     # `supabase-sync enable public.task --conflict-strategy lww`, the verify fixture that switches a table to lww.
     (LWW_FIXTURE, "_supabase_sync_enable_task.sql"): lambda folder: api.enable(
-        ["public.task"], conflict_strategy="lww", migrations_dir=folder, dry_run=True
+        ["public.task"], conflict_strategy="lww", migrations_dir=folder, dry_run=True, check_folder=False
     ),
 }
 
 
+def _sibling(first: Path, index: int, text_suffix: str) -> Path:
+    """The path of a command's ``index``-th file: the first one's version plus ``index`` seconds."""
+    matches = sorted(first.parent.glob(f"*{text_suffix}"))
+    if matches:
+        return matches[0]
+    version = datetime.strptime(first.name.split("_", 1)[0], "%Y%m%d%H%M%S") + timedelta(seconds=index)
+    return first.parent / f"{version:%Y%m%d%H%M%S}{text_suffix}"
+
+
 def rendered_migrations() -> dict[Path, str]:
-    """Return each generated migration file with the SQL the tool renders today."""
+    """Return each generated migration file with the SQL the tool renders today.
+
+    A command writing two files (enable: the DDL, then ``*_indexes.sql``) gives both.
+    """
     files: dict[Path, str] = {}
     for (folder, suffix), render in GENERATED.items():
         matches = sorted(folder.glob(f"*{suffix}"))
         if len(matches) != 1:
             raise SystemExit(f"expected one *{suffix} in {folder}, found {len(matches)}")
-        files[matches[0]] = render(folder).sql
+        result = render(folder)
+        texts = result.migration_texts or [result.sql]
+        files[matches[0]] = texts[0]
+        for index, (path, text) in enumerate(zip(result.migration_paths[1:], texts[1:], strict=True), start=1):
+            tail = path.name.split("_", 1)[1]
+            files[_sibling(matches[0], index, "_" + tail)] = text
     return files
 
 
 def main() -> int:
     """Rewrite the generated migrations; print the ones that changed."""
     for path, text in rendered_migrations().items():
-        if path.read_text(encoding="utf-8") != text:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             print(f"updated {path.relative_to(REPO)}")
     return 0

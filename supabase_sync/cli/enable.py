@@ -13,8 +13,13 @@ from supabase_sync.cli.options import (
     json_option,
     migrations_dir_option,
     owner_column_option,
+    status,
 )
 from supabase_sync.cli.plan_output import report_plan
+from supabase_sync.plan import Timeouts
+
+_DEFAULTS = Timeouts()
+_SECONDS = click.FloatRange(min=0)
 
 
 @cli.command("enable")
@@ -32,6 +37,42 @@ from supabase_sync.cli.plan_output import report_plan
     show_default=True,
     help="reject: a push conflicting with a newer server change fails (PT409); lww: last writer wins.",
 )
+@click.option(
+    "--lock-timeout",
+    type=_SECONDS,
+    default=_DEFAULTS.lock_timeout,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest wait for a table lock (SET lock_timeout). While enable waits, the table's readers and "
+    "writers queue behind it, so this bounds their extra wait; a lock not granted in time rolls the step "
+    "back and it is retried.",
+)
+@click.option(
+    "--statement-timeout",
+    type=_SECONDS,
+    default=_DEFAULTS.statement_timeout,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest run of each DDL statement (SET statement_timeout); 0: no limit.",
+)
+@click.option(
+    "--index-timeout",
+    type=_SECONDS,
+    default=_DEFAULTS.index_timeout,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest run of each concurrent index build; 0: no limit (a 100M-row table takes minutes). "
+    "Reads and writes go on during the build.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=_DEFAULTS.retries,
+    show_default=True,
+    help="How often a step whose lock was not granted within --lock-timeout is tried again "
+    "(back-off 0.5 s, doubling, at most 8 s). --db-url only: a migration file fails instead and "
+    "`supabase db push` is run again.",
+)
 @db_url_option
 @dry_run_option
 @migrations_dir_option
@@ -41,6 +82,10 @@ def enable_command(
     owner_column: str,
     add_missing_columns: bool,
     conflict_strategy: str,
+    lock_timeout: float,
+    statement_timeout: float,
+    index_timeout: float,
+    retries: int,
     db_url: str | None,
     dry_run: bool,
     migrations_dir: str | None,
@@ -54,7 +99,15 @@ def enable_command(
     the supabase_realtime publication and the registry row. Enabling an enabled table
     changes nothing. Destinations as for install: --db-url executes, --dry-run prints,
     a Supabase project folder or --migrations-dir gets
-    <UTC timestamp>_supabase_sync_enable_<tables>.sql.
+    <UTC timestamp>_supabase_sync_enable_<tables>.sql and, one second later,
+    <...>_supabase_sync_enable_<tables>_indexes.sql.
+
+    Online on live tables: the DDL runs in one short transaction limited by
+    --lock-timeout and --statement-timeout (retried with back-off while another
+    session holds the table), then each index is built with CREATE INDEX
+    CONCURRENTLY, checked valid, progress on stderr. In a project folder the
+    tables are first checked against the project's migrations applied to a
+    throwaway database (install must come first). See docs/enable.md.
     """
     result = api.enable(
         list(tables),
@@ -64,6 +117,13 @@ def enable_command(
         conflict_strategy=conflict_strategy,
         dry_run=dry_run,
         migrations_dir=migrations_dir,
+        timeouts=Timeouts(
+            lock_timeout=lock_timeout,
+            statement_timeout=statement_timeout,
+            index_timeout=index_timeout,
+            retries=retries,
+        ),
+        log=status,
     )
     if as_json:
         echo_json(result.to_dict())

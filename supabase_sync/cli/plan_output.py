@@ -16,13 +16,16 @@ def report_plan(result: PlanResult) -> None:
     if result.dry_run:
         click.echo(result.sql, nl=False)
         if result.destination is Destination.MIGRATION:
-            status(f"dry run: would write {result.migration_path}")
+            status(f"dry run: would write {' and '.join(str(path) for path in result.migration_paths or [result.migration_path])}")
         else:
             status(f"dry run: nothing executed on {mask_dsn(result.db_url or '')}")
         return
     if result.destination is Destination.MIGRATION:
-        click.echo(str(result.migration_path))
-        status(f"{result.command}: wrote {result.migration_path} (apply it with `supabase db push`)")
+        paths = result.migration_paths or [result.migration_path]
+        for path in paths:
+            click.echo(str(path))
+        written = " and ".join(str(path) for path in paths)
+        status(f"{result.command}: wrote {written} (apply {'them' if len(paths) > 1 else 'it'} with `supabase db push`)")
         return
     where = mask_dsn(result.db_url or "")
     notes = f" ({'; '.join(result.notes)})" if result.notes else ""
