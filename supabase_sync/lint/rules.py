@@ -225,6 +225,10 @@ def _security_definer_exposed(catalog: LintCatalog) -> Iterable[Hit]:
         roles = list(function.api_roles_with_execute)
         if not function.security_definer or function.is_trigger or not roles:
             continue
+        if function.schema == PACK_SCHEMA and PACK_SCHEMA not in catalog.exposed_schemas:
+            # The pack's RLS helpers (visible_scopes, scope_role) must be executable by the roles whose
+            # policies call them; PostgREST cannot call them while their schema is not exposed.
+            continue
         yield Hit(
             str(function),
             f"security definer {function} is executable by {', '.join(roles)}",
