@@ -16,8 +16,10 @@ contract's renderers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import psycopg
 
 
 from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
@@ -26,6 +28,7 @@ from supabase_sync.contract import (
     ADD_COLUMNS_FLAG,
     CONFLICT_STRATEGIES,
     ConflictStrategy,
+    DatabaseFacts,
     TableCheck,
     TableSpec,
     blind_statements,
@@ -38,6 +41,16 @@ from supabase_sync.errors import ConfigError, NotInstalled, TableError
 from supabase_sync.names import TableName, parse_table_name
 from supabase_sync.plan import Plan, Statement
 from supabase_sync.render.pack import render_lock
+from supabase_sync.sharing import (
+    SharingOptions,
+    create_members_statement,
+    default_member_columns,
+    detect_members,
+    membership_spec,
+    scope_spec,
+    scoped_spec,
+)
+from supabase_sync.sharing import check_options as check_sharing_options
 from supabase_sync.render.table import (
     render_delete_tombstones,
     render_drop_column,
@@ -164,28 +177,48 @@ def _unsynced_parent_warning(table: TableName, parent: TableName) -> str:
 # --- planning ---------------------------------------------------------------------------
 
 
-def build_enable_plan(checks: Sequence[TableCheck], *, warnings: Sequence[str] = ()) -> Plan:
+def build_enable_plan(
+    checks: Sequence[TableCheck],
+    *,
+    warnings: Sequence[str] = (),
+    created: Sequence[Statement] = (),
+    new_tables: Sequence[TableSpec] = (),
+) -> Plan:
     """Return the enable plan meeting every unmet requirement of ``checks`` (judged on the catalog).
 
-    Plan-level statements (the push order) run once, after every table's.
+    ``created`` statements (first) create ``new_tables`` (a membership table
+    enable creates), whose requirements follow in their idempotent form: the
+    catalog has nothing to judge yet. Plan-level statements (the push order) run once,
+    after every table's.
     """
-    plan = Plan("enable " + " ".join(str(check.table) for check in checks))
+    plan = Plan("enable " + " ".join(str(table) for table in [*(c.table for c in checks), *(n.table for n in new_tables)]))
     plan.add(render_lock())
+    plan.extend(list(created))
     then: dict[str, Statement] = {}
     for check in checks:
         for verdict in check.unmet:
             plan.extend(list(verdict.statements))
             then.update((statement.chunk(), statement) for statement in verdict.then)
+    for spec in new_tables:
+        statements, after = blind_statements(spec, add_missing_columns=True)
+        plan.extend(statements)
+        then.update((statement.chunk(), statement) for statement in after)
     plan.extend(list(then.values()))
     plan.warnings.extend(warnings)
     return plan
 
 
-def build_blind_enable_plan(specs: Sequence[TableSpec], *, add_missing_columns: bool) -> Plan:
-    """Return the enable plan written without a catalog: every requirement in its idempotent form."""
+def build_blind_enable_plan(
+    specs: Sequence[TableSpec], *, add_missing_columns: bool, created: Mapping[TableName, Statement] | None = None
+) -> Plan:
+    """Return the enable plan written without a catalog: every requirement in its idempotent form.
+
+    ``created`` maps a table enable creates to the statement creating it, run before every requirement.
+    """
     plan = Plan("enable " + " ".join(str(spec.table) for spec in specs))
     plan.add(render_lock())
     then: dict[str, Statement] = {}
+    plan.extend(list((created or {}).values()))
     for spec in specs:
         statements, after = blind_statements(spec, add_missing_columns=add_missing_columns)
         plan.extend(statements)
@@ -204,8 +237,18 @@ def enable(
     dry_run: bool = False,
     migrations_dir: str | Path | None = None,
     project_dir: str | Path | None = None,
+    members: str | None = None,
+    member_column: str | None = None,
+    create_members: bool = False,
+    scope_column: str | None = None,
 ) -> PlanResult:
     """Enable sync on ``tables`` (``"schema.table"`` names; quoted parts like Postgres).
+
+    Sharing (DESIGN 3.4, :mod:`supabase_sync.sharing`): ``members`` makes the
+    one table a scope table and enables its membership table (created first
+    with ``create_members``; its user column detected or ``member_column``);
+    ``scope_column`` makes each table a scoped table of the enabled scope
+    table that column references.
 
     Same destinations as :func:`supabase_sync.install.install`. Against a
     database every table is judged against the per-table contract
@@ -217,14 +260,19 @@ def enable(
     """
     _check_options(owner_column=owner_column, conflict_strategy=conflict_strategy)
     parsed = _parse_tables(tables)
+    sharing = SharingOptions(
+        members=_parse_tables(members)[0] if members else None,
+        member_column=member_column,
+        create_members=create_members,
+        scope_column=scope_column,
+    )
+    check_sharing_options(sharing, parsed)
     target = resolve_target(db_url, migrations_dir=migrations_dir, project_dir=project_dir)
-    migration = enable_migration_name(parsed)
+    migration = enable_migration_name([*parsed, *([sharing.members] if sharing.members else [])])
     if target.destination is Destination.MIGRATION:
-        specs = [
-            TableSpec(table, owner_column=owner_column, id_column=None, conflict_strategy=conflict_strategy)
-            for table in parsed
-        ]
-        plan = build_blind_enable_plan(specs, add_missing_columns=add_missing_columns)
+        specs = _blind_specs(parsed, owner_column=owner_column, conflict_strategy=conflict_strategy, sharing=sharing)
+        created = {specs[1].table: create_members_statement(specs[0])} if sharing.create_members else None
+        plan = build_blind_enable_plan(specs, add_missing_columns=add_missing_columns, created=created)
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration)
     assert target.db_url is not None
     with connection(target.db_url) as conn:
@@ -234,24 +282,105 @@ def enable(
         for table in parsed:
             refuse_unsyncable(table, infos.get(table))
         database = read_database_facts(conn, parsed, state=state)
-        checks = [
-            evaluate(
-                spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy),
-                infos[table],
-                database,
-            )
+        specs = [
+            spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy)
             for table in parsed
         ]
+        created: list[Statement] = []
+        blind: list[TableSpec] = []
+        if sharing.shared:
+            specs, created, blind = _shared_specs(conn, specs, infos, database, sharing)
+            infos = {**infos, **read_tables(conn, [spec.table for spec in specs if spec.table not in infos])}
+        checks = [evaluate(spec, infos[spec.table], database) for spec in specs]
         for check in checks:
             refuse_unmet_by_hand(check, add_missing_columns=add_missing_columns)
-        synced = {*parsed, *database.synced}
+        synced = {*parsed, *database.synced, *(spec.table for spec in blind)}
         warnings = [
             _unsynced_parent_warning(check.table, parent)
             for check in checks
             for parent in unsynced_parents(check, synced)
         ]
-        plan = build_enable_plan(checks, warnings=warnings)
+        plan = build_enable_plan(checks, warnings=warnings, created=created, new_tables=blind)
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn)
+
+
+def _blind_specs(
+    tables: Sequence[TableName], *, owner_column: str, conflict_strategy: ConflictStrategy, sharing: SharingOptions
+) -> list[TableSpec]:
+    """The specs of a migration written without a catalog (sharing columns by convention)."""
+    if sharing.members is not None:
+        (table,) = tables
+        scope_column, member_column = default_member_columns(table, sharing.member_column)
+        scope = scope_spec(
+            table, owner_column=owner_column, id_column=None, conflict_strategy=conflict_strategy, id_type="uuid",
+            member_scope_column=scope_column, member_column=member_column, members=sharing.members,
+        )
+        return [scope, membership_spec(scope, id_column=None)]
+    if sharing.scope_column is not None:
+        return [
+            scoped_spec(
+                table, None, scope_column=sharing.scope_column, owner_column=owner_column, id_column=None,
+                conflict_strategy=conflict_strategy, synced={},
+            )
+            for table in tables
+        ]
+    return [
+        TableSpec(table, owner_column=owner_column, id_column=None, conflict_strategy=conflict_strategy)
+        for table in tables
+    ]
+
+
+def _shared_specs(
+    conn: psycopg.Connection,
+    specs: list[TableSpec],
+    infos: Mapping[TableName, TableInfo],
+    database: DatabaseFacts,
+    sharing: SharingOptions,
+) -> tuple[list[TableSpec], list[Statement], list[TableSpec]]:
+    """The judged specs, the statements creating tables and the specs of the tables they create."""
+    if sharing.scope_column is not None:
+        scoped = [
+            scoped_spec(
+                spec.table, infos[spec.table], scope_column=sharing.scope_column, owner_column=spec.owner_column,
+                id_column=spec.id_column, conflict_strategy=spec.conflict_strategy, synced=database.synced,
+            )
+            for spec in specs
+        ]
+        return scoped, [], []
+    assert sharing.members is not None
+    (plain,) = specs
+    info = infos[plain.table]
+    id_type = info.columns[plain.id_column].type_name if plain.id_column in info.columns else "uuid"
+    members_info = read_tables(conn, [sharing.members]).get(sharing.members)
+    if sharing.create_members:
+        if members_info is not None:
+            raise TableError(
+                f"{sharing.members} already exists, so --create-members cannot create it",
+                hint="drop --create-members to use the existing table as the membership table",
+            )
+        scope_column, member_column = default_member_columns(plain.table, sharing.member_column)
+        scope = scope_spec(
+            plain.table, owner_column=plain.owner_column, id_column=plain.id_column,
+            conflict_strategy=plain.conflict_strategy, id_type=id_type, member_scope_column=scope_column,
+            member_column=member_column, members=sharing.members,
+        )
+        return [scope], [create_members_statement(scope)], [membership_spec(scope, id_column="id")]
+    if members_info is None:
+        raise TableError(
+            f"membership table {sharing.members} not found",
+            hint="create it (a foreign key to the scope table, a uuid user column, a text role), or pass --create-members",
+        )
+    refuse_unsyncable(sharing.members, members_info)
+    scope_column, member_column = detect_members(
+        plain.table, sharing.members, members_info, owner_column=plain.owner_column, member_column=sharing.member_column
+    )
+    scope = scope_spec(
+        plain.table, owner_column=plain.owner_column, id_column=plain.id_column,
+        conflict_strategy=plain.conflict_strategy, id_type=id_type, member_scope_column=scope_column,
+        member_column=member_column, members=sharing.members,
+    )
+    members_id = members_info.primary_key[0] if len(members_info.primary_key) == 1 else "id"
+    return [scope, membership_spec(scope, id_column=members_id)], [], []
 
 
 def build_disable_plan(tables: Sequence[TableName], *, drop_data: bool) -> Plan:

@@ -78,3 +78,25 @@ def owner_version_index_name(table: str) -> str:
 def owner_index_name(table: str, owner_column: str) -> str:
     """Return the name of a plain index on the owner column of ``table`` (tables secured by hand)."""
     return truncate_identifier(f"{table}_{owner_column}_idx")
+
+
+#: Triggers of shared tables (DESIGN 3.4): scope ownership changes, scoped rows moved, membership grants.
+SCOPE_EVENT_TRIGGER = "supabase_sync_scope_event"
+SCOPE_MOVE_TRIGGER = "supabase_sync_scope_move"
+MEMBERSHIP_TRIGGER = "supabase_sync_membership"
+
+#: Roles of a membership row, weakest first; new members are editors.
+MEMBER_ROLES = ("viewer", "editor", "admin")
+
+#: The owner column of a membership table: who wrote the row (sync_push forces it to the caller).
+MEMBERSHIP_OWNER_COLUMN = "granted_by"
+
+
+def shared_policy_name(command: str) -> str:
+    """Return the contract name of the policy for ``command`` on a shared (scope, scoped, membership) table."""
+    return f"supabase_sync: scope members can {command}"
+
+
+def shared_index_name(table: str, purpose: str) -> str:
+    """Return the name of an index a shared table needs (``scope_version``, ``members_user``...)."""
+    return truncate_identifier(f"{table}_sync_{purpose}_idx")

@@ -32,6 +32,31 @@ from supabase_sync.cli.plan_output import report_plan
     show_default=True,
     help="reject: a push conflicting with a newer server change fails (PT409); lww: last writer wins.",
 )
+@click.option(
+    "--members",
+    metavar="TABLE",
+    default=None,
+    help="Share the (one) table: it becomes a scope table whose membership table TABLE (a foreign key to it,"
+    " a uuid user column, a text role viewer|editor|admin) is enabled with it.",
+)
+@click.option(
+    "--member-column",
+    metavar="COLUMN",
+    default=None,
+    help="The membership table's uuid user column (default: its one uuid column referencing auth.users).",
+)
+@click.option(
+    "--create-members",
+    is_flag=True,
+    help="Create the --members table (<scope>_id, user_id, role default editor, granted_by, sync columns).",
+)
+@click.option(
+    "--scope-column",
+    metavar="COLUMN",
+    default=None,
+    help="Make TABLE... scoped tables: rows visible to whoever sees the scope row COLUMN references"
+    " (an enabled scope table).",
+)
 @db_url_option
 @dry_run_option
 @migrations_dir_option
@@ -41,6 +66,10 @@ def enable_command(
     owner_column: str,
     add_missing_columns: bool,
     conflict_strategy: str,
+    members: str | None,
+    member_column: str | None,
+    create_members: bool,
+    scope_column: str | None,
     db_url: str | None,
     dry_run: bool,
     migrations_dir: str | None,
@@ -64,6 +93,10 @@ def enable_command(
         conflict_strategy=conflict_strategy,
         dry_run=dry_run,
         migrations_dir=migrations_dir,
+        members=members,
+        member_column=member_column,
+        create_members=create_members,
+        scope_column=scope_column,
     )
     if as_json:
         echo_json(result.to_dict())

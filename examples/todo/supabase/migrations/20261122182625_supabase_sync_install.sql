@@ -1310,13 +1310,13 @@ begin
     execute pg_catalog.format(
         'with own as ('
         'select t.%1$I as id, t.deleted_at from %2$s as t'
-        ' where t.%1$I = any($1::%3$s[]) and t.%4$I = $2),'
+        ' where t.%1$I = any($1::%3$s[]) and %4$s),'
         ' written as ('
         'update %2$s as t set deleted_at = pg_catalog.now() from own'
         ' where t.%1$I = own.id and own.deleted_at is null returning 1)'
         ' select (select pg_catalog.count(*) from own),'
         ' (select pg_catalog.count(distinct d.id) from pg_catalog.unnest($1::%3$s[]) as d (id))',
-        tbl.id_column, target, tbl.id_type, tbl.owner_column
+        tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'delete', 2)
     ) into own_rows, distinct_ids using delete_ids, auth.uid();
 
     return pg_catalog.jsonb_build_object('deleted', own_rows, 'ignored', distinct_ids - own_rows);
@@ -1334,7 +1334,8 @@ comment on function supabase_sync.push_deletes(regclass, text[]) is
 -- per id, from supabase_sync.merge_push_rows) and checks the table's deleted ids
 -- for conflicts. Set-based: one locking read, one INSERT, one UPDATE.
 --
--- Ownership: ids the caller can see (RLS + owner filter) are its rows; the other
+-- Ownership: ids the caller can see (RLS + supabase_sync.write_filter: the owner,
+-- or the scope roles of a shared table) are its rows; the other
 -- ids are inserted (`on conflict do nothing`); an id neither seen nor inserted
 -- belongs to another user: 42501, without saying whose.
 -- Conflicts (per row, a row last written by the same client_id never conflicts):
@@ -1508,15 +1509,17 @@ begin
             tbl.id_type
         ) into upsert_ids using upserts;
         all_ids := upsert_ids || delete_ids;
+        -- Shared tables: a viewer's (or an outsider's) row is refused here, by id (docs/protocol.md "Sharing").
+        perform supabase_sync.check_writable(target, upserts, delete_ids, caller);
 
         lock_sql := pg_catalog.format(
             'select coalesce(pg_catalog.array_agg(l.id), ''{}''),'
             ' coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), ''{}'')'
             ' from (select t.%1$I::text as id, %5$s as conflict'
             ' from %2$s as t %6$s'
-            ' where t.%1$I = any($1::%3$s[]) and t.%4$I = $2'
+            ' where t.%1$I = any($1::%3$s[]) and %4$s'
             ' order by t.%1$I for update of t) as l',
-            tbl.id_column, target, tbl.id_type, tbl.owner_column,
+            tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'update', 2),
             case tbl.conflict_strategy
                 when 'lww' then
                     '(c.id is not null and ($4::xid8 is null or t.server_version >= $4)'
@@ -1609,11 +1612,12 @@ begin
                 'with updated as ('
                 'update %1$s as t set %2$s'
                 ' from %3$s'
-                ' where t.%4$I = p.%4$I and t.%5$I = $3'
+                ' where t.%4$I = p.%4$I and %5$s'
                 ' and exists (select from pg_catalog.unnest($2::%6$s[]) as w (id) where w.id = p.%4$I)'
                 ' returning 1)'
                 ' select pg_catalog.count(*) from updated',
-                target, update_sets, row_source, tbl.id_column, tbl.owner_column, tbl.id_type
+                target, update_sets, row_source, tbl.id_column, supabase_sync.write_filter(target, 'update', 3),
+                tbl.id_type
             ) into updated_count using upserts, winners, uid;
         end if;
     exception
@@ -2286,6 +2290,149 @@ grant execute on function supabase_sync.writable_columns(regclass) to authentica
 
 comment on function supabase_sync.writable_columns(regclass) is
 'supabase-sync: columns of a synced table a push may write (owner and server-maintained columns excluded).';
+
+-- functions of write_access.sql
+-- May this caller write this row? The one answer sync_push uses (push_upserts,
+-- push_deletes), in agreement with the generated policies (docs/protocol.md
+-- "Sharing"):
+--   owner table       the owner column is the caller;
+--   scope table       the caller owns the row, or is a member with at least
+--                     editor (update) or admin (delete, which is a soft delete);
+--   scoped table      the row's scope row reaches the caller with at least editor;
+--   membership table  the same with at least admin (owner and admins manage members).
+-- write_filter returns that condition as SQL text over the alias t, with
+-- $<caller_param> the caller (the parameter the push statement already binds
+-- to auth.uid()); the scope ids come
+-- from supabase_sync.visible_scopes in a (select ...), once per statement.
+-- Every name in it comes from the registry, quoted with %I / %L.
+create or replace function supabase_sync.write_filter(target regclass, command text, caller_param integer)
+returns text
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+    reg record;
+    role text;
+begin
+    select
+        st.kind, st.owner_column, st.id_column, st.scope, st.scope_column,
+        exists (select from supabase_sync.synced_table as s where s.members = st.relid) as membership
+    into reg
+    from supabase_sync.synced_table as st
+    where st.relid = target;
+    if reg.kind = 'scope' then
+        role := case when command = 'delete' then 'admin' else 'editor' end;
+        return pg_catalog.format(
+            '(t.%1$I = $%6$s or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass, %4$L))::%5$s[]))',
+            reg.owner_column, reg.id_column, target::text, role, supabase_sync.column_type(target, reg.id_column),
+            caller_param
+        );
+    elsif reg.kind = 'scoped' then
+        role := case when reg.membership then 'admin' else 'editor' end;
+        return pg_catalog.format(
+            't.%1$I = any((select supabase_sync.visible_scopes(%2$L::regclass, %3$L))::%4$s[])',
+            reg.scope_column, reg.scope::text, role, supabase_sync.column_type(target, reg.scope_column)
+        );
+    end if;
+    return pg_catalog.format('t.%I = $%s', reg.owner_column, caller_param);
+end;
+$$;
+
+revoke all on function supabase_sync.write_filter(regclass, text, integer) from public, anon;
+grant execute on function supabase_sync.write_filter(regclass, text, integer) to authenticated;
+
+comment on function supabase_sync.write_filter(regclass, text, integer) is
+'supabase-sync: the condition (SQL over alias t) a row meets when the caller may update or delete it.';
+
+-- The type of one column, as format_type prints it (for casts in generated SQL).
+create or replace function supabase_sync.column_type(target regclass, column_name name)
+returns text
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+    select pg_catalog.format_type(a.atttypid, a.atttypmod)
+    from pg_catalog.pg_attribute as a
+    where a.attrelid = target and a.attname = column_name and not a.attisdropped;
+$$;
+
+revoke all on function supabase_sync.column_type(regclass, name) from public, anon;
+grant execute on function supabase_sync.column_type(regclass, name) to authenticated;
+
+comment on function supabase_sync.column_type(regclass, name) is
+'supabase-sync: the type of a column of a synced table, for casts in generated SQL.';
+
+-- Before a push writes a shared (scoped or membership) table: raises 42501 for
+-- the first row the caller may not write, naming the table and the id, with
+-- the message of an id taken by a row the caller cannot see. That is
+--   a created/updated row whose scope column names a scope row the caller may
+--     not write (a viewer's, another user's, or one that does not exist: the
+--     same answer, so a push learns nothing about scope rows it cannot see);
+--   a created/updated/deleted id of a row the caller sees (RLS) but whose
+--     scope row they may only read (a viewer's writes are refused, not ignored).
+-- Ids the caller cannot see at all go on to push_upserts' own checks (42501 for
+-- an upsert, ignored for a delete). Cost: one indexed probe per pushed id.
+-- Scope tables need no check here: a new scope row is the caller's own, and an
+-- existing one the caller may not write is not found by write_filter.
+create or replace function supabase_sync.check_writable(
+    target regclass,
+    upserts jsonb,
+    delete_ids text[],
+    caller text
+)
+returns void
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+    reg record;
+    scope_type text;
+    allowed text[];
+    refused text;
+begin
+    select
+        sc.kind, sc.collection, sc.id_column, sc.id_type, sc.scope, sc.scope_column,
+        exists (select from supabase_sync.synced_table as s where s.members = sc.relid) as membership
+    into reg
+    from supabase_sync.synced_collection as sc
+    where sc.relid = target;
+    if reg.kind is distinct from 'scoped' then
+        return;
+    end if;
+    scope_type := supabase_sync.column_type(target, reg.scope_column);
+    allowed := supabase_sync.visible_scopes(reg.scope, case when reg.membership then 'admin' else 'editor' end);
+    execute pg_catalog.format(
+        'select coalesce('
+        ' (select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) as e (r)'
+        '  where e.r ? %2$L and ((e.r ->> %2$L) is null or (e.r ->> %2$L)::%4$s::text <> all($3))'
+        '  limit 1),'
+        ' (select t.%1$I::text from %5$s as t'
+        '  where t.%1$I = any(($2 || array(select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) as e (r)))::%3$s[])'
+        '  and (t.%2$I is null or t.%2$I::text <> all($3))'
+        '  order by t.%1$I limit 1))',
+        reg.id_column, reg.scope_column, reg.id_type, scope_type, target
+    ) into refused using upserts, delete_ids, allowed;
+    if refused is not null then
+        raise exception using
+            errcode = '42501',
+            message = pg_catalog.format('supabase_sync: %s: %s row %s cannot be written', caller, reg.collection, refused),
+            detail = 'Only editor and admin members of its scope write a shared row (admins: membership rows);'
+                || ' a scope you cannot see is answered like one that does not exist.',
+            hint = 'Ask the owner of the scope for the editor role, or write rows of your own scopes.';
+    end if;
+end;
+$$;
+
+revoke all on function supabase_sync.check_writable(regclass, jsonb, text[], text) from public, anon;
+grant execute on function supabase_sync.check_writable(regclass, jsonb, text[], text) to authenticated;
+
+comment on function supabase_sync.check_writable(regclass, jsonb, text[], text) is
+'supabase-sync: 42501 naming the first row of a push the caller may not write in a shared table.';
 
 -- record pack version 1
 insert into supabase_sync.meta (key, value) values ('pack_version', '1')
