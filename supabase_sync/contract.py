@@ -56,6 +56,7 @@ from supabase_sync.names import TableName, display_identifier
 from supabase_sync.plan import Statement
 from supabase_sync.render.table import (
     render_add_column,
+    render_inherit_scope,
     render_membership_trigger,
     render_register_sharing,
     render_scope_event_trigger,
@@ -145,6 +146,16 @@ def refuse_managed_schema(table: TableName) -> None:
 
 
 @dataclass(frozen=True)
+class ScopeParent:
+    """The scoped table a deeper table copies its scope column from: ``fk_column`` references ``parent_key``."""
+
+    parent: TableName
+    parent_key: str
+    fk_column: str
+    parent_scope_column: str
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """What a synced table is meant to be: its kind and the columns and strategy it is synced with.
 
@@ -171,6 +182,8 @@ class TableSpec:
     membership: bool = False
     #: the type of the scope ids (the scope table's id), for the policies' casts.
     scope_id_type: str = "uuid"
+    #: a table below a scoped table (doc_updates -> task): the parent whose scope column it copies.
+    scope_parent: ScopeParent | None = None
 
     @classmethod
     def from_registration(
@@ -774,6 +787,50 @@ def _check_scope_column(subject: Subject) -> Problem | None:
     return None
 
 
+def _below_scoped(subject: Subject) -> str | None:
+    return None if subject.spec.scope_parent is not None else f"{subject.table} copies no parent's scope column"
+
+
+def _render_inherit_scope(spec: TableSpec) -> Sequence[Statement]:
+    parent = spec.scope_parent
+    if parent is None:
+        return ()
+    assert spec.scope is not None and spec.scope_column is not None
+    return (
+        render_inherit_scope(
+            spec.table,
+            parent=parent.parent,
+            parent_key=parent.parent_key,
+            fk_column=parent.fk_column,
+            scope=spec.scope,
+            scope_column=spec.scope_column,
+            parent_scope_column=parent.parent_scope_column,
+            scope_id_type=spec.scope_id_type,
+        ),
+    )
+
+
+def _check_inherited_scope(subject: Subject) -> Problem | None:
+    spec, table = subject.spec, subject.table
+    assert spec.scope_parent is not None and spec.scope_column is not None
+    if spec.scope_column not in subject.info.columns:
+        return Problem(
+            f"table {table} has no scope column {display_identifier(spec.scope_column)}: a table below"
+            f" {spec.scope_parent.parent} carries it itself",
+            needs_flag=ADD_COLUMNS_FLAG,
+        )
+    if "supabase_sync_inherit_scope" not in subject.info.triggers:
+        return Problem(f"{table}.{display_identifier(spec.scope_column)} is not kept equal to {spec.scope_parent.parent}'s")
+    return None
+
+
+def _scope_column_present_or_own(subject: Subject) -> str | None:
+    spec = subject.spec
+    if spec.scope_parent is not None and spec.scope_column not in subject.info.columns:
+        return "enable adds the scope column (column.inherited_scope)"
+    return None
+
+
 def _scoped(subject: Subject) -> str | None:
     return None if subject.spec.kind == "scoped" else f"{subject.table} is not a scoped table"
 
@@ -887,10 +944,22 @@ def _shared_requirements(kind: TableKind) -> tuple[Requirement, ...]:
         if requirement.key == "column.owner_not_null" and kind == "scoped":
             result.append(
                 Requirement(
+                    "column.inherited_scope",
+                    "owner_column",
+                    "a table below a scoped table copies its parent's scope column (trigger"
+                    " supabase_sync_inherit_scope)",
+                    _check_inherited_scope,
+                    render=_render_inherit_scope,
+                    applies=_below_scoped,
+                )
+            )
+            result.append(
+                Requirement(
                     "column.scope",
                     "owner_column",
                     "the scope column, with a foreign key to the scope table",
                     _check_scope_column,
+                    applies=_scope_column_present_or_own,
                 )
             )
             result.append(

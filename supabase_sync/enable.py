@@ -151,7 +151,8 @@ def refuse_unmet_by_hand(check: TableCheck, *, add_missing_columns: bool) -> Non
     missing = [verdict.requirement.column for verdict in check.unmet if verdict.needs_flag == ADD_COLUMNS_FLAG]
     if missing and not add_missing_columns:
         raise TableError(
-            f"table {check.table} lacks the sync columns {', '.join(name or '' for name in missing)}",
+            f"table {check.table} lacks the sync columns {', '.join(name or '' for name in missing if name)}"
+            + "".join(f"; {verdict.problem}" for verdict in check.unmet if verdict.needs_flag and not verdict.requirement.column),
             hint=f"run enable again with {ADD_COLUMNS_FLAG} to add them",
         )
 
@@ -241,6 +242,7 @@ def enable(
     member_column: str | None = None,
     create_members: bool = False,
     scope_column: str | None = None,
+    scope_through: str | None = None,
 ) -> PlanResult:
     """Enable sync on ``tables`` (``"schema.table"`` names; quoted parts like Postgres).
 
@@ -248,7 +250,10 @@ def enable(
     one table a scope table and enables its membership table (created first
     with ``create_members``; its user column detected or ``member_column``);
     ``scope_column`` makes each table a scoped table of the enabled scope
-    table that column references.
+    table that column references; a table below a scoped table (its
+    ``scope_through`` column, or its one foreign key to a scoped table) gets
+    the scope column added with ``add_missing_columns``, kept equal to the
+    parent's by a trigger.
 
     Same destinations as :func:`supabase_sync.install.install`. Against a
     database every table is judged against the per-table contract
@@ -265,6 +270,7 @@ def enable(
         member_column=member_column,
         create_members=create_members,
         scope_column=scope_column,
+        scope_through=scope_through,
     )
     check_sharing_options(sharing, parsed)
     target = resolve_target(db_url, migrations_dir=migrations_dir, project_dir=project_dir)
@@ -320,7 +326,7 @@ def _blind_specs(
         return [
             scoped_spec(
                 table, None, scope_column=sharing.scope_column, owner_column=owner_column, id_column=None,
-                conflict_strategy=conflict_strategy, synced={},
+                conflict_strategy=conflict_strategy, synced={}, scope_through=sharing.scope_through,
             )
             for table in tables
         ]
@@ -339,10 +345,13 @@ def _shared_specs(
 ) -> tuple[list[TableSpec], list[Statement], list[TableSpec]]:
     """The judged specs, the statements creating tables and the specs of the tables they create."""
     if sharing.scope_column is not None:
+        parents = {fk.parent for spec in specs for fk in infos[spec.table].foreign_keys}
+        parent_infos = read_tables(conn, sorted(parents, key=str))
         scoped = [
             scoped_spec(
                 spec.table, infos[spec.table], scope_column=sharing.scope_column, owner_column=spec.owner_column,
                 id_column=spec.id_column, conflict_strategy=spec.conflict_strategy, synced=database.synced,
+                scope_through=sharing.scope_through, parent_infos=parent_infos,
             )
             for spec in specs
         ]

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from supabase_sync.catalog import Registration, TableInfo
-from supabase_sync.contract import ConflictStrategy, TableSpec
+from supabase_sync.contract import ConflictStrategy, ScopeParent, TableSpec
 from supabase_sync.errors import ConfigError, TableError
 from supabase_sync.names import TableName, display_identifier
 from supabase_sync.plan import Statement
@@ -38,6 +38,7 @@ class SharingOptions:
     member_column: str | None = None
     create_members: bool = False
     scope_column: str | None = None
+    scope_through: str | None = None
 
     @property
     def shared(self) -> bool:
@@ -52,6 +53,8 @@ def check_options(options: SharingOptions, tables: Sequence[TableName]) -> None:
             "--members and --scope-column cannot be combined",
             hint="enable the scope table with --members first, then its scoped tables with --scope-column",
         )
+    if options.scope_through is not None and options.scope_column is None:
+        raise ConfigError("--scope-through needs --scope-column", hint="name the scope column: --scope-column project_id")
     if options.members is None and (options.member_column or options.create_members):
         flag = "--member-column" if options.member_column else "--create-members"
         raise ConfigError(f"{flag} needs --members", hint="name the membership table: --members public.project_member")
@@ -148,31 +151,32 @@ def scoped_spec(
     conflict_strategy: ConflictStrategy,
     synced: Mapping[TableName, Registration],
     planned_scopes: Mapping[TableName, TableSpec] | None = None,
+    scope_through: str | None = None,
+    parent_infos: Mapping[TableName, TableInfo] | None = None,
 ) -> TableSpec:
     """The spec of a scoped table whose ``scope_column`` references an enabled scope table.
 
     Without ``info`` (a migration written without a catalog) the scope is the
-    table named by the column (``project_id`` -> ``project`` of the same schema).
+    table named by the column (``project_id`` -> ``project`` of the same
+    schema), and ``scope_through`` (``task_id`` -> ``task``) names the scoped
+    parent whose scope column the table copies. With ``info``, a table lacking
+    the scope column copies it from its one scoped parent (or ``scope_through``'s).
     """
     if info is None:
-        if not scope_column.endswith("_id") or len(scope_column) <= 3:
-            raise ConfigError(
-                f"cannot tell the scope table of --scope-column {scope_column} without a database",
-                hint="name the column <scope table>_id (project_id), or run enable with --db-url",
-            )
-        scope = TableName(table.schema, scope_column.removesuffix("_id"))
+        scope = _conventional_table(table, scope_column, "--scope-column")
+        parent = None
+        if scope_through is not None:
+            parent = ScopeParent(_conventional_table(table, scope_through, "--scope-through"), "id", scope_through, scope_column)
         return TableSpec(
             table, owner_column=owner_column, id_column=id_column, conflict_strategy=conflict_strategy,
-            kind="scoped", scope=scope, scope_column=scope_column,
+            kind="scoped", scope=scope, scope_column=scope_column, scope_parent=parent,
         )
     column = info.columns.get(scope_column)
-    if column is None:
-        parents = [fk for fk in info.foreign_keys if fk.parent in synced and synced[fk.parent].kind == "scoped"]
-        via = f" (it is below {parents[0].parent}, which carries it: add it here too)" if parents else ""
-        raise TableError(
-            f"table {table} has no column {display_identifier(scope_column)}{via}",
-            hint=f"add it: alter table {table} add column {display_identifier(scope_column)} uuid not null"
-            " references the scope table; keep it equal to the parent's",
+    if column is None or scope_through is not None:
+        return _below_scoped_spec(
+            table, info, scope_column=scope_column, owner_column=owner_column, id_column=id_column,
+            conflict_strategy=conflict_strategy, synced=synced, scope_through=scope_through,
+            parent_infos=parent_infos or {},
         )
     targets = [fk.parent for fk in info.foreign_keys if fk.columns == (scope_column,)]
     if not targets:
@@ -198,6 +202,68 @@ def scoped_spec(
         scope=scope,
         scope_column=scope_column,
         scope_id_type=column.type_name,
+    )
+
+
+def _conventional_table(table: TableName, column: str, flag: str) -> TableName:
+    if not column.endswith("_id") or len(column) <= 3:
+        raise ConfigError(
+            f"cannot tell the table {flag} {column} references without a database",
+            hint="name the column <table>_id (project_id), or run enable with --db-url",
+        )
+    return TableName(table.schema, column.removesuffix("_id"))
+
+
+def _below_scoped_spec(
+    table: TableName,
+    info: TableInfo,
+    *,
+    scope_column: str,
+    owner_column: str,
+    id_column: str | None,
+    conflict_strategy: ConflictStrategy,
+    synced: Mapping[TableName, Registration],
+    scope_through: str | None,
+    parent_infos: Mapping[TableName, TableInfo],
+) -> TableSpec:
+    """The spec of a table below a scoped table: it copies the parent's scope column."""
+    candidates = [
+        fk
+        for fk in info.foreign_keys
+        if len(fk.columns) == 1
+        and (fk.columns[0] == scope_through if scope_through else True)
+        and fk.parent in synced
+        and synced[fk.parent].kind == "scoped"
+    ]
+    if len(candidates) != 1:
+        if scope_through is not None:
+            reason = f"{table}.{display_identifier(scope_through)} references no enabled scoped table"
+        elif not candidates:
+            reason = f"table {table} has no column {display_identifier(scope_column)} and references no scoped table"
+        else:
+            reason = f"table {table} has no column {display_identifier(scope_column)} and references several scoped tables"
+        raise TableError(
+            reason,
+            hint=f"add {display_identifier(scope_column)} (references the scope table), or enable its parent with"
+            " --scope-column first and name the column referencing it with --scope-through",
+        )
+    (fk,) = candidates
+    parent = synced[fk.parent]
+    assert parent.scope is not None and parent.scope_column is not None
+    parent_info = parent_infos.get(fk.parent)
+    id_type = "uuid"
+    if parent_info is not None and parent.scope_column in parent_info.columns:
+        id_type = parent_info.columns[parent.scope_column].type_name
+    return TableSpec(
+        table,
+        owner_column=owner_column,
+        id_column=id_column,
+        conflict_strategy=conflict_strategy,
+        kind="scoped",
+        scope=parent.scope,
+        scope_column=scope_column,
+        scope_id_type=id_type,
+        scope_parent=ScopeParent(fk.parent, parent.id_column, fk.columns[0], parent.scope_column),
     )
 
 

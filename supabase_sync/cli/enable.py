@@ -57,6 +57,13 @@ from supabase_sync.cli.plan_output import report_plan
     help="Make TABLE... scoped tables: rows visible to whoever sees the scope row COLUMN references"
     " (an enabled scope table).",
 )
+@click.option(
+    "--scope-through",
+    metavar="COLUMN",
+    default=None,
+    help="With --scope-column, for a table below a scoped table: its column referencing that parent; the scope"
+    " column is added (with --add-missing-columns) and kept equal to the parent's.",
+)
 @db_url_option
 @dry_run_option
 @migrations_dir_option
@@ -70,6 +77,7 @@ def enable_command(
     member_column: str | None,
     create_members: bool,
     scope_column: str | None,
+    scope_through: str | None,
     db_url: str | None,
     dry_run: bool,
     migrations_dir: str | None,
@@ -97,6 +105,7 @@ def enable_command(
         member_column=member_column,
         create_members=create_members,
         scope_column=scope_column,
+        scope_through=scope_through,
     )
     if as_json:
         echo_json(result.to_dict())

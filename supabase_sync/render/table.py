@@ -406,3 +406,38 @@ def render_create_members(
             unique_name=sql.Identifier(truncate_identifier(f"{table.name}_{scope_column}_user_id_key")),
         ),
     )
+
+
+def render_inherit_scope(
+    table: TableName,
+    *,
+    parent: TableName,
+    parent_key: str,
+    fk_column: str,
+    scope: TableName,
+    scope_column: str,
+    parent_scope_column: str,
+    scope_id_type: str,
+) -> Statement:
+    """Give ``table`` (below the scoped ``parent``) its own scope column, kept equal to the parent's."""
+    return Statement(
+        f"scope column {scope_column} of {table}, kept equal to {parent}'s",
+        render_template(
+            "inherit_scope",
+            table=table.identifier,
+            parent=parent.identifier,
+            scope_table=scope.identifier,
+            scope_column=sql.Identifier(scope_column),
+            fk_column=sql.Identifier(fk_column),
+            parent_key=sql.Identifier(parent_key),
+            parent_scope_column=sql.Identifier(parent_scope_column),
+            children_trigger=sql.Identifier(truncate_identifier(f"supabase_sync_scope_children_{table.name}")),
+            scope_id_type=sql.SQL(scope_id_type),  # type: ignore[arg-type]  # a type name from format_type
+            table_name=table.regclass,
+            parent_name=parent.regclass,
+            parent_key_name=sql.Literal(parent_key),
+            fk_column_name=sql.Literal(fk_column),
+            scope_column_name=sql.Literal(scope_column),
+            parent_scope_column_name=sql.Literal(parent_scope_column),
+        ),
+    )

@@ -10,7 +10,6 @@ docs/protocol.md "Sharing".
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ import pytest
 from helpers.protocol import Device, new_id
 
 from supabase_sync import api, rpc
+from supabase_sync.errors import TableError
 from supabase_sync.rpc import RpcError
 
 TABLES_SQL = """
@@ -32,6 +32,12 @@ create table public.task (
     user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
     project_id uuid not null references public.project (id) on delete cascade,
     title text not null
+);
+create table public.doc_updates (
+    id uuid primary key default gen_random_uuid(),
+    user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
+    task_id uuid not null references public.task (id) on delete cascade,
+    body text not null
 );
 """
 
@@ -67,6 +73,7 @@ def _enable_sharing(dsn: str) -> None:
         create_members=True,
     )
     api.enable(["public.task"], db_url=dsn, add_missing_columns=True, scope_column="project_id")
+    api.enable(["public.doc_updates"], db_url=dsn, add_missing_columns=True, scope_column="project_id")
 
 
 @pytest.fixture
@@ -100,6 +107,7 @@ def test_enable_registers_the_three_kinds(scene: Scene) -> None:
         " from supabase_sync.synced_table order by relid::text"
     ).fetchall()
     assert rows == [
+        ("doc_updates", "scoped", None, None, None, "project", "project_id"),
         ("project", "scope", "project_member", "user_id", "project_id", None, None),
         ("project_member", "scoped", None, None, None, "project", "project_id"),
         ("task", "scoped", None, None, None, "project", "project_id"),
@@ -291,5 +299,30 @@ def test_visible_scopes_is_an_initplan_in_the_policies(scene: Scene) -> None:
     assert "InitPlan" in plan, plan
 
 
-def test_uuid_user_ids_compare_as_uuid(scene: Scene) -> None:
-    assert isinstance(scene.bob.user_id, uuid.UUID)
+def test_a_table_below_a_scoped_table_copies_and_follows_its_scope(scene: Scene) -> None:
+    s = scene
+    update = new_id()
+    s.bob.push({"public.doc_updates": {"created": [{"id": update, "task_id": s.p_tasks[0], "body": "yjs"}]}})
+    assert s.owner.execute("select project_id::text from public.doc_updates where id = %s", (update,)).fetchone() == (
+        s.p,
+    )
+    assert _select_ids(s.carol, "public.doc_updates") == {update}
+    with rpc.as_user(s.alice.conn, user_id=s.alice.user_id) as cur:
+        cur.execute("update public.task set project_id = %s where id = %s", (s.q, s.p_tasks[0]))
+    assert s.owner.execute("select project_id::text from public.doc_updates where id = %s", (update,)).fetchone() == (
+        s.q,
+    )
+    assert _select_ids(s.carol, "public.doc_updates") == set()
+    moved = s.owner.execute(
+        "select relid::text, row_id from supabase_sync.access_event where event = 'moved' order by event_id"
+    ).fetchall()
+    assert sorted(moved) == [("doc_updates", update), ("task", s.p_tasks[0])]
+
+
+def test_enable_without_the_scope_column_says_how_to_add_it(scene: Scene, installed_db: Any) -> None:
+    scene.owner.execute(
+        "create table public.comment (id uuid primary key, user_id uuid not null references auth.users,"
+        " task_id uuid not null references public.task (id))"
+    )
+    with pytest.raises(TableError, match="comment has no scope column project_id.*--add-missing-columns"):
+        api.enable(["public.comment"], db_url=installed_db.owner_dsn, scope_column="project_id")
