@@ -1302,8 +1302,20 @@ def enable_command(spec: TableSpec, *, add_missing_columns: bool = False, db_url
 
     ``db_url_argument`` is appended as ``--db-url`` verbatim (already quoted for a shell).
     """
-    parts = ["supabase-sync", "enable", shlex.quote(spec.table.display)]
-    parts += ["--owner-column", shlex.quote(spec.owner_column)]
+    if spec.membership and spec.scope is not None:
+        # A membership table is enabled with its scope table.
+        parts = ["supabase-sync", "enable", shlex.quote(spec.scope.display), "--members", shlex.quote(spec.table.display)]
+        if spec.member_column:
+            parts += ["--member-column", shlex.quote(spec.member_column)]
+    else:
+        parts = ["supabase-sync", "enable", shlex.quote(spec.table.display)]
+        parts += ["--owner-column", shlex.quote(spec.owner_column)]
+    if spec.kind == "scope" and spec.members is not None:
+        parts += ["--members", shlex.quote(spec.members.display)]
+    if spec.kind == "scoped" and not spec.membership and spec.scope_column:
+        parts += ["--scope-column", shlex.quote(spec.scope_column)]
+        if spec.scope_parent is not None:
+            parts += ["--scope-through", shlex.quote(spec.scope_parent.fk_column)]
     if spec.conflict_strategy != "reject":
         parts += ["--conflict-strategy", spec.conflict_strategy]
     if add_missing_columns:

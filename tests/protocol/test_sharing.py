@@ -326,3 +326,19 @@ def test_enable_without_the_scope_column_says_how_to_add_it(scene: Scene, instal
     )
     with pytest.raises(TableError, match="comment has no scope column project_id.*--add-missing-columns"):
         api.enable(["public.comment"], db_url=installed_db.owner_dsn, scope_column="project_id")
+
+
+def test_status_shows_each_tables_kind_and_a_fix_that_names_the_sharing_options(scene: Scene, installed_db: Any) -> None:
+    scene.owner.execute("drop trigger supabase_sync_scope_move on public.task")
+    report = api.status(installed_db.owner_dsn)
+    by_table = {table.table: table for table in report.tables}
+    assert by_table["public.project"].kind == "scope"
+    assert by_table["public.project"].shared_with == "members in public.project_member"
+    assert by_table["public.project_member"].shared_with == "membership of public.project through project_id"
+    task = by_table["public.task"]
+    assert task.kind == "scoped" and task.shared_with == "scoped by public.project through project_id"
+    (gap,) = task.gaps
+    assert gap.key == "trigger.scope_move"
+    assert "--scope-column project_id" in gap.fix
+    scene.owner.execute(gap.sql)
+    assert api.status(installed_db.owner_dsn).passed
