@@ -694,7 +694,8 @@ def _render_shared_policy(spec: TableSpec, command: str) -> Statement:
         scope=spec.scope_table,
         role=role,
         id_type=spec.scope_id_type,
-        owner_column=spec.owner_column if spec.kind == "scope" else None,
+        owner_column=spec.owner_column if spec.kind == "scope" or command == "insert" else None,
+        owner_required=command == "insert",
     )
 
 
@@ -843,6 +844,15 @@ def _membership(subject: Subject) -> str | None:
     return None if subject.spec.membership else f"{subject.table} is not a membership table"
 
 
+def _render_drop_owner_policies(spec: TableSpec) -> Sequence[Statement]:
+    kept = {policy_name("insert")} if spec.kind == "scope" else set()
+    return tuple(
+        render_drop_policy(spec.table, name)
+        for name in (policy_name(command) for command in POLICY_COMMANDS)
+        if name not in kept
+    )
+
+
 def _check_member_columns(subject: Subject) -> Problem | None:
     spec, table, columns = subject.spec, subject.table, subject.info.columns
     assert spec.member_column is not None
@@ -880,7 +890,10 @@ def _index_requirement(key: str, purpose: str, columns: Callable[[TableSpec], tu
         "owner_index",
         title,
         check,
-        render=lambda spec: (render_shared_index(spec.table, purpose, columns(spec)),),
+        # Migrations written without a catalog render every requirement: the spec says whether this one applies.
+        render=lambda spec: (render_shared_index(spec.table, purpose, columns(spec)),)
+        if purpose == "scope_version" or spec.membership
+        else (),
         applies=applies,
     )
 
@@ -935,6 +948,7 @@ def _shared_requirements(kind: TableKind) -> tuple[Requirement, ...]:
                     "policies",
                     "no owner policy (the owner column of a shared row records its author)",
                     _check_no_owner_policies,
+                    render=_render_drop_owner_policies,
                 )
             )
             continue

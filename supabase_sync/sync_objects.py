@@ -100,3 +100,8 @@ def shared_policy_name(command: str) -> str:
 def shared_index_name(table: str, purpose: str) -> str:
     """Return the name of an index a shared table needs (``scope_version``, ``members_user``...)."""
     return truncate_identifier(f"{table}_sync_{purpose}_idx")
+
+
+#: The pack's SECURITY DEFINER functions the generated policies call: the API roles need EXECUTE on them
+#: (a policy runs its functions as the querying role); PostgREST cannot call them (the schema is not exposed).
+RLS_HELPER_FUNCTIONS = frozenset({f"{PACK_SCHEMA}.visible_scopes", f"{PACK_SCHEMA}.scope_role"})

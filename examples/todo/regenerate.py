@@ -27,6 +27,21 @@ GENERATED: dict[tuple[Path, str], Callable[[Path], api.PlanResult]] = {
         migrations_dir=folder,
         dry_run=True,
     ),
+    # Sharing: projects get members, tasks and doc updates follow their project.
+    (MIGRATIONS, "_supabase_sync_enable_project_project_member.sql"): lambda folder: api.enable(
+        ["public.project"], members="public.project_member", create_members=True, migrations_dir=folder, dry_run=True
+    ),
+    (MIGRATIONS, "_supabase_sync_enable_task.sql"): lambda folder: api.enable(
+        ["public.task"], scope_column="project_id", migrations_dir=folder, dry_run=True
+    ),
+    (MIGRATIONS, "_supabase_sync_enable_doc_updates.sql"): lambda folder: api.enable(
+        ["public.doc_updates"],
+        scope_column="project_id",
+        scope_through="task_id",
+        add_missing_columns=True,
+        migrations_dir=folder,
+        dry_run=True,
+    ),
     # `supabase-sync enable public.task --conflict-strategy lww`, the verify fixture that switches a table to lww.
     (LWW_FIXTURE, "_supabase_sync_enable_task.sql"): lambda folder: api.enable(
         ["public.task"], conflict_strategy="lww", migrations_dir=folder, dry_run=True

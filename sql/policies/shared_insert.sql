@@ -2,9 +2,9 @@
 -- table) as their scope role allows. Created unless a policy of that name exists.
 -- Placeholders: {table}, {policy_name} (identifiers), {table_name},
 -- {policy_name_text}, {scope_name}, {role} (literals), {column} (identifier: the
--- scope id, the id of a scope table), {id_type} (its type), {owner_clause}
--- (empty, or `(select auth.uid()) = owner or ` on a scope table, whose owner
--- always has access). visible_scopes in (select ...) runs once per statement.
+-- scope id), {id_type} (its type), {owner_clause} (`(select auth.uid()) =
+-- owner and `: a new row is written in its author's name only). visible_scopes
+-- in (select ...) runs once per statement.
 do $supabase_sync$
 begin
     if not exists (

@@ -31,7 +31,7 @@ from supabase_sync.lint.catalog import LintCatalog, SchemaFunction, SchemaPolicy
 from supabase_sync.lint.report import Finding, Level
 from supabase_sync.names import TableName, display_identifier
 from supabase_sync.render.table import render_enable_rls, render_owner_index
-from supabase_sync.sync_objects import PACK_SCHEMA
+from supabase_sync.sync_objects import PACK_SCHEMA, RLS_HELPER_FUNCTIONS
 
 _API_ROLES = {"public", "anon", "authenticated"}
 
@@ -225,9 +225,7 @@ def _security_definer_exposed(catalog: LintCatalog) -> Iterable[Hit]:
         roles = list(function.api_roles_with_execute)
         if not function.security_definer or function.is_trigger or not roles:
             continue
-        if function.schema == PACK_SCHEMA and PACK_SCHEMA not in catalog.exposed_schemas:
-            # The pack's RLS helpers (visible_scopes, scope_role) must be executable by the roles whose
-            # policies call them; PostgREST cannot call them while their schema is not exposed.
+        if f"{function.schema}.{function.name}" in RLS_HELPER_FUNCTIONS and PACK_SCHEMA not in catalog.exposed_schemas:
             continue
         yield Hit(
             str(function),

@@ -280,16 +280,29 @@ def render_rls(table: TableName, *, owner_column: str) -> list[Statement]:
 
 
 def render_shared_policy(
-    table: TableName, command: str, *, column: str, scope: TableName, role: str, id_type: str, owner_column: str | None
+    table: TableName,
+    command: str,
+    *,
+    column: str,
+    scope: TableName,
+    role: str,
+    id_type: str,
+    owner_column: str | None,
+    owner_required: bool = False,
 ) -> Statement:
     """Create the shared-table policy for ``command`` unless a policy of that name exists.
 
     Rows pass when ``column`` holds a scope row the caller reaches with at least
-    ``role``; on a scope table (``owner_column`` given) the owner passes as well.
+    ``role``; with ``owner_column`` the owner passes as well (a scope table), or
+    with ``owner_required`` must be the caller too (a new scoped row is its
+    author's: nobody writes a row in another user's name).
     """
     name = shared_policy_name(command)
+    joiner = " and " if owner_required else " or "
     owner_clause = (
-        sql.SQL("(select auth.uid()) = {} or ").format(sql.Identifier(owner_column)) if owner_column else sql.SQL("")
+        sql.SQL("(select auth.uid()) = {}" + joiner).format(sql.Identifier(owner_column))  # type: ignore[arg-type]
+        if owner_column
+        else sql.SQL("")
     )
     return Statement(
         f'policy "{name}" on {table}',

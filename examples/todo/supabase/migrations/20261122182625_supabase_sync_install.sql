@@ -2434,7 +2434,9 @@ comment on function supabase_sync.column_type(regclass, name) is
 -- the message of an id taken by a row the caller cannot see. That is
 --   a created/updated row whose scope column names a scope row the caller may
 --     not write (a viewer's, another user's, or one that does not exist: the
---     same answer, so a push learns nothing about scope rows it cannot see);
+--     same answer, so a push learns nothing about scope rows it cannot see),
+--     or a new row without its scope column (it would belong to no scope;
+--     a table below a scoped table copies it from the parent row instead);
 --   a created/updated/deleted id of a row the caller sees (RLS) but whose
 --     scope row they may only read (a viewer's writes are refused, not ignored).
 -- Ids the caller cannot see at all go on to push_upserts' own checks (42501 for
@@ -2457,6 +2459,7 @@ declare
     reg record;
     scope_type text;
     allowed text[];
+    inherited boolean;
     refused text;
 begin
     select
@@ -2469,18 +2472,26 @@ begin
         return;
     end if;
     scope_type := supabase_sync.column_type(target, reg.scope_column);
+    -- A table below a scoped table gets its scope column from the parent row
+    -- (trigger supabase_sync_inherit_scope); its policies then judge the row.
+    inherited := exists (
+        select from pg_catalog.pg_trigger as tg
+        where tg.tgrelid = target and tg.tgname = 'supabase_sync_inherit_scope' and not tg.tgisinternal
+    );
     allowed := supabase_sync.visible_scopes(reg.scope, case when reg.membership then 'admin' else 'editor' end);
     execute pg_catalog.format(
         'select coalesce('
         ' (select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) as e (r)'
-        '  where e.r ? %2$L and ((e.r ->> %2$L) is null or (e.r ->> %2$L)::%4$s::text <> all($3))'
+        '  where case when e.r ? %2$L'
+        '   then (e.r ->> %2$L) is null or (e.r ->> %2$L)::%4$s::text <> all($3)'
+        '   else not $4 and not exists (select from %5$s as t where t.%1$I = (e.r ->> %1$L)::%3$s) end'
         '  limit 1),'
         ' (select t.%1$I::text from %5$s as t'
         '  where t.%1$I = any(($2 || array(select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) as e (r)))::%3$s[])'
         '  and (t.%2$I is null or t.%2$I::text <> all($3))'
         '  order by t.%1$I limit 1))',
         reg.id_column, reg.scope_column, reg.id_type, scope_type, target
-    ) into refused using upserts, delete_ids, allowed;
+    ) into refused using upserts, delete_ids, allowed, inherited;
     if refused is not null then
         raise exception using
             errcode = '42501',
