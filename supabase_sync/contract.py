@@ -736,6 +736,9 @@ def _shared_policy_requirement(command: str) -> Requirement:
                 f'policy "{name}" on {table} is not the {spec.kind} policy for {command}: {reason}',
                 statements=(render_drop_policy(table, name), _render_shared_policy(spec, command)),
             )
+        # A renamed policy counts by what it does, as for owner policies.
+        if any(_why_not_shared_policy(policy, command, spec) is None for policy in subject.info.policies.values()):
+            return None
         return Problem(f"{table} has no policy letting scope members {command} the rows they may reach")
 
     def applies(subject: Subject) -> str | None:

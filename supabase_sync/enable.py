@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import dataclasses
+
 import psycopg
 
 
@@ -58,7 +60,7 @@ from supabase_sync.render.table import (
     render_refresh_dependency_ranks,
     render_unregister_table,
 )
-from supabase_sync.sync_objects import SYNC_COLUMNS, SYNC_TRIGGERS
+from supabase_sync.sync_objects import SHARING_TRIGGERS, SYNC_COLUMNS, SYNC_TRIGGERS
 
 _MAX_NAME_TABLES = 4
 
@@ -294,6 +296,9 @@ def enable(
         ]
         created: list[Statement] = []
         blind: list[TableSpec] = []
+        if not sharing.shared:
+            # A shared table enabled again without sharing options stays shared (its registry row says how).
+            specs = [_keep_sharing(spec, database) for spec in specs]
         if sharing.shared:
             specs, created, blind = _shared_specs(conn, specs, infos, database, sharing)
             infos = {**infos, **read_tables(conn, [spec.table for spec in specs if spec.table not in infos])}
@@ -308,6 +313,17 @@ def enable(
         ]
         plan = build_enable_plan(checks, warnings=warnings, created=created, new_tables=blind)
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn)
+
+
+def _keep_sharing(spec: TableSpec, database: DatabaseFacts) -> TableSpec:
+    registration = database.synced.get(spec.table)
+    if registration is None or registration.kind == "owner":
+        return spec
+    kept = TableSpec.from_registration(spec.table, registration, database.synced)
+    return dataclasses.replace(
+        kept, owner_column=spec.owner_column if not kept.membership else kept.owner_column,
+        id_column=spec.id_column, conflict_strategy=spec.conflict_strategy,
+    )
 
 
 def _blind_specs(
@@ -402,7 +418,7 @@ def build_disable_plan(tables: Sequence[TableName], *, drop_data: bool) -> Plan:
     plan = Plan("disable " + " ".join(str(table) for table in tables))
     plan.add(render_lock())
     for table in tables:
-        for trigger in SYNC_TRIGGERS:
+        for trigger in (*SYNC_TRIGGERS, *SHARING_TRIGGERS):
             plan.add(render_drop_trigger(table, trigger))
         plan.add(render_unregister_table(table))
         if drop_data:

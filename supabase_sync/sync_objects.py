@@ -84,6 +84,8 @@ def owner_index_name(table: str, owner_column: str) -> str:
 SCOPE_EVENT_TRIGGER = "supabase_sync_scope_event"
 SCOPE_MOVE_TRIGGER = "supabase_sync_scope_move"
 MEMBERSHIP_TRIGGER = "supabase_sync_membership"
+INHERIT_SCOPE_TRIGGER = "supabase_sync_inherit_scope"
+SHARING_TRIGGERS = (SCOPE_EVENT_TRIGGER, SCOPE_MOVE_TRIGGER, MEMBERSHIP_TRIGGER, INHERIT_SCOPE_TRIGGER)
 
 #: Roles of a membership row, weakest first; new members are editors.
 MEMBER_ROLES = ("viewer", "editor", "admin")

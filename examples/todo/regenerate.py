@@ -42,9 +42,10 @@ GENERATED: dict[tuple[Path, str], Callable[[Path], api.PlanResult]] = {
         migrations_dir=folder,
         dry_run=True,
     ),
-    # `supabase-sync enable public.task --conflict-strategy lww`, the verify fixture that switches a table to lww.
+    # `supabase-sync enable public.task --scope-column project_id --conflict-strategy lww`, the verify fixture
+    # that switches a table to lww.
     (LWW_FIXTURE, "_supabase_sync_enable_task.sql"): lambda folder: api.enable(
-        ["public.task"], conflict_strategy="lww", migrations_dir=folder, dry_run=True
+        ["public.task"], scope_column="project_id", conflict_strategy="lww", migrations_dir=folder, dry_run=True
     ),
 }
 
