@@ -377,6 +377,14 @@ def render_membership_trigger(table: TableName, *, scope: TableName, scope_colum
     )
 
 
+#: SQL null as the style lint wants it (psycopg renders Literal(None) as NULL).
+_NULL = sql.SQL("null")
+
+
+def _literal_or_null(value: str | None) -> sql.Composable:
+    return sql.Literal(value) if value is not None else _NULL
+
+
 def render_register_sharing(
     table: TableName,
     *,
@@ -394,11 +402,11 @@ def render_register_sharing(
             "register_sharing",
             table_name=table.regclass,
             kind=sql.Literal(kind),
-            members_name=members.regclass if members else sql.Literal(None),
-            member_column_name=sql.Literal(member_column),
-            member_scope_column_name=sql.Literal(member_scope_column),
-            scope_name=scope.regclass if scope else sql.Literal(None),
-            scope_column_name=sql.Literal(scope_column),
+            members_name=members.regclass if members else _NULL,
+            member_column_name=_literal_or_null(member_column),
+            member_scope_column_name=_literal_or_null(member_scope_column),
+            scope_name=scope.regclass if scope else _NULL,
+            scope_column_name=_literal_or_null(scope_column),
         ),
     )
 

@@ -254,14 +254,14 @@ set
     members = '"public"."project_member"'::regclass,
     member_column = 'user_id',
     member_scope_column = 'project_id',
-    scope = NULL::regclass,
-    scope_column = NULL
+    scope = null::regclass,
+    scope_column = null
 where
     st.relid = '"public"."project"'::regclass
     and (st.kind, st.members, st.member_column, st.member_scope_column, st.scope, st.scope_column)
     is distinct from (
         'scope', '"public"."project_member"'::regclass, 'user_id'::name, 'project_id'::name,
-        NULL::regclass, NULL::name
+        null::regclass, null::name
     );
 
 -- check that public.project_member has a single-column uuid or text primary key
@@ -521,16 +521,16 @@ on conflict (relid) do update
 update supabase_sync.synced_table as st
 set
     kind = 'scoped',
-    members = NULL::regclass,
-    member_column = NULL,
-    member_scope_column = NULL,
+    members = null::regclass,
+    member_column = null,
+    member_scope_column = null,
     scope = '"public"."project"'::regclass,
     scope_column = 'project_id'
 where
     st.relid = '"public"."project_member"'::regclass
     and (st.kind, st.members, st.member_column, st.member_scope_column, st.scope, st.scope_column)
     is distinct from (
-        'scoped', NULL::regclass, NULL::name, NULL::name,
+        'scoped', null::regclass, null::name, null::name,
         '"public"."project"'::regclass, 'project_id'::name
     );
 

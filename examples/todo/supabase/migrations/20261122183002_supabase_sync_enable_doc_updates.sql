@@ -277,16 +277,16 @@ on conflict (relid) do update
 update supabase_sync.synced_table as st
 set
     kind = 'scoped',
-    members = NULL::regclass,
-    member_column = NULL,
-    member_scope_column = NULL,
+    members = null::regclass,
+    member_column = null,
+    member_scope_column = null,
     scope = '"public"."project"'::regclass,
     scope_column = 'project_id'
 where
     st.relid = '"public"."doc_updates"'::regclass
     and (st.kind, st.members, st.member_column, st.member_scope_column, st.scope, st.scope_column)
     is distinct from (
-        'scoped', NULL::regclass, NULL::name, NULL::name,
+        'scoped', null::regclass, null::name, null::name,
         '"public"."project"'::regclass, 'project_id'::name
     );
 
