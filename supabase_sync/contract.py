@@ -51,8 +51,8 @@ from supabase_sync.catalog import (
     read_synced_tables,
     read_tables,
 )
-from supabase_sync.errors import TableError
-from supabase_sync.names import TableName, display_identifier
+from supabase_sync.errors import SupabaseSyncError, TableError
+from supabase_sync.names import TableName, display_identifier, parse_table_name
 from supabase_sync.plan import Statement
 from supabase_sync.render.table import (
     render_add_column,
@@ -1297,6 +1297,28 @@ def check_registered_tables(conn: psycopg.Connection, *, state: PackState | None
     return [checked[spec.table] for spec in specs if spec.table in checked]
 
 
+def _shared_spec_from_triggers(spec: TableSpec, info: TableInfo | None) -> TableSpec:
+    """A scoped table without its registry row still says its scope, in its scope_move trigger's arguments."""
+    trigger = info.triggers.get(SCOPE_MOVE_TRIGGER) if info is not None else None
+    if trigger is None or len(trigger.arguments) != 3:
+        return spec
+    scope_text, scope_column, _id = trigger.arguments
+    try:
+        scope = parse_table_name(scope_text)
+    except SupabaseSyncError:
+        return spec
+    id_type = info.columns[scope_column].type_name if info is not None and scope_column in info.columns else "uuid"
+    return TableSpec(
+        spec.table,
+        owner_column=spec.owner_column,
+        id_column=spec.id_column,
+        kind="scoped",
+        scope=scope,
+        scope_column=scope_column,
+        scope_id_type=id_type,
+    )
+
+
 def check_half_enabled_tables(conn: psycopg.Connection, *, state: PackState | None = None) -> list[TableCheck]:
     """Judge every table with supabase_sync triggers but no registry row (its ``registry.row`` is unmet).
 
@@ -1304,9 +1326,12 @@ def check_half_enabled_tables(conn: psycopg.Connection, *, state: PackState | No
     else the defaults.
     """
     specs = []
-    for entry in read_half_enabled_tables(conn):
+    entries = read_half_enabled_tables(conn)
+    infos = read_tables(conn, [entry.table for entry in entries], registry=False)
+    for entry in entries:
         arguments = [*entry.tombstone_arguments, "", ""]
-        specs.append(TableSpec(entry.table, owner_column=arguments[1] or "user_id", id_column=arguments[0] or "id"))
+        spec = TableSpec(entry.table, owner_column=arguments[1] or "user_id", id_column=arguments[0] or "id")
+        specs.append(_shared_spec_from_triggers(spec, infos.get(entry.table)))
     checked = check_tables(conn, specs, state=state)
     return [checked[spec.table] for spec in specs if spec.table in checked]
 
