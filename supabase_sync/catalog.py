@@ -89,6 +89,12 @@ class Registration:
     id_column: str
     conflict_strategy: str
     dependency_rank: int
+    kind: str = "owner"
+    members: TableName | None = None
+    member_column: str | None = None
+    member_scope_column: str | None = None
+    scope: TableName | None = None
+    scope_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -302,12 +308,27 @@ def existing_relations(conn: psycopg.Connection, names: Iterable[TableName]) -> 
     return {TableName(row["schema_name"], row["relation_name"]) for row in rows}
 
 
+def _table_or_none(schema: str | None, name: str | None) -> TableName | None:
+    return TableName(schema, name) if schema is not None and name is not None else None
+
+
 def read_synced_tables(conn: psycopg.Connection) -> list[SyncedTable]:
     """Return every registered table with its registration, in push order (the pack must be installed)."""
     return [
         SyncedTable(
             TableName(r["schema_name"], r["table_name"]),
-            Registration(r["owner_column"], r["id_column"], r["conflict_strategy"], r["dependency_rank"]),
+            Registration(
+                r["owner_column"],
+                r["id_column"],
+                r["conflict_strategy"],
+                r["dependency_rank"],
+                kind=r["kind"],
+                members=_table_or_none(r["members_schema"], r["members_table"]),
+                member_column=r["member_column"],
+                member_scope_column=r["member_scope_column"],
+                scope=_table_or_none(r["scope_schema"], r["scope_table"]),
+                scope_column=r["scope_column"],
+            ),
         )
         for r in fetch_rows(conn, "synced_tables")
     ]

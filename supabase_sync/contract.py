@@ -53,11 +53,18 @@ from supabase_sync.catalog import (
     read_synced_tables,
     read_tables,
 )
-from supabase_sync.errors import TableError
-from supabase_sync.names import TableName, display_identifier
+from supabase_sync.errors import SupabaseSyncError, TableError
+from supabase_sync.names import TableName, display_identifier, parse_table_name
 from supabase_sync.plan import Statement
 from supabase_sync.render.table import (
     render_add_column,
+    render_inherit_scope,
+    render_membership_trigger,
+    render_register_sharing,
+    render_scope_event_trigger,
+    render_scope_move_trigger,
+    render_shared_index,
+    render_shared_policy,
     render_drop_policy,
     render_enable_rls,
     render_owner_policy,
@@ -76,6 +83,9 @@ from supabase_sync.render.table import (
 from supabase_sync.sync_objects import (
     DELETED_ROWS_TABLE,
     ID_TYPES,
+    MEMBERSHIP_TRIGGER,
+    SCOPE_EVENT_TRIGGER,
+    SCOPE_MOVE_TRIGGER,
     PACK_SCHEMA,
     POLICY_COMMANDS,
     REALTIME_PUBLICATION,
@@ -87,10 +97,11 @@ from supabase_sync.sync_objects import (
     SyncColumn,
     owner_version_index_name,
     policy_name,
+    shared_policy_name,
 )
 
-#: How a synced table is shared (DESIGN 3.4). Only ``owner`` is built so far.
-TableKind = Literal["owner"]
+#: How a synced table is shared (DESIGN 3.4): by its owner, as a scope, or through a scope.
+TableKind = Literal["owner", "scope", "scoped"]
 
 #: How a push that conflicts with a newer server change is resolved.
 ConflictStrategy = Literal["reject", "lww"]
@@ -139,6 +150,16 @@ def refuse_managed_schema(table: TableName) -> None:
 
 
 @dataclass(frozen=True)
+class ScopeParent:
+    """The scoped table a deeper table copies its scope column from: ``fk_column`` references ``parent_key``."""
+
+    parent: TableName
+    parent_key: str
+    fk_column: str
+    parent_scope_column: str
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """What a synced table is meant to be: its kind and the columns and strategy it is synced with.
 
@@ -154,12 +175,62 @@ class TableSpec:
     id_column: str | None = "id"
     conflict_strategy: ConflictStrategy = "reject"
     kind: TableKind = "owner"
+    #: scope tables: the membership table, its column referencing the scope row, its user column.
+    members: TableName | None = None
+    member_scope_column: str | None = None
+    member_column: str | None = None
+    #: scoped tables: the scope table and the column holding its row's id.
+    scope: TableName | None = None
+    scope_column: str | None = None
+    #: a scoped table that is the membership table of its scope (``member_column`` is its user column).
+    membership: bool = False
+    #: the type of the scope ids (the scope table's id), for the policies' casts.
+    scope_id_type: str = "uuid"
+    #: a table below a scoped table (doc_updates -> task): the parent whose scope column it copies.
+    scope_parent: ScopeParent | None = None
 
     @classmethod
-    def from_registration(cls, table: TableName, registration: Registration) -> TableSpec:
-        """The spec a registry row records."""
+    def from_registration(
+        cls, table: TableName, registration: Registration, synced: Mapping[TableName, Registration] | None = None
+    ) -> TableSpec:
+        """The spec a registry row records (``synced``, every registration, tells membership tables apart)."""
         strategy: ConflictStrategy = "lww" if registration.conflict_strategy == "lww" else "reject"
-        return cls(table, registration.owner_column, registration.id_column, strategy)
+        kind: TableKind = registration.kind if registration.kind in ("scope", "scoped") else "owner"  # type: ignore[assignment]
+        member_column = registration.member_column
+        membership = False
+        if kind == "scoped" and registration.scope is not None and synced:
+            scope = synced.get(registration.scope)
+            if scope is not None and scope.members == table:
+                membership, member_column = True, scope.member_column
+        return cls(
+            table,
+            registration.owner_column,
+            registration.id_column,
+            strategy,
+            kind,
+            members=registration.members,
+            member_scope_column=registration.member_scope_column,
+            member_column=member_column,
+            scope=registration.scope,
+            scope_column=registration.scope_column,
+            membership=membership,
+        )
+
+    @property
+    def access_column(self) -> str:
+        """The column whose value the shared policies compare with the caller's scope ids."""
+        if self.kind == "scope":
+            return self.id_column or "id"
+        assert self.scope_column is not None
+        return self.scope_column
+
+    @property
+    def scope_table(self) -> TableName:
+        """The scope table this table's rows are reached through (itself, for a scope table)."""
+        if self.kind == "scope":
+            return self.table
+        assert self.scope is not None
+        return self.scope
 
 
 @dataclass(frozen=True)
@@ -529,7 +600,9 @@ def _policy_requirement(command: str) -> Requirement:
     )
 
 
-_CONTRACT_POLICY_NAMES = frozenset(policy_name(command) for command in POLICY_COMMANDS)
+_CONTRACT_POLICY_NAMES = frozenset(
+    [*(policy_name(command) for command in POLICY_COMMANDS), *(shared_policy_name(command) for command in POLICY_COMMANDS)]
+)
 
 
 def _check_no_open_policy(subject: Subject) -> Problem | None:
@@ -639,6 +712,445 @@ def _check_push_order(subject: Subject) -> Problem | None:
 
 def _tombstone_arguments(spec: TableSpec) -> tuple[str, ...]:
     return (spec.id_column or "", spec.owner_column)
+
+
+# --- checks of the shared kinds (scope, scoped, membership) -------------------------------------
+
+#: The weakest role each command needs, by kind (the scope table's insert is the owner policy's).
+_SHARED_ROLES: dict[str, dict[str, str]] = {
+    "scope": {"select": "viewer", "update": "editor", "delete": "admin"},
+    "scoped": {"select": "viewer", "insert": "editor", "update": "editor", "delete": "editor"},
+    "membership": {"select": "viewer", "insert": "admin", "update": "admin", "delete": "admin"},
+}
+
+
+def _shared_role(spec: TableSpec, command: str) -> str | None:
+    family = "membership" if spec.membership else spec.kind
+    return _SHARED_ROLES.get(family, {}).get(command)
+
+
+def _render_shared_policy(spec: TableSpec, command: str) -> Statement:
+    role = _shared_role(spec, command)
+    assert role is not None
+    return render_shared_policy(
+        spec.table,
+        command,
+        column=spec.access_column,
+        scope=spec.scope_table,
+        role=role,
+        id_type=spec.scope_id_type,
+        owner_column=spec.owner_column if spec.kind == "scope" or command == "insert" else None,
+        owner_required=command == "insert",
+    )
+
+
+def _why_not_shared_policy(policy: Policy, command: str, spec: TableSpec) -> str | None:
+    """Why ``policy`` is not the shared policy for ``command``, or None (judged by what it calls and compares)."""
+    if policy.command not in (command, "all"):
+        return f"it is for {policy.command}"
+    if not policy.permissive:
+        return "it is restrictive"
+    if not _applies_to_api_users(policy):
+        return f"it applies to {', '.join(policy.roles)}, not authenticated"
+    role = _shared_role(spec, command)
+    expressions = [policy.using_expression] if command in ("select", "delete") else []
+    if command in ("insert", "update"):
+        expressions.append(policy.check_expression if policy.check_expression is not None else policy.using_expression)
+    if command == "update":
+        expressions.append(policy.using_expression)
+    for expression in expressions:
+        text = expression or ""
+        if "supabase_sync.visible_scopes(" not in text or f"'{role}'" not in text:
+            return f"its condition {text or '(none)'} does not ask supabase_sync.visible_scopes for role {role}"
+        if spec.access_column not in text:
+            return f"its condition does not compare {display_identifier(spec.access_column)}"
+    return None
+
+
+def _shared_policy_requirement(command: str) -> Requirement:
+    name = shared_policy_name(command)
+
+    def check(subject: Subject) -> Problem | None:
+        spec, table = subject.spec, subject.table
+        named = subject.info.policies.get(name)
+        if named is not None:
+            reason = _why_not_shared_policy(named, command, spec)
+            if reason is None:
+                return None
+            return Problem(
+                f'policy "{name}" on {table} is not the {spec.kind} policy for {command}: {reason}',
+                statements=(render_drop_policy(table, name), _render_shared_policy(spec, command)),
+            )
+        # A renamed policy counts by what it does, as for owner policies.
+        if any(_why_not_shared_policy(policy, command, spec) is None for policy in subject.info.policies.values()):
+            return None
+        return Problem(f"{table} has no policy letting scope members {command} the rows they may reach")
+
+    def applies(subject: Subject) -> str | None:
+        if _shared_role(subject.spec, command) is None:
+            return f"{command} on a {subject.spec.kind} table is the owner's policy"
+        return None
+
+    return Requirement(
+        key=f"policy.shared_{command}",
+        family="policies",
+        title=f"a permissive {command} policy for authenticated asking supabase_sync.visible_scopes",
+        check=check,
+        render=lambda spec: (_render_shared_policy(spec, command),) if _shared_role(spec, command) else (),
+        applies=applies,
+    )
+
+
+def _check_no_owner_policies(subject: Subject) -> Problem | None:
+    # On a shared table the row's owner column records its author: an owner policy would keep
+    # a removed member's access to the rows they wrote.
+    kept = {policy_name("insert")} if subject.spec.kind == "scope" else set()
+    found = [name for name in (policy_name(command) for command in POLICY_COMMANDS) if name in subject.info.policies]
+    found = [name for name in found if name not in kept]
+    if not found:
+        return None
+    return Problem(
+        f"{subject.table} is shared but keeps owner policies ({', '.join(found)}): they let a row's author reach it"
+        " without access to its scope",
+        statements=tuple(render_drop_policy(subject.table, name) for name in found),
+    )
+
+
+def _check_scope_column(subject: Subject) -> Problem | None:
+    spec, table = subject.spec, subject.table
+    assert spec.scope_column is not None and spec.scope is not None
+    column = subject.info.columns.get(spec.scope_column)
+    if column is None:
+        return Problem(
+            f"table {table} has no scope column {display_identifier(spec.scope_column)}",
+            manual=f"add it: alter table {table} add column {display_identifier(spec.scope_column)}"
+            f" {spec.scope_id_type} not null references {spec.scope} (a table below another scoped table"
+            " carries the scope column itself)",
+        )
+    if not any(fk.columns == (spec.scope_column,) and fk.parent == spec.scope for fk in subject.info.foreign_keys):
+        return Problem(
+            f"{table}.{display_identifier(spec.scope_column)} has no foreign key to {spec.scope}",
+            manual=f"add one: alter table {table} add foreign key ({display_identifier(spec.scope_column)})"
+            f" references {spec.scope} on delete cascade",
+        )
+    return None
+
+
+def _below_scoped(subject: Subject) -> str | None:
+    return None if subject.spec.scope_parent is not None else f"{subject.table} copies no parent's scope column"
+
+
+def _render_inherit_scope(spec: TableSpec) -> Sequence[Statement]:
+    parent = spec.scope_parent
+    if parent is None:
+        return ()
+    assert spec.scope is not None and spec.scope_column is not None
+    return (
+        render_inherit_scope(
+            spec.table,
+            parent=parent.parent,
+            parent_key=parent.parent_key,
+            fk_column=parent.fk_column,
+            scope=spec.scope,
+            scope_column=spec.scope_column,
+            parent_scope_column=parent.parent_scope_column,
+            scope_id_type=spec.scope_id_type,
+        ),
+    )
+
+
+def _check_inherited_scope(subject: Subject) -> Problem | None:
+    spec, table = subject.spec, subject.table
+    assert spec.scope_parent is not None and spec.scope_column is not None
+    if spec.scope_column not in subject.info.columns:
+        return Problem(
+            f"table {table} has no scope column {display_identifier(spec.scope_column)}: a table below"
+            f" {spec.scope_parent.parent} carries it itself",
+            needs_flag=ADD_COLUMNS_FLAG,
+        )
+    if "supabase_sync_inherit_scope" not in subject.info.triggers:
+        return Problem(f"{table}.{display_identifier(spec.scope_column)} is not kept equal to {spec.scope_parent.parent}'s")
+    return None
+
+
+def _scope_column_present_or_own(subject: Subject) -> str | None:
+    spec = subject.spec
+    if spec.scope_parent is not None and spec.scope_column not in subject.info.columns:
+        return "enable adds the scope column (column.inherited_scope)"
+    return None
+
+
+def _scoped(subject: Subject) -> str | None:
+    return None if subject.spec.kind == "scoped" else f"{subject.table} is not a scoped table"
+
+
+def _scope(subject: Subject) -> str | None:
+    return None if subject.spec.kind == "scope" else f"{subject.table} is not a scope table"
+
+
+def _membership(subject: Subject) -> str | None:
+    return None if subject.spec.membership else f"{subject.table} is not a membership table"
+
+
+def _render_drop_owner_policies(spec: TableSpec) -> Sequence[Statement]:
+    kept = {policy_name("insert")} if spec.kind == "scope" else set()
+    return tuple(
+        render_drop_policy(spec.table, name)
+        for name in (policy_name(command) for command in POLICY_COMMANDS)
+        if name not in kept
+    )
+
+
+def _check_member_columns(subject: Subject) -> Problem | None:
+    spec, table, columns = subject.spec, subject.table, subject.info.columns
+    assert spec.member_column is not None
+    member = columns.get(spec.member_column)
+    if member is None or member.type_name != "uuid":
+        return Problem(
+            f"membership table {table} has no uuid user column {display_identifier(spec.member_column)}",
+            manual="pass --member-column with its uuid column referencing auth.users",
+        )
+    role = columns.get("role")
+    if role is None or role.type_name != "text":
+        return Problem(
+            f"membership table {table} has no text column role",
+            manual=f"add it: alter table {table} add column role text not null default 'editor'"
+            " check (role in ('viewer', 'editor', 'admin'))",
+        )
+    return None
+
+
+def _index_requirement(key: str, purpose: str, columns: Callable[[TableSpec], tuple[str, ...]], applies: Callable[[Subject], str | None], title: str) -> Requirement:
+    def check(subject: Subject) -> Problem | None:
+        wanted = columns(subject.spec)
+        if any(
+            index.columns[: len(wanted)] == wanted and not index.partial and index.valid
+            for index in subject.info.indexes
+        ):
+            return None
+        return Problem(
+            f"{subject.table} has no index on ({', '.join(display_identifier(c) for c in wanted)}): the scope"
+            " policies and pulls scan the whole table"
+        )
+
+    return Requirement(
+        key,
+        "owner_index",
+        title,
+        check,
+        # Migrations written without a catalog render every requirement: the spec says whether this one applies.
+        render=lambda spec: (render_shared_index(spec.table, purpose, columns(spec)),)
+        if purpose == "scope_version" or spec.membership
+        else (),
+        applies=applies,
+    )
+
+
+def _check_sharing_registry(subject: Subject) -> Problem | None:
+    spec, registration = subject.spec, subject.info.registration
+    if registration is None:
+        return Problem(f"{subject.table} has no row in supabase_sync.synced_table")
+    if spec.kind == "scope":
+        wanted = ("scope", spec.members, spec.member_column, spec.member_scope_column, None, None)
+    else:
+        wanted = ("scoped", None, None, None, spec.scope, spec.scope_column)
+    recorded = (
+        registration.kind,
+        registration.members,
+        registration.member_column,
+        registration.member_scope_column,
+        registration.scope,
+        registration.scope_column,
+    )
+    if recorded == wanted:
+        return None
+    return Problem(f"{subject.table} is registered as a {registration.kind} table, not as this {spec.kind} table")
+
+
+def _render_register_sharing(spec: TableSpec) -> Sequence[Statement]:
+    if spec.kind == "scope":
+        return (
+            render_register_sharing(
+                spec.table,
+                kind="scope",
+                members=spec.members,
+                member_column=spec.member_column,
+                member_scope_column=spec.member_scope_column,
+            ),
+        )
+    return (render_register_sharing(spec.table, kind="scoped", scope=spec.scope, scope_column=spec.scope_column),)
+
+
+def _shared_requirements(kind: TableKind) -> tuple[Requirement, ...]:
+    """The owner kind's requirements with the shared policies, triggers, indexes and registry columns."""
+    owner = REQUIREMENTS["owner"]
+    result: list[Requirement] = []
+    for requirement in owner:
+        if requirement.key == "policy.select":
+            if kind == "scope":
+                result.append(_policy_requirement("insert"))
+            result.extend(_shared_policy_requirement(command) for command in POLICY_COMMANDS)
+            result.append(
+                Requirement(
+                    "policy.no_owner",
+                    "policies",
+                    "no owner policy (the owner column of a shared row records its author)",
+                    _check_no_owner_policies,
+                    render=_render_drop_owner_policies,
+                )
+            )
+            continue
+        if requirement.key.startswith("policy.") and requirement.key != "policy.no_open":
+            continue
+        result.append(requirement)
+        if requirement.key == "column.owner_not_null" and kind == "scoped":
+            result.append(
+                Requirement(
+                    "column.inherited_scope",
+                    "owner_column",
+                    "a table below a scoped table copies its parent's scope column (trigger"
+                    " supabase_sync_inherit_scope)",
+                    _check_inherited_scope,
+                    render=_render_inherit_scope,
+                    applies=_below_scoped,
+                )
+            )
+            result.append(
+                Requirement(
+                    "column.scope",
+                    "owner_column",
+                    "the scope column, with a foreign key to the scope table",
+                    _check_scope_column,
+                    applies=_scope_column_present_or_own,
+                )
+            )
+            result.append(
+                Requirement(
+                    "column.members",
+                    "owner_column",
+                    "a membership table has a uuid user column and a text role column",
+                    _check_member_columns,
+                    applies=_membership,
+                )
+            )
+        if requirement.key == "trigger.truncate":
+            if kind == "scope":
+                result.append(
+                    _trigger_requirement(
+                        "trigger.scope_event",
+                        _ExpectedTrigger(
+                            SCOPE_EVENT_TRIGGER, "record_scope_event", "after", frozenset({"update", "delete"}), True
+                        ),
+                        lambda spec: (spec.id_column or "", spec.owner_column),
+                        lambda spec: (
+                            render_scope_event_trigger(
+                                spec.table, id_column=spec.id_column or "id", owner_column=spec.owner_column
+                            ),
+                        ),
+                        f"trigger `{SCOPE_EVENT_TRIGGER}`: after update or delete, for each row,"
+                        " supabase_sync.record_scope_event(id column, owner column)",
+                    )
+                )
+            else:
+                result.append(
+                    _trigger_requirement(
+                        "trigger.scope_move",
+                        _ExpectedTrigger(SCOPE_MOVE_TRIGGER, "record_scope_move", "after", frozenset({"update"}), True),
+                        lambda spec: (_regclass_text(spec.scope), spec.scope_column or "", spec.id_column or ""),
+                        lambda spec: (
+                            render_scope_move_trigger(
+                                spec.table,
+                                scope=spec.scope_table,
+                                scope_column=spec.access_column,
+                                id_column=spec.id_column or "id",
+                            ),
+                        ),
+                        f"trigger `{SCOPE_MOVE_TRIGGER}`: after update of the scope column, for each row,"
+                        " supabase_sync.record_scope_move(scope, scope column, id column)",
+                    )
+                )
+                membership_trigger = _trigger_requirement(
+                    "trigger.membership",
+                    _ExpectedTrigger(
+                        MEMBERSHIP_TRIGGER,
+                        "record_membership_event",
+                        "after",
+                        frozenset({"insert", "update", "delete"}),
+                        True,
+                    ),
+                    lambda spec: (_regclass_text(spec.scope), spec.scope_column or "", spec.member_column or ""),
+                    lambda spec: (
+                        render_membership_trigger(
+                            spec.table,
+                            scope=spec.scope_table,
+                            scope_column=spec.access_column,
+                            member_column=spec.member_column or "user_id",
+                        ),
+                    )
+                    if spec.membership
+                    else (),
+                    f"trigger `{MEMBERSHIP_TRIGGER}` (membership tables): after insert, update or delete, for each"
+                    " row, supabase_sync.record_membership_event(scope, scope column, user column)",
+                )
+                result.append(
+                    Requirement(
+                        membership_trigger.key,
+                        membership_trigger.family,
+                        membership_trigger.title,
+                        membership_trigger.check,
+                        render=membership_trigger.render,
+                        applies=_membership,
+                    )
+                )
+        if requirement.key == "index.owner_version" and kind == "scoped":
+            result.append(
+                _index_requirement(
+                    "index.scope_version",
+                    "scope_version",
+                    lambda spec: (spec.access_column, "server_version"),
+                    _scoped,
+                    "a valid, non-partial index leading with (scope column, server_version)",
+                )
+            )
+            result.append(
+                _index_requirement(
+                    "index.members_scope_user",
+                    "members_scope_user",
+                    lambda spec: (spec.access_column, spec.member_column or ""),
+                    _membership,
+                    "a membership table's index leading with (scope column, user column)",
+                )
+            )
+            result.append(
+                _index_requirement(
+                    "index.members_user",
+                    "members_user",
+                    lambda spec: (spec.member_column or "",),
+                    _membership,
+                    "a membership table's index leading with its user column",
+                )
+            )
+        if requirement.key == "registry.row":
+            result.append(
+                Requirement(
+                    "registry.sharing",
+                    "registry",
+                    "the registry row records the kind with its membership table or scope",
+                    _check_sharing_registry,
+                    render=_render_register_sharing,
+                    applies=_registered_or_planned,
+                )
+            )
+    return tuple(result)
+
+
+def _registered_or_planned(_subject: Subject) -> str | None:
+    return None
+
+
+def _regclass_text(table: TableName | None) -> str:
+    """How a trigger argument names ``table`` (the quoted identifier, as enable writes it)."""
+    return table.identifier.as_string(None) if table is not None else ""
 
 
 #: Requirements by table kind, in the order enable plans them.
@@ -757,6 +1269,9 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
     ),
 }
 
+REQUIREMENTS["scope"] = _shared_requirements("scope")
+REQUIREMENTS["scoped"] = _shared_requirements("scoped")
+
 #: The families, in the order verify reports them, with what each checks.
 FAMILIES: dict[str, str] = {
     "registry": "The table is registered with a single-column uuid or text id and ranks after every synced table it"
@@ -836,9 +1351,33 @@ def check_tables(
 
 def check_registered_tables(conn: psycopg.Connection, *, state: PackState | None = None) -> list[TableCheck]:
     """Judge every registered table, in push order (the pack must be installed)."""
-    specs = [TableSpec.from_registration(entry.table, entry.registration) for entry in read_synced_tables(conn)]
+    entries = read_synced_tables(conn)
+    synced = {entry.table: entry.registration for entry in entries}
+    specs = [TableSpec.from_registration(entry.table, entry.registration, synced) for entry in entries]
     checked = check_tables(conn, specs, state=state)
     return [checked[spec.table] for spec in specs if spec.table in checked]
+
+
+def _shared_spec_from_triggers(spec: TableSpec, info: TableInfo | None) -> TableSpec:
+    """A scoped table without its registry row still says its scope, in its scope_move trigger's arguments."""
+    trigger = info.triggers.get(SCOPE_MOVE_TRIGGER) if info is not None else None
+    if trigger is None or len(trigger.arguments) != 3:
+        return spec
+    scope_text, scope_column, _id = trigger.arguments
+    try:
+        scope = parse_table_name(scope_text)
+    except SupabaseSyncError:
+        return spec
+    id_type = info.columns[scope_column].type_name if info is not None and scope_column in info.columns else "uuid"
+    return TableSpec(
+        spec.table,
+        owner_column=spec.owner_column,
+        id_column=spec.id_column,
+        kind="scoped",
+        scope=scope,
+        scope_column=scope_column,
+        scope_id_type=id_type,
+    )
 
 
 def check_half_enabled_tables(conn: psycopg.Connection, *, state: PackState | None = None) -> list[TableCheck]:
@@ -848,9 +1387,12 @@ def check_half_enabled_tables(conn: psycopg.Connection, *, state: PackState | No
     else the defaults.
     """
     specs = []
-    for entry in read_half_enabled_tables(conn):
+    entries = read_half_enabled_tables(conn)
+    infos = read_tables(conn, [entry.table for entry in entries], registry=False)
+    for entry in entries:
         arguments = [*entry.tombstone_arguments, "", ""]
-        specs.append(TableSpec(entry.table, owner_column=arguments[1] or "user_id", id_column=arguments[0] or "id"))
+        spec = TableSpec(entry.table, owner_column=arguments[1] or "user_id", id_column=arguments[0] or "id")
+        specs.append(_shared_spec_from_triggers(spec, infos.get(entry.table)))
     checked = check_tables(conn, specs, state=state)
     return [checked[spec.table] for spec in specs if spec.table in checked]
 
@@ -863,8 +1405,20 @@ def enable_command(spec: TableSpec, *, add_missing_columns: bool = False, db_url
 
     ``db_url_argument`` is appended as ``--db-url`` verbatim (already quoted for a shell).
     """
-    parts = ["supabase-sync", "enable", shlex.quote(spec.table.display)]
-    parts += ["--owner-column", shlex.quote(spec.owner_column)]
+    if spec.membership and spec.scope is not None:
+        # A membership table is enabled with its scope table.
+        parts = ["supabase-sync", "enable", shlex.quote(spec.scope.display), "--members", shlex.quote(spec.table.display)]
+        if spec.member_column:
+            parts += ["--member-column", shlex.quote(spec.member_column)]
+    else:
+        parts = ["supabase-sync", "enable", shlex.quote(spec.table.display)]
+        parts += ["--owner-column", shlex.quote(spec.owner_column)]
+    if spec.kind == "scope" and spec.members is not None:
+        parts += ["--members", shlex.quote(spec.members.display)]
+    if spec.kind == "scoped" and not spec.membership and spec.scope_column:
+        parts += ["--scope-column", shlex.quote(spec.scope_column)]
+        if spec.scope_parent is not None:
+            parts += ["--scope-through", shlex.quote(spec.scope_parent.fk_column)]
     if spec.conflict_strategy != "reject":
         parts += ["--conflict-strategy", spec.conflict_strategy]
     if add_missing_columns:

@@ -23,9 +23,9 @@ of their own one second later. Both come from the contract's renderers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-
 
 import psycopg
 
@@ -35,6 +35,7 @@ from supabase_sync.contract import (
     ADD_COLUMNS_FLAG,
     CONFLICT_STRATEGIES,
     ConflictStrategy,
+    DatabaseFacts,
     TableCheck,
     TableSpec,
     blind_statements,
@@ -48,6 +49,16 @@ from supabase_sync.names import TableName, parse_table_name
 from supabase_sync.plan import Plan, Statement, Timeouts
 from supabase_sync.progress import LogFunction, ignore
 from supabase_sync.render.pack import render_lock
+from supabase_sync.sharing import (
+    SharingOptions,
+    create_members_statement,
+    default_member_columns,
+    detect_members,
+    membership_spec,
+    scope_spec,
+    scoped_spec,
+)
+from supabase_sync.sharing import check_options as check_sharing_options
 from supabase_sync.render.table import (
     render_delete_tombstones,
     render_drop_column,
@@ -55,7 +66,7 @@ from supabase_sync.render.table import (
     render_refresh_dependency_ranks,
     render_unregister_table,
 )
-from supabase_sync.sync_objects import SYNC_COLUMNS, SYNC_TRIGGERS
+from supabase_sync.sync_objects import SHARING_TRIGGERS, SYNC_COLUMNS, SYNC_TRIGGERS
 
 _MAX_NAME_TABLES = 4
 
@@ -154,7 +165,8 @@ def refuse_unmet_by_hand(check: TableCheck, *, add_missing_columns: bool) -> Non
     missing = [verdict.requirement.column for verdict in check.unmet if verdict.needs_flag == ADD_COLUMNS_FLAG]
     if missing and not add_missing_columns:
         raise TableError(
-            f"table {check.table} lacks the sync columns {', '.join(name or '' for name in missing)}",
+            f"table {check.table} lacks the sync columns {', '.join(name or '' for name in missing if name)}"
+            + "".join(f"; {verdict.problem}" for verdict in check.unmet if verdict.needs_flag and not verdict.requirement.column),
             hint=f"run enable again with {ADD_COLUMNS_FLAG} to add them",
         )
 
@@ -181,32 +193,53 @@ def _unsynced_parent_warning(table: TableName, parent: TableName) -> str:
 
 
 def build_enable_plan(
-    checks: Sequence[TableCheck], *, warnings: Sequence[str] = (), timeouts: Timeouts | None = None
+    checks: Sequence[TableCheck],
+    *,
+    warnings: Sequence[str] = (),
+    created: Sequence[Statement] = (),
+    new_tables: Sequence[TableSpec] = (),
+    timeouts: Timeouts | None = None,
 ) -> Plan:
     """Return the enable plan meeting every unmet requirement of ``checks`` (judged on the catalog).
 
-    Plan-level statements (the push order) run once, after every table's. The
-    plan is online with ``timeouts`` (default: :class:`Timeouts`' defaults).
+    ``created`` statements (first) create ``new_tables`` (a membership table
+    enable creates), whose requirements follow in their idempotent form: the
+    catalog has nothing to judge yet. Plan-level statements (the push order) run once,
+    after every table's. The plan is online with ``timeouts`` (default: :class:`Timeouts`' defaults).
     """
-    plan = Plan("enable " + " ".join(str(check.table) for check in checks), timeouts=timeouts or Timeouts())
+    names = " ".join(str(table) for table in [*(c.table for c in checks), *(n.table for n in new_tables)])
+    plan = Plan("enable " + names, timeouts=timeouts or Timeouts())
     plan.add(render_lock())
+    plan.extend(list(created))
     then: dict[str, Statement] = {}
     for check in checks:
         for verdict in check.unmet:
             plan.extend(list(verdict.statements))
             then.update((statement.chunk(), statement) for statement in verdict.then)
+    for spec in new_tables:
+        statements, after = blind_statements(spec, add_missing_columns=True)
+        plan.extend(statements)
+        then.update((statement.chunk(), statement) for statement in after)
     plan.extend(list(then.values()))
     plan.warnings.extend(warnings)
     return plan
 
 
 def build_blind_enable_plan(
-    specs: Sequence[TableSpec], *, add_missing_columns: bool, timeouts: Timeouts | None = None
+    specs: Sequence[TableSpec],
+    *,
+    add_missing_columns: bool,
+    created: Mapping[TableName, Statement] | None = None,
+    timeouts: Timeouts | None = None,
 ) -> Plan:
-    """Return the enable plan written without a catalog: every requirement in its idempotent form (online)."""
+    """Return the enable plan written without a catalog: every requirement in its idempotent form (online).
+
+    ``created`` maps a table enable creates to the statement creating it, run before every requirement.
+    """
     plan = Plan("enable " + " ".join(str(spec.table) for spec in specs), timeouts=timeouts or Timeouts())
     plan.add(render_lock())
     then: dict[str, Statement] = {}
+    plan.extend(list((created or {}).values()))
     for spec in specs:
         statements, after = blind_statements(spec, add_missing_columns=add_missing_columns)
         plan.extend(statements)
@@ -312,6 +345,11 @@ def enable(
     dry_run: bool = False,
     migrations_dir: str | Path | None = None,
     project_dir: str | Path | None = None,
+    members: str | None = None,
+    member_column: str | None = None,
+    create_members: bool = False,
+    scope_column: str | None = None,
+    scope_through: str | None = None,
     timeouts: Timeouts | None = None,
     backend: str = "auto",
     sandbox_url: str | None = None,
@@ -319,6 +357,15 @@ def enable(
     check_folder: bool = True,
 ) -> PlanResult:
     """Enable sync on ``tables`` (``"schema.table"`` names; quoted parts like Postgres).
+
+    Sharing (DESIGN 3.4, :mod:`supabase_sync.sharing`): ``members`` makes the
+    one table a scope table and enables its membership table (created first
+    with ``create_members``; its user column detected or ``member_column``);
+    ``scope_column`` makes each table a scoped table of the enabled scope
+    table that column references; a table below a scoped table (its
+    ``scope_through`` column, or its one foreign key to a scoped table) gets
+    the scope column added with ``add_missing_columns``, kept equal to the
+    parent's by a trigger.
 
     Same destinations as :func:`supabase_sync.install.install`. Every table is
     judged against the per-table contract (:mod:`supabase_sync.contract`): in
@@ -337,8 +384,16 @@ def enable(
     _check_options(owner_column=owner_column, conflict_strategy=conflict_strategy)
     parsed = _parse_tables(tables)
     limits = timeouts or Timeouts()
+    sharing = SharingOptions(
+        members=_parse_tables(members)[0] if members else None,
+        member_column=member_column,
+        create_members=create_members,
+        scope_column=scope_column,
+        scope_through=scope_through,
+    )
+    check_sharing_options(sharing, parsed)
     target = resolve_target(db_url, migrations_dir=migrations_dir, project_dir=project_dir)
-    migration = enable_migration_name(parsed)
+    migration = enable_migration_name([*parsed, *([sharing.members] if sharing.members else [])])
     if target.destination is Destination.MIGRATION:
         assert target.migrations_dir is not None
         warnings, partitioned, id_columns = ([], frozenset(), {}) if not check_folder else _judge_in_sandbox(
@@ -351,26 +406,139 @@ def enable(
             sandbox_url=sandbox_url,
         )
         specs = [
-            TableSpec(table, owner_column=owner_column, id_column=id_columns.get(table), conflict_strategy=conflict_strategy)
-            for table in parsed
+            dataclasses.replace(spec, id_column=id_columns[spec.table]) if spec.table in id_columns else spec
+            for spec in _blind_specs(parsed, owner_column=owner_column, conflict_strategy=conflict_strategy, sharing=sharing)
         ]
-        plan = build_blind_enable_plan(specs, add_missing_columns=add_missing_columns, timeouts=limits)
+        created = {specs[1].table: create_members_statement(specs[0])} if sharing.create_members else None
+        plan = build_blind_enable_plan(specs, add_missing_columns=add_missing_columns, created=created, timeouts=limits)
         plan.warnings.extend(warnings)
         plan.index_in_transaction = partitioned
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration)
     assert target.db_url is not None
     with connection(target.db_url) as conn:
-        checks, warnings = judge_tables(
-            conn,
-            parsed,
-            owner_column=owner_column,
-            conflict_strategy=conflict_strategy,
-            add_missing_columns=add_missing_columns,
-            db_url=target.db_url,
-        )
-        plan = build_enable_plan(checks, warnings=warnings, timeouts=limits)
+        state = read_pack_state(conn)
+        _require_installed(state, target.db_url)
+        infos = read_tables(conn, parsed)
+        for table in parsed:
+            refuse_unsyncable(table, infos.get(table))
+        database = read_database_facts(conn, parsed, state=state)
+        specs = [
+            spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy)
+            for table in parsed
+        ]
+        created: list[Statement] = []
+        blind: list[TableSpec] = []
+        if not sharing.shared:
+            # A shared table enabled again without sharing options stays shared (its registry row says how).
+            specs = [_keep_sharing(spec, database) for spec in specs]
+        if sharing.shared:
+            specs, created, blind = _shared_specs(conn, specs, infos, database, sharing)
+            infos = {**infos, **read_tables(conn, [spec.table for spec in specs if spec.table not in infos])}
+        checks = [evaluate(spec, infos[spec.table], database) for spec in specs]
+        for check in checks:
+            refuse_unmet_by_hand(check, add_missing_columns=add_missing_columns)
+        synced = {*parsed, *database.synced, *(spec.table for spec in blind)}
+        warnings = [
+            _unsynced_parent_warning(check.table, parent)
+            for check in checks
+            for parent in unsynced_parents(check, synced)
+        ]
+        plan = build_enable_plan(checks, warnings=warnings, created=created, new_tables=blind, timeouts=limits)
         plan.index_in_transaction = _partitioned(checks)
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn, log=log)
+
+
+def _keep_sharing(spec: TableSpec, database: DatabaseFacts) -> TableSpec:
+    registration = database.synced.get(spec.table)
+    if registration is None or registration.kind == "owner":
+        return spec
+    kept = TableSpec.from_registration(spec.table, registration, database.synced)
+    return dataclasses.replace(
+        kept, owner_column=spec.owner_column if not kept.membership else kept.owner_column,
+        id_column=spec.id_column, conflict_strategy=spec.conflict_strategy,
+    )
+
+
+def _blind_specs(
+    tables: Sequence[TableName], *, owner_column: str, conflict_strategy: ConflictStrategy, sharing: SharingOptions
+) -> list[TableSpec]:
+    """The specs of a migration written without a catalog (sharing columns by convention)."""
+    if sharing.members is not None:
+        (table,) = tables
+        scope_column, member_column = default_member_columns(table, sharing.member_column)
+        scope = scope_spec(
+            table, owner_column=owner_column, id_column=None, conflict_strategy=conflict_strategy, id_type="uuid",
+            member_scope_column=scope_column, member_column=member_column, members=sharing.members,
+        )
+        return [scope, membership_spec(scope, id_column=None)]
+    if sharing.scope_column is not None:
+        return [
+            scoped_spec(
+                table, None, scope_column=sharing.scope_column, owner_column=owner_column, id_column=None,
+                conflict_strategy=conflict_strategy, synced={}, scope_through=sharing.scope_through,
+            )
+            for table in tables
+        ]
+    return [
+        TableSpec(table, owner_column=owner_column, id_column=None, conflict_strategy=conflict_strategy)
+        for table in tables
+    ]
+
+
+def _shared_specs(
+    conn: psycopg.Connection,
+    specs: list[TableSpec],
+    infos: Mapping[TableName, TableInfo],
+    database: DatabaseFacts,
+    sharing: SharingOptions,
+) -> tuple[list[TableSpec], list[Statement], list[TableSpec]]:
+    """The judged specs, the statements creating tables and the specs of the tables they create."""
+    if sharing.scope_column is not None:
+        parents = {fk.parent for spec in specs for fk in infos[spec.table].foreign_keys}
+        parent_infos = read_tables(conn, sorted(parents, key=str))
+        scoped = [
+            scoped_spec(
+                spec.table, infos[spec.table], scope_column=sharing.scope_column, owner_column=spec.owner_column,
+                id_column=spec.id_column, conflict_strategy=spec.conflict_strategy, synced=database.synced,
+                scope_through=sharing.scope_through, parent_infos=parent_infos,
+            )
+            for spec in specs
+        ]
+        return scoped, [], []
+    assert sharing.members is not None
+    (plain,) = specs
+    info = infos[plain.table]
+    id_type = info.columns[plain.id_column].type_name if plain.id_column in info.columns else "uuid"
+    members_info = read_tables(conn, [sharing.members]).get(sharing.members)
+    if sharing.create_members:
+        if members_info is not None:
+            raise TableError(
+                f"{sharing.members} already exists, so --create-members cannot create it",
+                hint="drop --create-members to use the existing table as the membership table",
+            )
+        scope_column, member_column = default_member_columns(plain.table, sharing.member_column)
+        scope = scope_spec(
+            plain.table, owner_column=plain.owner_column, id_column=plain.id_column,
+            conflict_strategy=plain.conflict_strategy, id_type=id_type, member_scope_column=scope_column,
+            member_column=member_column, members=sharing.members,
+        )
+        return [scope], [create_members_statement(scope)], [membership_spec(scope, id_column="id")]
+    if members_info is None:
+        raise TableError(
+            f"membership table {sharing.members} not found",
+            hint="create it (a foreign key to the scope table, a uuid user column, a text role), or pass --create-members",
+        )
+    refuse_unsyncable(sharing.members, members_info)
+    scope_column, member_column = detect_members(
+        plain.table, sharing.members, members_info, owner_column=plain.owner_column, member_column=sharing.member_column
+    )
+    scope = scope_spec(
+        plain.table, owner_column=plain.owner_column, id_column=plain.id_column,
+        conflict_strategy=plain.conflict_strategy, id_type=id_type, member_scope_column=scope_column,
+        member_column=member_column, members=sharing.members,
+    )
+    members_id = members_info.primary_key[0] if len(members_info.primary_key) == 1 else "id"
+    return [scope, membership_spec(scope, id_column=members_id)], [], []
 
 
 def build_disable_plan(tables: Sequence[TableName], *, drop_data: bool) -> Plan:
@@ -383,7 +551,7 @@ def build_disable_plan(tables: Sequence[TableName], *, drop_data: bool) -> Plan:
     plan = Plan("disable " + " ".join(str(table) for table in tables))
     plan.add(render_lock())
     for table in tables:
-        for trigger in SYNC_TRIGGERS:
+        for trigger in (*SYNC_TRIGGERS, *SHARING_TRIGGERS):
             plan.add(render_drop_trigger(table, trigger))
         plan.add(render_unregister_table(table))
         if drop_data:

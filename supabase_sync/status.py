@@ -55,6 +55,9 @@ class TableStatus:
     conflict_strategy: str
     dependency_rank: int | None
     registered: bool = True
+    #: owner, scope or scoped (DESIGN 3.4); ``shared_with`` the membership table or scope table, if any.
+    kind: str = "owner"
+    shared_with: str | None = None
     checks: dict[str, bool] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
 
@@ -67,6 +70,8 @@ class TableStatus:
         """Return the table's status as JSON-ready data."""
         return {
             "table": self.table,
+            "kind": self.kind,
+            "shared_with": self.shared_with,
             "owner_column": self.owner_column,
             "id_column": self.id_column,
             "conflict_strategy": self.conflict_strategy,
@@ -132,6 +137,16 @@ def _pack_gaps(state: PackState, missing_steps: list[str], missing_functions: li
     return gaps
 
 
+def _shared_with(check: TableCheck) -> str | None:
+    spec = check.spec
+    if spec.kind == "scope" and spec.members is not None:
+        return f"members in {spec.members.display}"
+    if spec.kind == "scoped" and spec.scope is not None:
+        what = "membership of" if spec.membership else "scoped by"
+        return f"{what} {spec.scope.display} through {spec.scope_column}"
+    return None
+
+
 def table_status(check: TableCheck, *, registered: bool = True, db_url_argument: str | None = None) -> TableStatus:
     """The status of one table from its contract check; each gap's fix carries ``db_url_argument``."""
     registration = check.info.registration
@@ -142,6 +157,8 @@ def table_status(check: TableCheck, *, registered: bool = True, db_url_argument:
         conflict_strategy=check.spec.conflict_strategy,
         dependency_rank=registration.dependency_rank if registration else None,
         registered=registered,
+        kind=check.spec.kind,
+        shared_with=_shared_with(check),
     )
     for verdict in check.verdicts:
         if verdict.state == "not applicable":

@@ -88,3 +88,32 @@ def owner_version_index_name(table: str) -> str:
 def owner_index_name(table: str, owner_column: str) -> str:
     """Return the name of a plain index on the owner column of ``table`` (tables secured by hand)."""
     return truncate_identifier(f"{table}_{owner_column}_idx")
+
+
+#: Triggers of shared tables (DESIGN 3.4): scope ownership changes, scoped rows moved, membership grants.
+SCOPE_EVENT_TRIGGER = "supabase_sync_scope_event"
+SCOPE_MOVE_TRIGGER = "supabase_sync_scope_move"
+MEMBERSHIP_TRIGGER = "supabase_sync_membership"
+INHERIT_SCOPE_TRIGGER = "supabase_sync_inherit_scope"
+SHARING_TRIGGERS = (SCOPE_EVENT_TRIGGER, SCOPE_MOVE_TRIGGER, MEMBERSHIP_TRIGGER, INHERIT_SCOPE_TRIGGER)
+
+#: Roles of a membership row, weakest first; new members are editors.
+MEMBER_ROLES = ("viewer", "editor", "admin")
+
+#: The owner column of a membership table: who wrote the row (sync_push forces it to the caller).
+MEMBERSHIP_OWNER_COLUMN = "granted_by"
+
+
+def shared_policy_name(command: str) -> str:
+    """Return the contract name of the policy for ``command`` on a shared (scope, scoped, membership) table."""
+    return f"supabase_sync: scope members can {command}"
+
+
+def shared_index_name(table: str, purpose: str) -> str:
+    """Return the name of an index a shared table needs (``scope_version``, ``members_user``...)."""
+    return truncate_identifier(f"{table}_sync_{purpose}_idx")
+
+
+#: The pack's SECURITY DEFINER functions the generated policies call: the API roles need EXECUTE on them
+#: (a policy runs its functions as the querying role); PostgREST cannot call them (the schema is not exposed).
+RLS_HELPER_FUNCTIONS = frozenset({f"{PACK_SCHEMA}.visible_scopes", f"{PACK_SCHEMA}.scope_role"})

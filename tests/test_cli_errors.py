@@ -224,7 +224,7 @@ def test_uninstall_hint_names_disable_first_and_following_it_keeps_every_column(
         conn.execute("insert into public.project (user_id, name) values (%s, 'kept')", (user,))
     _, line = _fails(["uninstall", "--db-url", example_db.owner_dsn], capsys, monkeypatch, tmp_path)
     disable = line.split("`supabase-sync disable ", 1)[1].split("`", 1)[0]
-    assert disable.split() == ["public.project", "public.task", "public.doc_updates"]
+    assert disable.split() == ["public.project", "public.project_member", "public.task", "public.doc_updates"]
     assert "then `supabase-sync uninstall --drop-data`" in line
 
     for args in (["disable", *disable.split()], ["uninstall", "--drop-data"]):

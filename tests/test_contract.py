@@ -28,43 +28,53 @@ NOOP_FUNCTION = (
     " as $$ begin return new; end $$"
 )
 
+_SHARED = "project_id = any((select supabase_sync.visible_scopes('public.project'::regclass, {role}))::uuid[])"
+
 #: case -> (SQL that sets it up on the example database, the requirements it leaves unmet)
 CASES: dict[str, tuple[list[str], set[str]]] = {
     "untouched": ([], set()),
+    # public.task is scoped by its project: its policies ask supabase_sync.visible_scopes (docs/protocol.md).
     "update policy renamed (same condition)": (
-        ['alter policy "supabase_sync: owner can update" on public.task rename to "owners update their tasks"'],
+        ['alter policy "supabase_sync: scope members can update" on public.task rename to "members update tasks"'],
         set(),
     ),
-    "owner policy of another name replaces a dropped one": (
+    "shared policy of another name replaces a dropped one": (
         [
-            'drop policy "supabase_sync: owner can select" on public.task',
-            'create policy "mine" on public.task for select to authenticated using (auth.uid() = user_id)',
+            'drop policy "supabase_sync: scope members can select" on public.task',
+            'create policy "mine" on public.task for select to authenticated using (' + _SHARED.format(role="'viewer'") + ")",
         ],
         set(),
     ),
     "update policy with the contract name but another condition": (
         [
-            'drop policy "supabase_sync: owner can update" on public.task',
-            'create policy "supabase_sync: owner can update" on public.task for update to authenticated'
-            " using (true) with check ((select auth.uid()) = user_id)",
+            'drop policy "supabase_sync: scope members can update" on public.task',
+            'create policy "supabase_sync: scope members can update" on public.task for update to authenticated'
+            " using (true) with check (" + _SHARED.format(role="'editor'") + ")",
         ],
-        {"policy.update"},
+        {"policy.shared_update"},
     ),
     "select policy made restrictive": (
         [
-            'drop policy "supabase_sync: owner can select" on public.task',
-            'create policy "supabase_sync: owner can select" on public.task as restrictive for select'
-            " to authenticated using ((select auth.uid()) = user_id)",
+            'drop policy "supabase_sync: scope members can select" on public.task',
+            'create policy "supabase_sync: scope members can select" on public.task as restrictive for select'
+            " to authenticated using (" + _SHARED.format(role="'viewer'") + ")",
         ],
-        {"policy.select"},
+        {"policy.shared_select"},
     ),
     "delete policy for anon only": (
         [
-            'drop policy "supabase_sync: owner can delete" on public.task',
-            'create policy "supabase_sync: owner can delete" on public.task for delete to anon'
+            'drop policy "supabase_sync: scope members can delete" on public.task',
+            'create policy "supabase_sync: scope members can delete" on public.task for delete to anon'
+            " using (" + _SHARED.format(role="'editor'") + ")",
+        ],
+        {"policy.shared_delete"},
+    ),
+    "an owner policy left on a shared table": (
+        [
+            'create policy "supabase_sync: owner can select" on public.task for select to authenticated'
             " using ((select auth.uid()) = user_id)",
         ],
-        {"policy.delete"},
+        {"policy.no_owner"},
     ),
     "stamp trigger pointed at a no-op function": (
         [
@@ -112,13 +122,15 @@ CASES: dict[str, tuple[list[str], set[str]]] = {
         ["alter table public.task alter column instance_id type text"],
         {"column.instance_id"},
     ),
+    "scope move trigger dropped": (["drop trigger supabase_sync_scope_move on public.task"], {"trigger.scope_move"}),
+    "scope index dropped": (["drop index public.task_sync_scope_version_idx"], {"index.scope_version"}),
     "several things at once": (
         [
             "drop trigger supabase_sync_stamp on public.task",
-            'drop policy "supabase_sync: owner can insert" on public.task',
+            'drop policy "supabase_sync: scope members can insert" on public.task',
             "alter table public.task disable row level security",
         ],
-        {"trigger.stamp", "policy.insert", "rls.enabled"},
+        {"trigger.stamp", "policy.shared_insert", "rls.enabled"},
     ),
 }
 
@@ -166,9 +178,19 @@ def test_every_requirement_has_a_case_above_or_is_met_by_construction() -> None:
     broken = {key for _setup, keys in CASES.values() for key in keys}
     # Met by construction on a registered table: its registry row is what status and verify read the spec from;
     # the primary key and owner column are refused by enable (tests/test_enable.py covers them).
-    by_construction = {"registry.row", "table.primary_key", "column.owner"}
-    sync_columns = {requirement.key for requirement in requirements() if requirement.column}
-    assert {requirement.key for requirement in requirements()} - broken - by_construction - sync_columns == set()
+    by_construction = {"registry.row", "registry.sharing", "table.primary_key", "column.owner", "column.scope"}
+    # The cases break public.task, a scoped table of the example: what applies only to membership tables or
+    # to tables below a scoped one is checked in tests/protocol/test_sharing.py.
+    elsewhere = {
+        "column.members",
+        "column.inherited_scope",
+        "trigger.membership",
+        "index.members_scope_user",
+        "index.members_user",
+    }
+    sync_columns = {requirement.key for requirement in requirements("scoped") if requirement.column}
+    keys = {requirement.key for requirement in requirements("scoped")}
+    assert keys - broken - by_construction - elsewhere - sync_columns == set()
     assert sync_columns & broken
 
 
@@ -187,8 +209,8 @@ def test_a_half_enabled_table_is_reported_by_status_and_lint_alike(example_db, t
         conn.execute("delete from supabase_sync.synced_table where relid = 'public.task'::regclass")
     (task,) = [table for table in api.status(dsn).tables if table.table == TASK]
     assert not task.registered
-    assert {gap.key for gap in task.gaps} == {"registry.row"}
-    assert lint_keys(dsn, TASK, tmp_path) == {"registry.row"}
+    assert {gap.key for gap in task.gaps} == {"registry.row", "registry.sharing"}
+    assert lint_keys(dsn, TASK, tmp_path) == {"registry.row", "registry.sharing"}
     api.enable([TASK], db_url=dsn)
     assert api.status(dsn).passed
 

@@ -22,12 +22,12 @@ def _run_cli(args: list[str], capsys) -> tuple[int, str, str]:
 def test_the_example_is_healthy(example_db, capsys):
     report = api.status(example_db.owner_dsn)
     assert report.passed, report.gaps
-    assert [t.table for t in report.tables] == ["public.project", "public.task", "public.doc_updates"]
+    assert [t.table for t in report.tables] == ["public.project", "public.project_member", "public.task", "public.doc_updates"]
     assert all(all(t.checks.values()) for t in report.tables)
 
     code, out, _ = _run_cli(["status", "--db-url", example_db.owner_dsn], capsys)
     assert code == 0
-    assert "public.task (owner user_id, reject): ok" in out
+    assert "public.task (owner user_id, reject, scoped table: scoped by public.project through project_id): ok" in out
 
 
 def test_a_database_without_the_pack_is_a_gap_fixed_by_install(fresh_db, capsys):
@@ -43,7 +43,7 @@ BREAKAGES = {
     "trigger.stamp": "drop trigger supabase_sync_stamp on public.task",
     "trigger.tombstone": "drop trigger supabase_sync_tombstone on public.task",
     "rls.enabled": "alter table public.task disable row level security",
-    "policy.update": 'drop policy "supabase_sync: owner can update" on public.task',
+    "policy.shared_update": 'drop policy "supabase_sync: scope members can update" on public.task',
     "index.owner_version": "drop index public.task_sync_position_idx",
     "publication.realtime": "alter publication supabase_realtime drop table public.task",
     "column.deleted_at": "alter table public.task drop column deleted_at",
@@ -119,7 +119,9 @@ def test_fix_commands_name_the_database_status_read_from_the_environment(example
     shown = subprocess.run(["supabase-sync", "status"], capture_output=True, text=True, env=env, check=False)
     assert shown.returncode == 2, shown.stderr
     (fix,) = [line.split("fix: ", 1)[1] for line in shown.stdout.splitlines() if "fix: " in line]
-    assert fix == 'supabase-sync enable public.task --owner-column user_id --db-url "$SUPABASE_DB_URL"'
+    assert fix == (
+        'supabase-sync enable public.task --owner-column user_id --scope-column project_id --db-url "$SUPABASE_DB_URL"'
+    )
 
     repaired = subprocess.run(["bash", "-c", fix], capture_output=True, text=True, env=env, check=False)
     assert repaired.returncode == 0, repaired.stderr

@@ -28,9 +28,26 @@ GENERATED: dict[tuple[Path, str], Callable[[Path], api.PlanResult]] = {
         migrations_dir=folder,
         dry_run=True,
     ),
-    # `supabase-sync enable public.task --conflict-strategy lww`, the verify fixture that switches a table to lww.
+    # Sharing: projects get members, tasks and doc updates follow their project.
+    (MIGRATIONS, "_supabase_sync_enable_project_project_member.sql"): lambda folder: api.enable(
+        ["public.project"], members="public.project_member", create_members=True, migrations_dir=folder, dry_run=True
+    ),
+    (MIGRATIONS, "_supabase_sync_enable_task.sql"): lambda folder: api.enable(
+        ["public.task"], scope_column="project_id", migrations_dir=folder, dry_run=True
+    ),
+    (MIGRATIONS, "_supabase_sync_enable_doc_updates.sql"): lambda folder: api.enable(
+        ["public.doc_updates"],
+        scope_column="project_id",
+        scope_through="task_id",
+        add_missing_columns=True,
+        migrations_dir=folder,
+        dry_run=True,
+    ),
+    # `supabase-sync enable public.task --scope-column project_id --conflict-strategy lww`, the verify fixture
+    # that switches a table to lww.
     (LWW_FIXTURE, "_supabase_sync_enable_task.sql"): lambda folder: api.enable(
-        ["public.task"], conflict_strategy="lww", migrations_dir=folder, dry_run=True, check_folder=False
+        ["public.task"], scope_column="project_id", conflict_strategy="lww", migrations_dir=folder, dry_run=True,
+        check_folder=False,
     ),
 }
 
@@ -44,13 +61,17 @@ def _sibling(first: Path, index: int, text_suffix: str) -> Path:
     return first.parent / f"{version:%Y%m%d%H%M%S}{text_suffix}"
 
 
-def rendered_migrations() -> dict[Path, str]:
+def rendered_migrations(*, write: bool = False) -> dict[Path, str]:
     """Return each generated migration file with the SQL the tool renders today.
 
     A command writing two files (enable: the DDL, then ``*_indexes.sql``) gives both.
+    ``write`` rewrites each command's files as soon as they are rendered: enable
+    checks a folder by migrating it in a sandbox, so the files before it must be current.
     """
     files: dict[Path, str] = {}
     for (folder, suffix), render in GENERATED.items():
+        if write:
+            _write_changed(files)
         matches = sorted(folder.glob(f"*{suffix}"))
         if len(matches) != 1:
             raise SystemExit(f"expected one *{suffix} in {folder}, found {len(matches)}")
@@ -63,12 +84,16 @@ def rendered_migrations() -> dict[Path, str]:
     return files
 
 
-def main() -> int:
-    """Rewrite the generated migrations; print the ones that changed."""
-    for path, text in rendered_migrations().items():
+def _write_changed(files: dict[Path, str]) -> None:
+    for path, text in files.items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             print(f"updated {path.relative_to(REPO)}")
+
+
+def main() -> int:
+    """Rewrite the generated migrations; print the ones that changed."""
+    _write_changed(rendered_migrations(write=True))
     return 0
 
 

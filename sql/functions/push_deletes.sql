@@ -23,13 +23,13 @@ begin
     execute pg_catalog.format(
         'with own as ('
         'select t.%1$I as id, t.deleted_at from %2$s as t'
-        ' where t.%1$I = any($1::%3$s[]) and t.%4$I = $2),'
+        ' where t.%1$I = any($1::%3$s[]) and %4$s),'
         ' written as ('
         'update %2$s as t set deleted_at = pg_catalog.now() from own'
         ' where t.%1$I = own.id and own.deleted_at is null returning 1)'
         ' select (select pg_catalog.count(*) from own),'
         ' (select pg_catalog.count(distinct d.id) from pg_catalog.unnest($1::%3$s[]) as d (id))',
-        tbl.id_column, target, tbl.id_type, tbl.owner_column
+        tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'delete', 2)
     ) into own_rows, distinct_ids using delete_ids, auth.uid();
 
     return pg_catalog.jsonb_build_object('deleted', own_rows, 'ignored', distinct_ids - own_rows);

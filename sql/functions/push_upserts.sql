@@ -2,7 +2,8 @@
 -- per id, from supabase_sync.merge_push_rows) and checks the table's deleted ids
 -- for conflicts. Set-based: one locking read, one INSERT, one UPDATE.
 --
--- Ownership: ids the caller can see (RLS + owner filter) are its rows; the other
+-- Ownership: ids the caller can see (RLS + supabase_sync.write_filter: the owner,
+-- or the scope roles of a shared table) are its rows; the other
 -- ids are inserted (`on conflict do nothing`); an id neither seen nor inserted
 -- belongs to another user: 42501, without saying whose.
 -- Conflicts (per row, a row last written by the same client_id never conflicts):
@@ -176,15 +177,17 @@ begin
             tbl.id_type
         ) into upsert_ids using upserts;
         all_ids := upsert_ids || delete_ids;
+        -- Shared tables: a viewer's (or an outsider's) row is refused here, by id (docs/protocol.md "Sharing").
+        perform supabase_sync.check_writable(target, upserts, delete_ids, caller);
 
         lock_sql := pg_catalog.format(
             'select coalesce(pg_catalog.array_agg(l.id), ''{}''),'
             ' coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), ''{}'')'
             ' from (select t.%1$I::text as id, %5$s as conflict'
             ' from %2$s as t %6$s'
-            ' where t.%1$I = any($1::%3$s[]) and t.%4$I = $2'
+            ' where t.%1$I = any($1::%3$s[]) and %4$s'
             ' order by t.%1$I for update of t) as l',
-            tbl.id_column, target, tbl.id_type, tbl.owner_column,
+            tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'update', 2),
             case tbl.conflict_strategy
                 when 'lww' then
                     '(c.id is not null and ($4::xid8 is null or t.server_version >= $4)'
@@ -277,11 +280,12 @@ begin
                 'with updated as ('
                 'update %1$s as t set %2$s'
                 ' from %3$s'
-                ' where t.%4$I = p.%4$I and t.%5$I = $3'
+                ' where t.%4$I = p.%4$I and %5$s'
                 ' and exists (select from pg_catalog.unnest($2::%6$s[]) as w (id) where w.id = p.%4$I)'
                 ' returning 1)'
                 ' select pg_catalog.count(*) from updated',
-                target, update_sets, row_source, tbl.id_column, tbl.owner_column, tbl.id_type
+                target, update_sets, row_source, tbl.id_column, supabase_sync.write_filter(target, 'update', 3),
+                tbl.id_type
             ) into updated_count using upserts, winners, uid;
         end if;
     exception

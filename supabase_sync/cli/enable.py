@@ -73,6 +73,38 @@ _SECONDS = click.FloatRange(min=0)
     "(back-off 0.5 s, doubling, at most 8 s). --db-url only: a migration file fails instead and "
     "`supabase db push` is run again.",
 )
+@click.option(
+    "--members",
+    metavar="TABLE",
+    default=None,
+    help="Share the (one) table: it becomes a scope table whose membership table TABLE (a foreign key to it,"
+    " a uuid user column, a text role viewer|editor|admin) is enabled with it.",
+)
+@click.option(
+    "--member-column",
+    metavar="COLUMN",
+    default=None,
+    help="The membership table's uuid user column (default: its one uuid column referencing auth.users).",
+)
+@click.option(
+    "--create-members",
+    is_flag=True,
+    help="Create the --members table (<scope>_id, user_id, role default editor, granted_by, sync columns).",
+)
+@click.option(
+    "--scope-column",
+    metavar="COLUMN",
+    default=None,
+    help="Make TABLE... scoped tables: rows visible to whoever sees the scope row COLUMN references"
+    " (an enabled scope table).",
+)
+@click.option(
+    "--scope-through",
+    metavar="COLUMN",
+    default=None,
+    help="With --scope-column, for a table below a scoped table: its column referencing that parent; the scope"
+    " column is added (with --add-missing-columns) and kept equal to the parent's.",
+)
 @db_url_option
 @dry_run_option
 @migrations_dir_option
@@ -82,6 +114,11 @@ def enable_command(
     owner_column: str,
     add_missing_columns: bool,
     conflict_strategy: str,
+    members: str | None,
+    member_column: str | None,
+    create_members: bool,
+    scope_column: str | None,
+    scope_through: str | None,
     lock_timeout: float,
     statement_timeout: float,
     index_timeout: float,
@@ -117,6 +154,11 @@ def enable_command(
         conflict_strategy=conflict_strategy,
         dry_run=dry_run,
         migrations_dir=migrations_dir,
+        members=members,
+        member_column=member_column,
+        create_members=create_members,
+        scope_column=scope_column,
+        scope_through=scope_through,
         timeouts=Timeouts(
             lock_timeout=lock_timeout,
             statement_timeout=statement_timeout,

@@ -44,7 +44,10 @@ def _print_report(report: api.StatusReport) -> None:
     for table in report.tables:
         state = "ok" if table.passed else f"{len(table.gaps)} gap(s)"
         registered = "" if table.registered else ", not registered"
-        click.echo(f"{table.table} (owner {table.owner_column}, {table.conflict_strategy}{registered}): {state}")
+        shared = f", {table.kind} table: {table.shared_with}" if table.shared_with else ""
+        click.echo(
+            f"{table.table} (owner {table.owner_column}, {table.conflict_strategy}{shared}{registered}): {state}"
+        )
         for gap in table.gaps:
             click.echo(f"  ! {gap.problem}\n    fix: {gap.fix}")
             if gap.sql and gap.sql not in gap.fix:

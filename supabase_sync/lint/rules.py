@@ -31,7 +31,7 @@ from supabase_sync.lint.catalog import LintCatalog, SchemaFunction, SchemaPolicy
 from supabase_sync.lint.report import Finding, Level
 from supabase_sync.names import TableName, display_identifier
 from supabase_sync.render.table import render_enable_rls, render_owner_index
-from supabase_sync.sync_objects import KEY_PHASE_FUNCTION, PACK_SCHEMA
+from supabase_sync.sync_objects import KEY_PHASE_FUNCTION, PACK_SCHEMA, RLS_HELPER_FUNCTIONS
 
 _API_ROLES = {"public", "anon", "authenticated"}
 
@@ -227,6 +227,8 @@ def _security_definer_exposed(catalog: LintCatalog) -> Iterable[Hit]:
             continue
         if (function.schema, function.name) == (PACK_SCHEMA, KEY_PHASE_FUNCTION):
             continue  # definer on purpose, see sync_objects.KEY_PHASE_FUNCTION
+        if f"{function.schema}.{function.name}" in RLS_HELPER_FUNCTIONS and PACK_SCHEMA not in catalog.exposed_schemas:
+            continue
         yield Hit(
             str(function),
             f"security definer {function} is executable by {', '.join(roles)}",

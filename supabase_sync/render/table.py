@@ -11,8 +11,12 @@ from psycopg import sql
 from supabase_sync.names import TableName
 from supabase_sync.plan import Statement
 from supabase_sync.render.templates import render_template
+from supabase_sync.names import truncate_identifier
 from supabase_sync.sync_objects import (
+    MEMBERSHIP_TRIGGER,
     POLICY_COMMANDS,
+    SCOPE_EVENT_TRIGGER,
+    SCOPE_MOVE_TRIGGER,
     REALTIME_PUBLICATION,
     STAMP_TRIGGER,
     TOMBSTONE_TRIGGER,
@@ -22,6 +26,8 @@ from supabase_sync.sync_objects import (
     owner_index_name,
     owner_version_index_name,
     policy_name,
+    shared_index_name,
+    shared_policy_name,
 )
 
 # --- columns ---------------------------------------------------------------------
@@ -300,3 +306,191 @@ def render_rls(table: TableName, *, owner_column: str) -> list[Statement]:
         *render_owner_policies(table, owner_column=owner_column),
         render_owner_index(table, owner_column=owner_column),
     ]
+
+
+# --- sharing (scope, scoped and membership tables) ------------------------------------------
+
+
+def render_shared_policy(
+    table: TableName,
+    command: str,
+    *,
+    column: str,
+    scope: TableName,
+    role: str,
+    id_type: str,
+    owner_column: str | None,
+    owner_required: bool = False,
+) -> Statement:
+    """Create the shared-table policy for ``command`` unless a policy of that name exists.
+
+    Rows pass when ``column`` holds a scope row the caller reaches with at least
+    ``role``; with ``owner_column`` the owner passes as well (a scope table), or
+    with ``owner_required`` must be the caller too (a new scoped row is its
+    author's: nobody writes a row in another user's name).
+    """
+    name = shared_policy_name(command)
+    joiner = " and " if owner_required else " or "
+    owner_clause = (
+        sql.SQL("(select auth.uid()) = {}" + joiner).format(sql.Identifier(owner_column))  # type: ignore[arg-type]
+        if owner_column
+        else sql.SQL("")
+    )
+    return Statement(
+        f'policy "{name}" on {table}',
+        render_template(
+            f"shared_{command}",
+            table=table.identifier,
+            table_name=table.regclass,
+            policy_name=sql.Identifier(name),
+            policy_name_text=sql.Literal(name),
+            column=sql.Identifier(column),
+            scope_name=scope.regclass,
+            role=sql.Literal(role),
+            id_type=sql.SQL(id_type),  # type: ignore[arg-type]  # a type name read from pg_catalog (format_type)
+            owner_clause=owner_clause,
+        ),
+    )
+
+
+def render_shared_index(table: TableName, purpose: str, columns: tuple[str, ...]) -> Statement:
+    """Create an index a shared table needs, on ``columns``."""
+    index = shared_index_name(table.name, purpose)
+    return Statement(
+        f"index {index} on {table}",
+        render_template(
+            "shared_index",
+            index_name=sql.Identifier(index),
+            table=table.identifier,
+            columns=sql.SQL(", ").join(sql.Identifier(column) for column in columns),
+        ),
+    )
+
+
+def render_scope_event_trigger(table: TableName, *, id_column: str, owner_column: str) -> Statement:
+    """Create the trigger recording ownership changes and deletes of a scope table's rows."""
+    return Statement(
+        f"trigger {SCOPE_EVENT_TRIGGER} on {table}",
+        render_template(
+            "trigger_scope_event",
+            table=table.identifier,
+            id_column_name=sql.Literal(id_column),
+            owner_column_name=sql.Literal(owner_column),
+        ),
+    )
+
+
+def render_scope_move_trigger(table: TableName, *, scope: TableName, scope_column: str, id_column: str) -> Statement:
+    """Create the trigger recording rows of a scoped table moved to another scope row."""
+    return Statement(
+        f"trigger {SCOPE_MOVE_TRIGGER} on {table}",
+        render_template(
+            "trigger_scope_move",
+            table=table.identifier,
+            scope_column=sql.Identifier(scope_column),
+            scope_name=scope.regclass,
+            scope_column_name=sql.Literal(scope_column),
+            id_column_name=sql.Literal(id_column),
+        ),
+    )
+
+
+def render_membership_trigger(table: TableName, *, scope: TableName, scope_column: str, member_column: str) -> Statement:
+    """Create the trigger recording grants and revokes of a membership table."""
+    return Statement(
+        f"trigger {MEMBERSHIP_TRIGGER} on {table}",
+        render_template(
+            "trigger_membership",
+            table=table.identifier,
+            scope_name=scope.regclass,
+            scope_column_name=sql.Literal(scope_column),
+            member_column_name=sql.Literal(member_column),
+        ),
+    )
+
+
+#: SQL null as the style lint wants it (psycopg renders Literal(None) as NULL).
+_NULL = sql.SQL("null")
+
+
+def _literal_or_null(value: str | None) -> sql.Composable:
+    return sql.Literal(value) if value is not None else _NULL
+
+
+def render_register_sharing(
+    table: TableName,
+    *,
+    kind: str,
+    members: TableName | None = None,
+    member_column: str | None = None,
+    member_scope_column: str | None = None,
+    scope: TableName | None = None,
+    scope_column: str | None = None,
+) -> Statement:
+    """Record in the registry how ``table`` is shared (its kind and the columns the kind uses)."""
+    return Statement(
+        f"register {table} as a {kind} table",
+        render_template(
+            "register_sharing",
+            table_name=table.regclass,
+            kind=sql.Literal(kind),
+            members_name=members.regclass if members else _NULL,
+            member_column_name=_literal_or_null(member_column),
+            member_scope_column_name=_literal_or_null(member_scope_column),
+            scope_name=scope.regclass if scope else _NULL,
+            scope_column_name=_literal_or_null(scope_column),
+        ),
+    )
+
+
+def render_create_members(
+    table: TableName, *, scope: TableName, scope_id_column: str, scope_id_type: str, scope_column: str
+) -> Statement:
+    """Create a membership table for ``scope`` (enable --create-members)."""
+    return Statement(
+        f"create membership table {table} for {scope}",
+        render_template(
+            "create_members",
+            table=table.identifier,
+            scope_table=scope.identifier,
+            scope_id_column=sql.Identifier(scope_id_column),
+            scope_column=sql.Identifier(scope_column),
+            scope_id_type=sql.SQL(scope_id_type),  # type: ignore[arg-type]  # a type name from format_type
+            unique_name=sql.Identifier(truncate_identifier(f"{table.name}_{scope_column}_user_id_key")),
+        ),
+    )
+
+
+def render_inherit_scope(
+    table: TableName,
+    *,
+    parent: TableName,
+    parent_key: str,
+    fk_column: str,
+    scope: TableName,
+    scope_column: str,
+    parent_scope_column: str,
+    scope_id_type: str,
+) -> Statement:
+    """Give ``table`` (below the scoped ``parent``) its own scope column, kept equal to the parent's."""
+    return Statement(
+        f"scope column {scope_column} of {table}, kept equal to {parent}'s",
+        render_template(
+            "inherit_scope",
+            table=table.identifier,
+            parent=parent.identifier,
+            scope_table=scope.identifier,
+            scope_column=sql.Identifier(scope_column),
+            fk_column=sql.Identifier(fk_column),
+            parent_key=sql.Identifier(parent_key),
+            parent_scope_column=sql.Identifier(parent_scope_column),
+            children_trigger=sql.Identifier(truncate_identifier(f"supabase_sync_scope_children_{table.name}")),
+            scope_id_type=sql.SQL(scope_id_type),  # type: ignore[arg-type]  # a type name from format_type
+            table_name=table.regclass,
+            parent_name=parent.regclass,
+            parent_key_name=sql.Literal(parent_key),
+            fk_column_name=sql.Literal(fk_column),
+            scope_column_name=sql.Literal(scope_column),
+            parent_scope_column_name=sql.Literal(parent_scope_column),
+        ),
+    )

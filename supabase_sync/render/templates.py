@@ -17,7 +17,18 @@ _DOLLAR_TAG = "$supabase_sync$"
 
 #: Templates that live in ``sql/policies`` (row level security); the others live in ``sql/templates``.
 POLICY_TEMPLATES = frozenset(
-    {"enable_rls", "owner_select", "owner_insert", "owner_update", "owner_delete", "drop_policy"}
+    {
+        "enable_rls",
+        "owner_select",
+        "owner_insert",
+        "owner_update",
+        "owner_delete",
+        "drop_policy",
+        "shared_select",
+        "shared_insert",
+        "shared_update",
+        "shared_delete",
+    }
 )
 
 

@@ -91,6 +91,13 @@ class SyncedTable:
     conflict_strategy: str
     dependency_rank: int
     shape: TableShape = field(repr=False)
+    #: owner, scope or scoped (DESIGN 3.4); a scoped table's scope table and column; whether it is a membership table
+    kind: str = "owner"
+    scope_relid: int | None = None
+    scope_column: str | None = None
+    membership: bool = False
+    #: a membership table's user column
+    member_column: str | None = None
 
     @property
     def identifier(self) -> sql.Identifier:
@@ -153,6 +160,11 @@ def load_synced_tables(conn: psycopg.Connection) -> list[SyncedTable]:
             conflict_strategy=row["conflict_strategy"],
             dependency_rank=row["dependency_rank"],
             shape=load_shape(conn, row["relid"]),
+            kind=row["kind"],
+            scope_relid=row["scope_relid"],
+            scope_column=row["scope_column"],
+            membership=row["member_column"] is not None,
+            member_column=row["member_column"],
         )
         for row in fetch_rows(conn, "verify_synced_tables")
     ]

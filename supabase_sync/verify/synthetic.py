@@ -162,6 +162,9 @@ class SyntheticData:
 
         ``overrides`` replace generated values by column name.
         """
+        if table.membership and table.scope_relid is not None:
+            # One membership row per (scope row, user): each new one gets a scope row of its own.
+            self._parents.pop((user_id, table.scope_relid), None)
         row = self._fill(table.shape, user_id, owner_column=table.owner_column, id_column=table.id_column)
         row.update(overrides or {})
         return row

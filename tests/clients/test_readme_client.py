@@ -88,7 +88,7 @@ def test_the_readme_client_converges_two_devices_through_a_conflict_a_restart_an
     phone["store"].save("public.project", groceries, name="Groceries")
     phone["store"].save("public.task", milk, project_id=groceries, title="milk")
     phone["store"].save("public.task", eggs, project_id=groceries, title="eggs")
-    laptop["store"].save("public.task", bread, title="bread")
+    laptop["store"].save("public.task", bread, project_id=groceries, title="bread")
     for device in (phone, laptop, phone):
         sync(device)
     assert set(view(laptop)["public.task"]) == {milk, bread, eggs}

@@ -123,6 +123,14 @@ def _push_error(changes: dict[str, Any]) -> Callable[[SupabaseStandIn], tuple[AP
     return scenario
 
 
+def _member_who_does_not_exist(stand_in: SupabaseStandIn) -> tuple[APIError, Account]:
+    ann = sign_up_and_in(stand_in, "ann")
+    project = {"id": new_id(), "name": "shared"}
+    ann.rpc("sync_push", {"changes": {"public.project": {"created": [project]}}})
+    grant = {"id": new_id(), "project_id": project["id"], "user_id": new_id(), "role": "viewer"}
+    return ann.error("sync_push", {"changes": {"public.project_member": {"created": [grant]}}}), ann
+
+
 def _row_of_another_user(stand_in: SupabaseStandIn) -> tuple[APIError, Account]:
     ann, bob = sign_up_and_in(stand_in, "ann"), sign_up_and_in(stand_in, "bob")
     row = {"id": new_id(), "name": "ann's"}
@@ -145,11 +153,11 @@ def _page_size_out_of_range(stand_in: SupabaseStandIn) -> tuple[APIError, Accoun
 SCENARIOS: dict[str, Callable[[SupabaseStandIn], tuple[APIError, Any]]] = {
     "22023 unknown collection": _push_error({"auth.users": {"created": []}}),
     "22023 page_size out of range": _page_size_out_of_range,
-    "22P02 bad value": _push_error({"public.task": {"created": [{"id": new_id(), "title": "t", "due_on": "someday"}]}}),
-    "23502 null in a not null column": _push_error({"public.task": {"created": [{"id": new_id(), "title": None}]}}),
-    "23503 parent row missing": _push_error(
-        {"public.task": {"created": [{"id": new_id(), "title": "t", "project_id": new_id()}]}}
-    ),
+    # The example's tasks belong to a project (a scope): a task in a missing project answers 42501 like
+    # one in another user's project (docs/protocol.md "Sharing"), so these use projects and members.
+    "22P02 bad value": _push_error({"public.project": {"created": [{"id": new_id(), "name": "p", "archived": "maybe"}]}}),
+    "23502 null in a not null column": _push_error({"public.project": {"created": [{"id": new_id(), "name": None}]}}),
+    "23503 parent row missing": _member_who_does_not_exist,
     "42501 another user's row": _row_of_another_user,
     "42501 anon": _anon,
     "PT409 conflict": _conflict,

@@ -18,7 +18,7 @@ import pytest
 from supabase_sync import rpc
 from supabase_sync.rpc import RpcError
 
-SYNCED = ("public.project", "public.task", "public.doc_updates")
+SYNCED = ("public.project", "public.project_member", "public.task", "public.doc_updates")
 
 
 @dataclass

@@ -207,7 +207,7 @@ def test_push_writes_tables_in_dependency_order_whatever_the_key_order(alice: De
 def test_push_fills_absent_keys_of_new_rows_with_column_defaults(alice: Device, owner) -> None:
     parent = project()
     alice.push({"public.project": {"created": [parent]}})
-    child = {"id": new_id(), "title": "only a title"}
+    child = {"id": new_id(), "project_id": parent["id"], "title": "only a title"}
     alice.push({"public.task": {"created": [child]}})
     stored = _row(owner, "public.task", child["id"])
     assert (stored["done"], stored["position"], stored["notes"]) == (False, 0, None)
@@ -215,16 +215,18 @@ def test_push_fills_absent_keys_of_new_rows_with_column_defaults(alice: Device, 
 
 
 def test_push_update_writes_only_the_keys_sent(alice: Device, owner) -> None:
-    child = task(notes="keep me", position=7)
-    alice.push({"public.task": {"created": [child]}})
+    parent = project()
+    child = task(parent["id"], notes="keep me", position=7)
+    alice.push({"public.project": {"created": [parent]}, "public.task": {"created": [child]}})
     alice.push({"public.task": {"updated": [{"id": child["id"], "done": True}]}})
     stored = _row(owner, "public.task", child["id"])
     assert (stored["done"], stored["notes"], stored["position"], stored["title"]) == (True, "keep me", 7, "task")
 
 
 def test_push_can_set_a_column_to_null_explicitly(alice: Device, owner) -> None:
-    child = task(notes="to clear")
-    alice.push({"public.task": {"created": [child]}})
+    parent = project()
+    child = task(parent["id"], notes="to clear")
+    alice.push({"public.project": {"created": [parent]}, "public.task": {"created": [child]}})
     alice.push({"public.task": {"updated": [{"id": child["id"], "notes": None}]}})
     assert _row(owner, "public.task", child["id"])["notes"] is None
 

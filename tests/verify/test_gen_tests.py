@@ -46,7 +46,7 @@ def test_generated_tests_pass_with_pg_prove_on_the_example(tmp_path: Path, sandb
     result = gen_tests(project, backend="url", sandbox_url=sandbox.superuser_dsn)
     test_file = project / "supabase" / "tests" / ISOLATION_TEST_FILE
     assert result.paths == [test_file]
-    assert result.tables == ["public.project", "public.task", "public.doc_updates"]
+    assert result.tables == ["public.project", "public.project_member", "public.task", "public.doc_updates"]
     text = test_file.read_text(encoding="utf-8")
     assert f"select plan({result.assertions});" in text
     assert "set local role authenticated;" in text and "request.jwt.claims" in text

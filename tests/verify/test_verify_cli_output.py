@@ -48,7 +48,7 @@ def test_verify_in_a_terminal_shows_each_check_once(tmp_path: Path, sandbox: San
     assert code == 0, "\n".join(screen)
     assert screen[0].split() == ["check", "table", "result", "time"]
     select_rows = [line for line in screen if line.startswith("isolation.select ")]
-    assert len(select_rows) == 3, "\n".join(screen)  # one per synced table, from the table only
+    assert len(select_rows) == 4, "\n".join(screen)  # one per synced table, from the table only
     assert not [line for line in screen if PROGRESS_MARK in line], "\n".join(screen)
 
 
@@ -64,9 +64,9 @@ def test_verify_outside_a_terminal_logs_every_step_on_stderr(tmp_path: Path, san
     )
     assert done.returncode == 0, done.stderr
     logged = [line for line in done.stderr.splitlines() if "isolation.select" in line]
-    assert len(logged) == 3 and all(PROGRESS_MARK in line for line in logged)
+    assert len(logged) == 4 and all(PROGRESS_MARK in line for line in logged)
     assert "\r" not in done.stderr
-    assert sum(line.startswith("isolation.select ") for line in done.stdout.splitlines()) == 3
+    assert sum(line.startswith("isolation.select ") for line in done.stdout.splitlines()) == 4
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from supabase_sync.cli import main
 from supabase_sync.dsn import mask_dsn
 
 #: Every check family verify must have run on the example (so a silently empty run fails).
-FAMILIES = {"structure", "security", "isolation", "server_columns", "roundtrip", "conflicts", "concurrency"}
+FAMILIES = {"structure", "security", "isolation", "sharing", "server_columns", "roundtrip", "conflicts", "concurrency"}
 
 
 @pytest.mark.parametrize("backend", ["local", "embedded"])
@@ -32,9 +32,15 @@ def test_verify_example_passes_on_backend(backend: str, capsys: pytest.CaptureFi
         print(f"\nverify --example on {backend}: {elapsed:.1f} s wall (setup {report.setup_seconds:.1f} s)")
     assert report.passed, report.to_text()
     assert report.backend == backend
-    assert report.tables == ["public.project", "public.task", "public.doc_updates"]
+    assert report.tables == ["public.project", "public.project_member", "public.task", "public.doc_updates"]
     assert {result.family for result in report.results} == FAMILIES
-    assert all(result.outcome == "pass" for result in report.results), report.to_text()
+    # The sharing checks run on scoped tables and say why they skip the scope and membership tables.
+    assert all(result.outcome == "pass" for result in report.results if result.family != "sharing"), report.to_text()
+    sharing = {(result.check, result.table): result.outcome for result in report.results if result.family == "sharing"}
+    assert {table for (_check, table), outcome in sharing.items() if outcome == "pass"} == {
+        "public.task",
+        "public.doc_updates",
+    }, report.to_text()
     assert any("applying" in line for line in lines)
 
 

@@ -21,7 +21,7 @@ from helpers.projects import build_project
 EXPECTED = {
     "rls_disabled": ("structure.rls_enabled", "enable row level security"),
     "policy_using_true": ("structure.policies", "drop policy"),
-    "missing_delete_policy": ("structure.policies", 'create policy "supabase_sync: owner can delete"'),
+    "missing_delete_policy": ("structure.policies", 'create policy "supabase_sync: scope members can delete"'),
     "owner_nullable": ("structure.owner_column", "set not null"),
     "trigger_dropped": ("structure.triggers", "create or replace trigger supabase_sync_stamp"),
     "anon_executes_sync_pull": ("security.anon_rpc", "revoke execute on function public.sync_pull"),
@@ -92,7 +92,7 @@ def test_a_failing_migration_stops_verify_with_exit_1_naming_the_file(
 
 def test_a_table_switched_to_lww_passes_the_lww_conflict_check(tmp_path: Path, sandbox: Sandbox) -> None:
     # lww_strategy is not broken: its migration (written by `supabase-sync enable public.task
-    # --conflict-strategy lww`) switches public.task to last-writer-wins.
+    # --scope-column project_id --conflict-strategy lww`) switches public.task to last-writer-wins.
     project = build_project(tmp_path, "lww_strategy")
     name = f"lww_fixture_{uuid.uuid4().hex[:8]}"
     try:
@@ -103,7 +103,12 @@ def test_a_table_switched_to_lww_passes_the_lww_conflict_check(tmp_path: Path, s
             )
     finally:
         sandbox.drop_database(name)
-    assert strategies == {"public.project": "reject", "public.task": "lww", "public.doc_updates": "reject"}
+    assert strategies == {
+        "public.project": "reject",
+        "public.project_member": "reject",
+        "public.task": "lww",
+        "public.doc_updates": "reject",
+    }
 
     report = verify(project, backend="url", sandbox_url=sandbox.superuser_dsn)
     assert report.passed, report.to_text()
@@ -111,12 +116,12 @@ def test_a_table_switched_to_lww_passes_the_lww_conflict_check(tmp_path: Path, s
     assert outcomes[("conflicts.strategy", "public.task")] == "pass"
 
 
-def test_an_owner_policy_granted_to_public_counts_for_authenticated_users(tmp_path: Path, sandbox: Sandbox) -> None:
+def test_a_policy_granted_to_public_counts_for_authenticated_users(tmp_path: Path, sandbox: Sandbox) -> None:
     # PUBLIC is role oid 0 in pg_policy.polroles (PostgreSQL keeps it alone when listed with others).
     project = build_project(tmp_path, "missing_delete_policy")
     (project / "supabase" / "migrations" / "29990102000000_delete_policy_to_public.sql").write_text(
-        'create policy "owner deletes" on public.task for delete to public'
-        " using ((select auth.uid()) = user_id);\n",
+        'create policy "members delete" on public.task for delete to public using (project_id = any('
+        "(select supabase_sync.visible_scopes('public.project'::regclass, 'editor'))::uuid[]));\n",
         encoding="utf-8",
     )
     report = verify(project, backend="url", sandbox_url=sandbox.superuser_dsn)

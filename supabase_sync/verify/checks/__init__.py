@@ -15,12 +15,13 @@ from supabase_sync.verify.checks import (  # noqa: F401
     roundtrip,
     security,
     server_columns,
+    sharing,
     structure,
 )
 from supabase_sync.verify.checks.base import REGISTRY, Check
 
 #: Check families in the order verify runs them (structure first, concurrency last).
-FAMILY_ORDER = ("structure", "security", "isolation", "server_columns", "roundtrip", "conflicts", "concurrency")
+FAMILY_ORDER = ("structure", "security", "isolation", "sharing", "server_columns", "roundtrip", "conflicts", "concurrency")
 
 
 def all_checks() -> list[Check]:

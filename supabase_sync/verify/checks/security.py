@@ -15,7 +15,7 @@ from psycopg import sql
 from supabase_sync import rpc
 from supabase_sync.catalog import fetch_rows
 from supabase_sync.rpc import RpcError
-from supabase_sync.sync_objects import KEY_PHASE_FUNCTION, PACK_SCHEMA
+from supabase_sync.sync_objects import KEY_PHASE_FUNCTION, PACK_SCHEMA, RLS_HELPER_FUNCTIONS
 from supabase_sync.verify.catalog import SyncedTable
 from supabase_sync.verify.checks.base import CheckFailure, check
 from supabase_sync.verify.context import VerifyContext
@@ -58,6 +58,8 @@ def definer_functions(ctx: VerifyContext, table: SyncedTable | None) -> None:
         for function in functions
         if function["security_definer"]
         and not function["is_trigger"]
+        # The policies' helpers: executable by the API roles by design, not callable through PostgREST.
+        and function["signature"].split("(", 1)[0] not in RLS_HELPER_FUNCTIONS
         and (function["anon_can_execute"] or function["authenticated_can_execute"])
         and (function["schema_name"], function["function_name"]) != (PACK_SCHEMA, KEY_PHASE_FUNCTION)
     ]

@@ -257,6 +257,137 @@ $step$;
 end
 $supabase_sync$;
 
+-- schema step 0006_sharing (skipped when already recorded)
+do $supabase_sync$
+begin
+    if not exists (select from supabase_sync.schema_step where step = '0006_sharing') then
+        execute $step$
+-- supabase-sync pack, schema step 0006: sharing (DESIGN 3.4, docs/protocol.md "Sharing").
+--
+-- Every synced table has a kind:
+--   owner   its owner column is auth.uid() (the only kind before this step);
+--   scope   a table whose rows are shared (public.project): the owner column
+--           keeps full access, and `members` names the membership table, whose
+--           `member_scope_column` references the scope row and whose
+--           `member_column` (a uuid referencing auth.users) names the user;
+--   scoped  a table whose rows belong to a scope row (public.task): its
+--           `scope_column` holds the id of a row of `scope`. A membership table
+--           is itself a scoped table of its scope.
+-- A scoped table keeps its owner column: it records who created the row (the
+-- push forces it to the caller), not who may see it.
+-- Idempotent (if not exists, constraints dropped and re-added) like every step
+-- that may meet a database an interrupted upgrade left half-way.
+alter table supabase_sync.synced_table
+add column if not exists kind text not null default 'owner',
+add column if not exists members regclass,
+add column if not exists member_column name,
+add column if not exists member_scope_column name,
+add column if not exists scope regclass,
+add column if not exists scope_column name,
+drop constraint if exists synced_table_kind_check,
+drop constraint if exists synced_table_scope_check,
+drop constraint if exists synced_table_scoped_check,
+add constraint synced_table_kind_check check (kind in ('owner', 'scope', 'scoped')),
+add constraint synced_table_scope_check check (
+    (kind = 'scope') = (members is not null and member_column is not null and member_scope_column is not null)
+),
+add constraint synced_table_scoped_check check (
+    (kind = 'scoped') = (scope is not null and scope_column is not null)
+);
+
+create index if not exists synced_table_members_idx on supabase_sync.synced_table (members) where members is not null;
+
+-- The registry as clients name it, with the sharing columns appended.
+create or replace view supabase_sync.synced_collection
+with (security_invoker = true) as
+select
+    st.relid,
+    format('%I.%I', n.nspname, c.relname) as collection,
+    n.nspname as schema_name,
+    c.relname as table_name,
+    st.owner_column,
+    st.id_column,
+    format_type(a.atttypid, a.atttypmod) as id_type,
+    st.conflict_strategy,
+    st.dependency_rank,
+    st.kind,
+    st.scope,
+    st.scope_column,
+    st.members
+from supabase_sync.synced_table as st
+inner join pg_catalog.pg_class as c on st.relid = c.oid
+inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid
+inner join pg_catalog.pg_attribute as a
+    on st.relid = a.attrelid and st.id_column = a.attname;
+
+-- Who gained or lost access to what, and when (the writing transaction's xid8,
+-- comparable with server_version and the pull cursor). Written only by the
+-- pack's triggers; read by the pull to deliver, in O(events), the rows of a
+-- gained scope as created and the ids of a lost scope or a moved row as deleted.
+--   event = 'gained'  user_id can see scope row (scope, scope_id) since version
+--                     (membership row created or moved to them, ownership given)
+--   event = 'lost'    user_id may no longer see it since version (membership
+--                     deleted or moved away, ownership taken, scope row deleted)
+--   event = 'moved'   row row_id of scoped table relid left scope row scope_id
+--                     for to_scope_id (null when the scope column became null)
+-- An event says what happened, not what is true now: the pull compares it with
+-- the caller's current scopes (supabase_sync.visible_scopes), so a grant
+-- revoked again within one cursor window delivers nothing, and a revoke of a
+-- user who is still the owner or still a member under another row removes nothing.
+create table if not exists supabase_sync.access_event (
+    event_id bigint generated always as identity primary key,
+    version xid8 not null default pg_current_xact_id(),
+    event text not null,
+    scope regclass not null,
+    scope_id text not null,
+    user_id uuid,
+    relid regclass,
+    row_id text,
+    to_scope_id text,
+    recorded_at timestamptz not null default now(),
+    constraint access_event_event_check check (event in ('gained', 'lost', 'moved')),
+    constraint access_event_shape_check check (
+        case event
+            when 'moved' then user_id is null and relid is not null and row_id is not null
+            else user_id is not null and relid is null and row_id is null and to_scope_id is null
+        end
+    )
+);
+
+comment on table supabase_sync.access_event is
+'supabase-sync: scope grants, revokes and row moves with their xid8 version, for the pull (docs/protocol.md).';
+
+-- A user's gained and lost scopes since a cursor.
+create index if not exists access_event_user_version_idx
+on supabase_sync.access_event (user_id, version)
+where user_id is not null;
+
+-- The rows moved out of one scope row since a cursor.
+create index if not exists access_event_moved_version_idx
+on supabase_sync.access_event (scope, scope_id, version)
+where event = 'moved';
+
+revoke all on supabase_sync.access_event from public, anon, authenticated;
+grant select on supabase_sync.access_event to authenticated;
+grant all on supabase_sync.access_event to service_role;
+
+alter table supabase_sync.access_event enable row level security;
+
+-- A user reads their own grants and revokes; moves are read through the pull's
+-- owner-side phase (their scope must be checked per scope table).
+drop policy if exists "supabase_sync: user reads own access events" on supabase_sync.access_event;
+
+create policy "supabase_sync: user reads own access events"
+on supabase_sync.access_event
+for select
+to authenticated
+using ((select auth.uid()) = user_id);
+$step$;
+        insert into supabase_sync.schema_step (step) values ('0006_sharing');
+    end if;
+end
+$supabase_sync$;
+
 -- functions of apply_push.sql
 -- The core of sync_push and push_changes (DESIGN 3.2, docs/protocol.md). One
 -- transaction: any error rolls back everything, so a failed push changes nothing.
@@ -804,6 +935,70 @@ grant execute on function supabase_sync.encode_cursor(xid8, integer) to authenti
 
 comment on function supabase_sync.encode_cursor(xid8, integer) is
 'supabase-sync: the cursor (below 2^53) of a pull position (version, bucket).';
+
+-- functions of inherit_scope.sql
+-- BEFORE INSERT OR UPDATE trigger (for each row) of a table below a scoped table
+-- (doc_updates -> task -> project): keeps its own scope column equal to its
+-- parent's, so its rows are reached, pulled and moved like the parent's without
+-- a join. Arguments: the parent table (regclass text), the parent's key column,
+-- this table's column referencing it, this table's scope column, the parent's
+-- scope column. A row whose parent does not exist (or is not visible) keeps the
+-- value it was given; the foreign key and the policies then judge it.
+create or replace function supabase_sync.inherit_scope()
+returns trigger
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+    parent_key text := pg_catalog.to_jsonb(new) ->> tg_argv[2];
+    parent_scope text;
+begin
+    if parent_key is null then
+        return new;
+    end if;
+    execute pg_catalog.format(
+        'select p.%1$I::text from %2$s as p where p.%3$I::text = $1',
+        tg_argv[4], tg_argv[0]::regclass, tg_argv[1]
+    ) into parent_scope using parent_key;
+    if parent_scope is not null then
+        new := pg_catalog.jsonb_populate_record(new, pg_catalog.jsonb_build_object(tg_argv[3], parent_scope));
+    end if;
+    return new;
+end;
+$$;
+
+revoke all on function supabase_sync.inherit_scope() from public;
+
+comment on function supabase_sync.inherit_scope() is
+'supabase-sync: keeps the scope column of a row equal to its parent''s (tables below a scoped table).';
+
+-- AFTER UPDATE OF <scope column> trigger (for each row, WHEN it changed) of a
+-- scoped parent: moves the child rows with it (their own scope_move triggers
+-- record the moves). Arguments: the child table (regclass text), its column
+-- referencing the parent, its scope column, the parent's key column and scope
+-- column. SECURITY DEFINER: the move of the parent was authorized (policies,
+-- sync_push); its children follow whoever wrote them.
+create or replace function supabase_sync.move_scope_children()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+    execute pg_catalog.format(
+        'update %1$s as c set %3$I = $1::text::%6$s where c.%2$I::text = $2 and c.%3$I is distinct from $1::text::%6$s',
+        tg_argv[0]::regclass, tg_argv[1], tg_argv[2], tg_argv[3], tg_argv[4],
+        supabase_sync.column_type(tg_argv[0]::regclass, tg_argv[2])
+    ) using pg_catalog.to_jsonb(new) ->> tg_argv[4], pg_catalog.to_jsonb(new) ->> tg_argv[3];
+    return null;
+end;
+$$;
+
+revoke all on function supabase_sync.move_scope_children() from public;
+
+comment on function supabase_sync.move_scope_children() is
+'supabase-sync: moves the rows of a table below a scoped table with their parent.';
 
 -- functions of merge_push_rows.sql
 -- The rows a push writes to one table: `created` then `updated` entries, one row
@@ -1606,13 +1801,13 @@ begin
     execute pg_catalog.format(
         'with own as ('
         'select t.%1$I as id, t.deleted_at from %2$s as t'
-        ' where t.%1$I = any($1::%3$s[]) and t.%4$I = $2),'
+        ' where t.%1$I = any($1::%3$s[]) and %4$s),'
         ' written as ('
         'update %2$s as t set deleted_at = pg_catalog.now() from own'
         ' where t.%1$I = own.id and own.deleted_at is null returning 1)'
         ' select (select pg_catalog.count(*) from own),'
         ' (select pg_catalog.count(distinct d.id) from pg_catalog.unnest($1::%3$s[]) as d (id))',
-        tbl.id_column, target, tbl.id_type, tbl.owner_column
+        tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'delete', 2)
     ) into own_rows, distinct_ids using delete_ids, auth.uid();
 
     return pg_catalog.jsonb_build_object('deleted', own_rows, 'ignored', distinct_ids - own_rows);
@@ -1630,7 +1825,8 @@ comment on function supabase_sync.push_deletes(regclass, text[]) is
 -- per id, from supabase_sync.merge_push_rows) and checks the table's deleted ids
 -- for conflicts. Set-based: one locking read, one INSERT, one UPDATE.
 --
--- Ownership: ids the caller can see (RLS + owner filter) are its rows; the other
+-- Ownership: ids the caller can see (RLS + supabase_sync.write_filter: the owner,
+-- or the scope roles of a shared table) are its rows; the other
 -- ids are inserted (`on conflict do nothing`); an id neither seen nor inserted
 -- belongs to another user: 42501, without saying whose.
 -- Conflicts (per row, a row last written by the same client_id never conflicts):
@@ -1804,15 +2000,17 @@ begin
             tbl.id_type
         ) into upsert_ids using upserts;
         all_ids := upsert_ids || delete_ids;
+        -- Shared tables: a viewer's (or an outsider's) row is refused here, by id (docs/protocol.md "Sharing").
+        perform supabase_sync.check_writable(target, upserts, delete_ids, caller);
 
         lock_sql := pg_catalog.format(
             'select coalesce(pg_catalog.array_agg(l.id), ''{}''),'
             ' coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), ''{}'')'
             ' from (select t.%1$I::text as id, %5$s as conflict'
             ' from %2$s as t %6$s'
-            ' where t.%1$I = any($1::%3$s[]) and t.%4$I = $2'
+            ' where t.%1$I = any($1::%3$s[]) and %4$s'
             ' order by t.%1$I for update of t) as l',
-            tbl.id_column, target, tbl.id_type, tbl.owner_column,
+            tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'update', 2),
             case tbl.conflict_strategy
                 when 'lww' then
                     '(c.id is not null and ($4::xid8 is null or t.server_version >= $4)'
@@ -1905,11 +2103,12 @@ begin
                 'with updated as ('
                 'update %1$s as t set %2$s'
                 ' from %3$s'
-                ' where t.%4$I = p.%4$I and t.%5$I = $3'
+                ' where t.%4$I = p.%4$I and %5$s'
                 ' and exists (select from pg_catalog.unnest($2::%6$s[]) as w (id) where w.id = p.%4$I)'
                 ' returning 1)'
                 ' select pg_catalog.count(*) from updated',
-                target, update_sets, row_source, tbl.id_column, tbl.owner_column, tbl.id_type
+                target, update_sets, row_source, tbl.id_column, supabase_sync.write_filter(target, 'update', 3),
+                tbl.id_type
             ) into updated_count using upserts, winners, uid;
         end if;
     exception
@@ -2046,6 +2245,149 @@ grant execute on function supabase_sync.raise_bad_value(regclass, jsonb, text[],
 
 comment on function supabase_sync.raise_bad_value(regclass, jsonb, text[], text) is
 'supabase-sync: names the row id and column of a value a push could not convert (22P02).';
+
+-- functions of record_membership_event.sql
+-- AFTER INSERT OR UPDATE OR DELETE trigger (for each row) of a membership table:
+-- records in supabase_sync.access_event that a user gained or lost a scope row.
+-- Arguments: the scope table (regclass text), the membership table's column
+-- referencing it, and its user column. A role change (viewer -> editor) changes
+-- what the member may write, not what they see: no event. Moving a membership
+-- row to another user or scope row is a loss plus a gain.
+create or replace function supabase_sync.record_membership_event()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    scope regclass := tg_argv[0]::regclass;
+    old_scope text;
+    old_user uuid;
+    new_scope text;
+    new_user uuid;
+begin
+    if tg_op in ('UPDATE', 'DELETE') then
+        old_scope := pg_catalog.to_jsonb(old) ->> tg_argv[1];
+        old_user := (pg_catalog.to_jsonb(old) ->> tg_argv[2])::uuid;
+    end if;
+    if tg_op in ('INSERT', 'UPDATE') then
+        new_scope := pg_catalog.to_jsonb(new) ->> tg_argv[1];
+        new_user := (pg_catalog.to_jsonb(new) ->> tg_argv[2])::uuid;
+    end if;
+    if (old_scope, old_user) is not distinct from (new_scope, new_user) then
+        return null;
+    end if;
+    if old_scope is not null and old_user is not null then
+        insert into supabase_sync.access_event (event, scope, scope_id, user_id)
+        values ('lost', scope, old_scope, old_user);
+    end if;
+    if new_scope is not null and new_user is not null then
+        insert into supabase_sync.access_event (event, scope, scope_id, user_id)
+        values ('gained', scope, new_scope, new_user);
+    end if;
+    return null;
+end;
+$$;
+
+revoke all on function supabase_sync.record_membership_event() from public;
+
+comment on function supabase_sync.record_membership_event() is
+'supabase-sync: records membership grants and revokes in supabase_sync.access_event.';
+
+-- functions of record_scope_event.sql
+-- AFTER UPDATE OR DELETE trigger (for each row) of a scope table. Arguments:
+-- its id column and its owner column.
+--   owner column changed: the old owner lost the scope row, the new one gained
+--     it. Through the API (a signed-in user) only the old owner or an admin
+--     member may give a scope row away: an editor may edit the row, not take
+--     it (42501; a policy cannot compare old and new values).
+--   row deleted: its owner lost it (the membership rows go with it by their
+--     foreign key, and their own trigger records each member's loss).
+create or replace function supabase_sync.record_scope_event()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    scope regclass := tg_relid::regclass;
+    old_row jsonb := pg_catalog.to_jsonb(old);
+    new_row jsonb;
+    scope_id text := old_row ->> tg_argv[0];
+    old_owner uuid := (old_row ->> tg_argv[1])::uuid;
+    new_owner uuid;
+begin
+    if tg_op = 'DELETE' then
+        if old_owner is not null then
+            insert into supabase_sync.access_event (event, scope, scope_id, user_id)
+            values ('lost', scope, scope_id, old_owner);
+        end if;
+        return null;
+    end if;
+    new_row := pg_catalog.to_jsonb(new);
+    new_owner := (new_row ->> tg_argv[1])::uuid;
+    if old_owner is not distinct from new_owner and scope_id = new_row ->> tg_argv[0] then
+        return null;
+    end if;
+    if auth.uid() is not null
+        and old_owner is distinct from auth.uid()
+        and supabase_sync.scope_role(scope, scope_id) is distinct from 'admin' then
+        raise exception using
+            errcode = '42501',
+            message = pg_catalog.format('supabase_sync: %s row %s cannot be given away', scope, scope_id),
+            detail = 'Only the owner or an admin member changes the owner of a shared row.',
+            hint = 'Ask the owner, or an admin member, to transfer it.';
+    end if;
+    if old_owner is not null then
+        insert into supabase_sync.access_event (event, scope, scope_id, user_id)
+        values ('lost', scope, scope_id, old_owner);
+    end if;
+    if new_owner is not null then
+        insert into supabase_sync.access_event (event, scope, scope_id, user_id)
+        values ('gained', scope, new_row ->> tg_argv[0], new_owner);
+    end if;
+    return null;
+end;
+$$;
+
+revoke all on function supabase_sync.record_scope_event() from public;
+
+comment on function supabase_sync.record_scope_event() is
+'supabase-sync: records scope ownership changes and deletes in supabase_sync.access_event.';
+
+-- functions of record_scope_move.sql
+-- AFTER UPDATE OF <scope column> trigger (for each row, WHEN the value changed)
+-- of a scoped table: records that the row left one scope row for another, so
+-- the pull tells the users of the old scope row who cannot see the new one that
+-- it is gone. Arguments: the scope table (regclass text), the scope column,
+-- the id column. Rows that stay in their scope never reach this function (the
+-- trigger's WHEN clause), so ordinary updates cost nothing here.
+create or replace function supabase_sync.record_scope_move()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    old_row jsonb := pg_catalog.to_jsonb(old);
+    new_row jsonb := pg_catalog.to_jsonb(new);
+begin
+    if old_row ->> tg_argv[1] is null then
+        return null;
+    end if;
+    insert into supabase_sync.access_event (event, scope, scope_id, relid, row_id, to_scope_id)
+    values (
+        'moved', tg_argv[0]::regclass, old_row ->> tg_argv[1], tg_relid::regclass,
+        old_row ->> tg_argv[2], new_row ->> tg_argv[1]
+    );
+    return null;
+end;
+$$;
+
+revoke all on function supabase_sync.record_scope_move() from public;
+
+comment on function supabase_sync.record_scope_move() is
+'supabase-sync: records rows moved between scope rows in supabase_sync.access_event.';
 
 -- functions of record_tombstone.sql
 -- AFTER DELETE (statement, transition table) trigger of every synced table:
@@ -2221,6 +2563,57 @@ grant execute on function supabase_sync.require_user(text) to authenticated;
 comment on function supabase_sync.require_user(text) is
 'supabase-sync: auth.uid() of the request, or 42501 when it carries no user.';
 
+-- functions of scope_role.sql
+-- The signed-in user's role on one scope row: 'owner', 'admin', 'editor',
+-- 'viewer', or null (no access, no such row, no user, not a scope table; one
+-- answer for all of them, so the role reveals nothing about rows the caller
+-- cannot see). The strongest wins when a user is both owner and member.
+-- SECURITY DEFINER for the reason given in supabase_sync.visible_scopes.
+create or replace function supabase_sync.scope_role(scope regclass, scope_id text)
+returns text
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+    uid uuid := auth.uid();
+    reg record;
+    found_role text;
+begin
+    if uid is null or scope_id is null then
+        return null;
+    end if;
+    select st.owner_column, st.id_column, sc.id_type, st.members, st.member_column, st.member_scope_column into reg
+    from supabase_sync.synced_table as st
+    inner join supabase_sync.synced_collection as sc on st.relid = sc.relid
+    where st.relid = scope_role.scope and st.kind = 'scope';
+    if not found then
+        return null;
+    end if;
+    execute pg_catalog.format(
+        'select case'
+        ' when exists (select from %1$s as s where s.%2$I = $2::%7$s and s.%3$I = $1) then ''owner'''
+        ' else (select m.role from %4$s as m where m.%5$I = $2::%7$s and m.%6$I = $1'
+        ' order by pg_catalog.array_position(array[''admin'', ''editor'', ''viewer''], m.role) limit 1)'
+        ' end',
+        scope_role.scope, reg.id_column, reg.owner_column,
+        reg.members, reg.member_scope_column, reg.member_column, reg.id_type
+    ) into found_role using uid, scope_id;
+    return found_role;
+exception
+    when invalid_text_representation then
+        -- A malformed id names no row.
+        return null;
+end;
+$$;
+
+revoke all on function supabase_sync.scope_role(regclass, text) from public, anon;
+grant execute on function supabase_sync.scope_role(regclass, text) to authenticated, service_role;
+
+comment on function supabase_sync.scope_role(regclass, text) is
+'supabase-sync: the signed-in user''s role (owner, admin, editor, viewer or null) on one scope row.';
+
 -- functions of stamp_row.sql
 -- BEFORE INSERT OR UPDATE trigger of every synced table: sets the server-maintained
 -- columns so that no client can forge them (DESIGN 3.1).
@@ -2325,6 +2718,79 @@ grant execute on function public.sync_push(jsonb, bigint, uuid, uuid) to authent
 comment on function public.sync_push(jsonb, bigint, uuid, uuid) is
 'supabase-sync: push the caller''s created/updated/deleted rows; see docs/protocol.md.';
 
+-- functions of visible_scopes.sql
+-- The ids (as text) of the rows of scope table `scope` the signed-in user may
+-- reach with at least role `at_least`: the rows they own (the owner has every
+-- right) and the rows whose membership table holds them with a role of that
+-- rank (viewer < editor < admin). Empty for a request without a user, or for a
+-- table that is not a registered scope table.
+--
+-- Used by the generated policies of scope, scoped and membership tables as
+--   id_or_scope_column = any ((select supabase_sync.visible_scopes(...))::<id type>[])
+-- The (select ...) makes it an initplan: it runs once per statement, not once
+-- per row (Supabase's RLS performance guidance), and the comparison with a
+-- constant array lets the (scope column, server_version) index serve it.
+--
+-- SECURITY DEFINER because the membership table's own select policy calls it:
+-- read as the invoker, the membership table would recurse into its policy. It
+-- reads only the registry and the two tables the registry names, by
+-- identifiers from the registry (format %I), never from its arguments: a caller
+-- learns nothing beyond their own scopes. Its owner must own (or bypass RLS on)
+-- the scope and membership tables, as the role that runs install and enable does.
+-- Cost: the caller's owned rows (the owner-leading index) plus their membership
+-- rows (the (member column) index enable creates).
+create or replace function supabase_sync.visible_scopes(scope regclass, at_least text default 'viewer')
+returns text[]
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+    uid uuid := auth.uid();
+    reg record;
+    roles text[];
+    ids text[];
+begin
+    roles := case at_least
+        when 'viewer' then array['viewer', 'editor', 'admin']
+        when 'editor' then array['editor', 'admin']
+        when 'admin' then array['admin']
+    end;
+    if roles is null then
+        raise exception using
+            errcode = '22023',
+            message = pg_catalog.format('supabase_sync: visible_scopes: unknown role %L', at_least),
+            hint = 'Use viewer, editor or admin.';
+    end if;
+    if uid is null then
+        return '{}'::text[];
+    end if;
+    select st.owner_column, st.id_column, st.members, st.member_column, st.member_scope_column into reg
+    from supabase_sync.synced_table as st
+    where st.relid = visible_scopes.scope and st.kind = 'scope';
+    if not found then
+        return '{}'::text[];
+    end if;
+    execute pg_catalog.format(
+        'select coalesce(pg_catalog.array_agg(distinct v.id), ''{}'') from ('
+        'select s.%1$I::text as id from %2$s as s where s.%3$I = $1'
+        ' union all '
+        'select m.%4$I::text from %5$s as m where m.%6$I = $1 and m.role = any($2)'
+        ') as v',
+        reg.id_column, visible_scopes.scope, reg.owner_column,
+        reg.member_scope_column, reg.members, reg.member_column
+    ) into ids using uid, roles;
+    return ids;
+end;
+$$;
+
+revoke all on function supabase_sync.visible_scopes(regclass, text) from public, anon;
+grant execute on function supabase_sync.visible_scopes(regclass, text) to authenticated, service_role;
+
+comment on function supabase_sync.visible_scopes(regclass, text) is
+'supabase-sync: ids of the scope rows the signed-in user owns or is a member of with at least the given role.';
+
 -- functions of writable_columns.sql
 -- The columns of a synced table a push may write, in table order: every real
 -- column except the owner column (sync_push forces it to auth.uid()), the
@@ -2370,6 +2836,160 @@ grant execute on function supabase_sync.writable_columns(regclass) to authentica
 
 comment on function supabase_sync.writable_columns(regclass) is
 'supabase-sync: columns of a synced table a push may write (owner and server-maintained columns excluded).';
+
+-- functions of write_access.sql
+-- May this caller write this row? The one answer sync_push uses (push_upserts,
+-- push_deletes), in agreement with the generated policies (docs/protocol.md
+-- "Sharing"):
+--   owner table       the owner column is the caller;
+--   scope table       the caller owns the row, or is a member with at least
+--                     editor (update) or admin (delete, which is a soft delete);
+--   scoped table      the row's scope row reaches the caller with at least editor;
+--   membership table  the same with at least admin (owner and admins manage members).
+-- write_filter returns that condition as SQL text over the alias t, with
+-- $<caller_param> the caller (the parameter the push statement already binds
+-- to auth.uid()); the scope ids come
+-- from supabase_sync.visible_scopes in a (select ...), once per statement.
+-- Every name in it comes from the registry, quoted with %I / %L.
+create or replace function supabase_sync.write_filter(target regclass, command text, caller_param integer)
+returns text
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+    reg record;
+    role text;
+begin
+    select
+        st.kind, st.owner_column, st.id_column, st.scope, st.scope_column,
+        exists (select from supabase_sync.synced_table as s where s.members = st.relid) as membership
+    into reg
+    from supabase_sync.synced_table as st
+    where st.relid = target;
+    if reg.kind = 'scope' then
+        role := case when command = 'delete' then 'admin' else 'editor' end;
+        return pg_catalog.format(
+            '(t.%1$I = $%6$s or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass, %4$L))::%5$s[]))',
+            reg.owner_column, reg.id_column, target::text, role, supabase_sync.column_type(target, reg.id_column),
+            caller_param
+        );
+    elsif reg.kind = 'scoped' then
+        role := case when reg.membership then 'admin' else 'editor' end;
+        return pg_catalog.format(
+            't.%1$I = any((select supabase_sync.visible_scopes(%2$L::regclass, %3$L))::%4$s[])',
+            reg.scope_column, reg.scope::text, role, supabase_sync.column_type(target, reg.scope_column)
+        );
+    end if;
+    return pg_catalog.format('t.%I = $%s', reg.owner_column, caller_param);
+end;
+$$;
+
+revoke all on function supabase_sync.write_filter(regclass, text, integer) from public, anon;
+grant execute on function supabase_sync.write_filter(regclass, text, integer) to authenticated;
+
+comment on function supabase_sync.write_filter(regclass, text, integer) is
+'supabase-sync: the condition (SQL over alias t) a row meets when the caller may update or delete it.';
+
+-- The type of one column, as format_type prints it (for casts in generated SQL).
+create or replace function supabase_sync.column_type(target regclass, column_name name)
+returns text
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+    select pg_catalog.format_type(a.atttypid, a.atttypmod)
+    from pg_catalog.pg_attribute as a
+    where a.attrelid = target and a.attname = column_name and not a.attisdropped;
+$$;
+
+revoke all on function supabase_sync.column_type(regclass, name) from public, anon;
+grant execute on function supabase_sync.column_type(regclass, name) to authenticated;
+
+comment on function supabase_sync.column_type(regclass, name) is
+'supabase-sync: the type of a column of a synced table, for casts in generated SQL.';
+
+-- Before a push writes a shared (scoped or membership) table: raises 42501 for
+-- the first row the caller may not write, naming the table and the id, with
+-- the message of an id taken by a row the caller cannot see. That is
+--   a created/updated row whose scope column names a scope row the caller may
+--     not write (a viewer's, another user's, or one that does not exist: the
+--     same answer, so a push learns nothing about scope rows it cannot see),
+--     or a new row without its scope column (it would belong to no scope;
+--     a table below a scoped table copies it from the parent row instead);
+--   a created/updated/deleted id of a row the caller sees (RLS) but whose
+--     scope row they may only read (a viewer's writes are refused, not ignored).
+-- Ids the caller cannot see at all go on to push_upserts' own checks (42501 for
+-- an upsert, ignored for a delete). Cost: one indexed probe per pushed id.
+-- Scope tables need no check here: a new scope row is the caller's own, and an
+-- existing one the caller may not write is not found by write_filter.
+create or replace function supabase_sync.check_writable(
+    target regclass,
+    upserts jsonb,
+    delete_ids text[],
+    caller text
+)
+returns void
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+    reg record;
+    scope_type text;
+    allowed text[];
+    inherited boolean;
+    refused text;
+begin
+    select
+        sc.kind, sc.collection, sc.id_column, sc.id_type, sc.scope, sc.scope_column,
+        exists (select from supabase_sync.synced_table as s where s.members = sc.relid) as membership
+    into reg
+    from supabase_sync.synced_collection as sc
+    where sc.relid = target;
+    if reg.kind is distinct from 'scoped' then
+        return;
+    end if;
+    scope_type := supabase_sync.column_type(target, reg.scope_column);
+    -- A table below a scoped table gets its scope column from the parent row
+    -- (trigger supabase_sync_inherit_scope); its policies then judge the row.
+    inherited := exists (
+        select from pg_catalog.pg_trigger as tg
+        where tg.tgrelid = target and tg.tgname = 'supabase_sync_inherit_scope' and not tg.tgisinternal
+    );
+    allowed := supabase_sync.visible_scopes(reg.scope, case when reg.membership then 'admin' else 'editor' end);
+    execute pg_catalog.format(
+        'select coalesce('
+        ' (select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) as e (r)'
+        '  where case when e.r ? %2$L'
+        '   then (e.r ->> %2$L) is null or (e.r ->> %2$L)::%4$s::text <> all($3)'
+        '   else not $4 and not exists (select from %5$s as t where t.%1$I = (e.r ->> %1$L)::%3$s) end'
+        '  limit 1),'
+        ' (select t.%1$I::text from %5$s as t'
+        '  where t.%1$I = any(($2 || array(select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) as e (r)))::%3$s[])'
+        '  and (t.%2$I is null or t.%2$I::text <> all($3))'
+        '  order by t.%1$I limit 1))',
+        reg.id_column, reg.scope_column, reg.id_type, scope_type, target
+    ) into refused using upserts, delete_ids, allowed, inherited;
+    if refused is not null then
+        raise exception using
+            errcode = '42501',
+            message = pg_catalog.format('supabase_sync: %s: %s row %s cannot be written', caller, reg.collection, refused),
+            detail = 'Only editor and admin members of its scope write a shared row (admins: membership rows);'
+                || ' a scope you cannot see is answered like one that does not exist.',
+            hint = 'Ask the owner of the scope for the editor role, or write rows of your own scopes.';
+    end if;
+end;
+$$;
+
+revoke all on function supabase_sync.check_writable(regclass, jsonb, text[], text) from public, anon;
+grant execute on function supabase_sync.check_writable(regclass, jsonb, text[], text) to authenticated;
+
+comment on function supabase_sync.check_writable(regclass, jsonb, text[], text) is
+'supabase-sync: 42501 naming the first row of a push the caller may not write in a shared table.';
 
 -- record pack version 2
 insert into supabase_sync.meta (key, value) values ('pack_version', '2')

@@ -1,0 +1,59 @@
+-- AFTER UPDATE OR DELETE trigger (for each row) of a scope table. Arguments:
+-- its id column and its owner column.
+--   owner column changed: the old owner lost the scope row, the new one gained
+--     it. Through the API (a signed-in user) only the old owner or an admin
+--     member may give a scope row away: an editor may edit the row, not take
+--     it (42501; a policy cannot compare old and new values).
+--   row deleted: its owner lost it (the membership rows go with it by their
+--     foreign key, and their own trigger records each member's loss).
+create or replace function supabase_sync.record_scope_event()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    scope regclass := tg_relid::regclass;
+    old_row jsonb := pg_catalog.to_jsonb(old);
+    new_row jsonb;
+    scope_id text := old_row ->> tg_argv[0];
+    old_owner uuid := (old_row ->> tg_argv[1])::uuid;
+    new_owner uuid;
+begin
+    if tg_op = 'DELETE' then
+        if old_owner is not null then
+            insert into supabase_sync.access_event (event, scope, scope_id, user_id)
+            values ('lost', scope, scope_id, old_owner);
+        end if;
+        return null;
+    end if;
+    new_row := pg_catalog.to_jsonb(new);
+    new_owner := (new_row ->> tg_argv[1])::uuid;
+    if old_owner is not distinct from new_owner and scope_id = new_row ->> tg_argv[0] then
+        return null;
+    end if;
+    if auth.uid() is not null
+        and old_owner is distinct from auth.uid()
+        and supabase_sync.scope_role(scope, scope_id) is distinct from 'admin' then
+        raise exception using
+            errcode = '42501',
+            message = pg_catalog.format('supabase_sync: %s row %s cannot be given away', scope, scope_id),
+            detail = 'Only the owner or an admin member changes the owner of a shared row.',
+            hint = 'Ask the owner, or an admin member, to transfer it.';
+    end if;
+    if old_owner is not null then
+        insert into supabase_sync.access_event (event, scope, scope_id, user_id)
+        values ('lost', scope, scope_id, old_owner);
+    end if;
+    if new_owner is not null then
+        insert into supabase_sync.access_event (event, scope, scope_id, user_id)
+        values ('gained', scope, new_row ->> tg_argv[0], new_owner);
+    end if;
+    return null;
+end;
+$$;
+
+revoke all on function supabase_sync.record_scope_event() from public;
+
+comment on function supabase_sync.record_scope_event() is
+'supabase-sync: records scope ownership changes and deletes in supabase_sync.access_event.';

@@ -1,0 +1,25 @@
+-- Lets a signed-in user delete rows of a shared table (scope, scoped or membership
+-- table) as their scope role allows. Created unless a policy of that name exists.
+-- Placeholders: {table}, {policy_name} (identifiers), {table_name},
+-- {policy_name_text}, {scope_name}, {role} (literals), {column} (identifier: the
+-- scope id, the id of a scope table), {id_type} (its type), {owner_clause}
+-- (empty, or `(select auth.uid()) = owner or ` on a scope table, whose owner
+-- always has access). visible_scopes in (select ...) runs once per statement.
+do $supabase_sync$
+begin
+    if not exists (
+        select from pg_catalog.pg_policy
+        where polrelid = {table_name}::regclass and polname = {policy_name_text}
+    ) then
+        create policy {policy_name}
+        on {table}
+        for delete
+        to authenticated
+        using (
+            {owner_clause}{column} = any(
+                (select supabase_sync.visible_scopes({scope_name}::regclass, {role}))::{id_type}[]
+            )
+        );
+    end if;
+end
+$supabase_sync$;
