@@ -11,6 +11,7 @@ security invoker
 set search_path = ''
 as $$
 begin
+    perform supabase_sync.require_user('pull_changes');
     -- plpgsql, not sql: its body is resolved at call time, so the install may
     -- create the functions it calls after it (files apply in name order).
     return supabase_sync.pull_page(

@@ -150,23 +150,18 @@ begin
     -- Keys that are not writable columns (client bookkeeping such as isRemote,
     -- server-maintained columns) are reported, never written. The owner column
     -- is silently forced to the caller.
-    -- Two cheap passes instead of listing every key of every row: the extra keys
-    -- of the first row that has any, then those of rows with still other keys
-    -- (usually none: a client sends the same bookkeeping keys in every row).
+    -- Linear in the keys of the push (bounded by check_push_shape): each key is
+    -- compared with the table's few columns, never with the keys found so far
+    -- (`row - known_keys` with a growing list cost keys² in one uninterruptible
+    -- operator, issue 11.1).
     known_keys := writable::text[] || tbl.owner_column::text;
-    select coalesce(pg_catalog.array_agg(k.key), '{}') into ignored_columns
+    select coalesce(pg_catalog.array_agg(extra.key order by extra.key), '{}') into ignored_columns
     from (
-        select e.r from pg_catalog.jsonb_array_elements(upserts) as e (r)
-        where e.r - known_keys <> '{}'::jsonb
-        limit 1
-    ) as first_row
-    cross join lateral pg_catalog.jsonb_object_keys(first_row.r - known_keys) as k (key);
-    known_keys := known_keys || ignored_columns;
-    select ignored_columns || coalesce(pg_catalog.array_agg(distinct k.key), '{}') into ignored_columns
-    from pg_catalog.jsonb_array_elements(upserts) as e (r)
-    cross join lateral pg_catalog.jsonb_object_keys(e.r - known_keys) as k (key)
-    where e.r - known_keys <> '{}'::jsonb;
-    ignored_columns := array(select k.key from pg_catalog.unnest(ignored_columns) as k (key) order by k.key);
+        select distinct k.key
+        from pg_catalog.jsonb_array_elements(upserts) as e (r)
+        cross join lateral pg_catalog.jsonb_object_keys(e.r) as k (key)
+        where not k.key = any(known_keys)
+    ) as extra;
 
     begin
         -- Canonical ids (e.g. lower-case uuids): a malformed id fails here.

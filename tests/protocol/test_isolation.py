@@ -1,0 +1,162 @@
+"""Hostile neighbours (issue 11, docs/protocol.md "Threat model"): one test per rule.
+
+Each test acts as users through ``supabase_sync.rpc`` (PostgREST's request
+transaction) and checks that nothing outside the attacker's own rows changed
+(``snapshot`` of every synced table, tombstones, push log and settings) and
+that the other user's data does not appear in any response or error.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from typing import Any
+
+import psycopg
+import pytest
+from helpers.protocol import Device, new_id, project, snapshot, task
+
+from supabase_sync import rpc
+from supabase_sync.rpc import RpcError
+
+
+def _text(error: RpcError) -> str:
+    return f"{error.message} {error.detail} {error.hint}"
+
+
+def _assert_nothing_of(user: Device, *texts: Any) -> None:
+    """No text (response or error) names ``user`` or any of its row ids."""
+    owned = {str(user.user_id)}
+    for table in ("public.project", "public.task", "public.doc_updates"):
+        owned |= {
+            row_id
+            for (row_id,) in user.conn.execute(
+                f"select id::text from {table} where user_id = %s",  # noqa: S608 - fixed names
+                (user.user_id,),
+            ).fetchall()
+        }
+    for text in texts:
+        rendered = text if isinstance(text, str) else json.dumps(text, default=str)
+        for secret in owned:
+            assert secret not in rendered
+
+
+# 11.1: bounded pushes ---------------------------------------------------------------
+
+
+def _wide_row(keys: int) -> dict[str, Any]:
+    return {"id": new_id(), "name": "wide", **{f"k{n}": n for n in range(keys)}}
+
+
+def test_push_rejects_row_with_too_many_keys(alice: Device, owner) -> None:
+    before = snapshot(owner)
+    error = alice.push_error({"public.project": {"created": [project(), _wide_row(2500)]}})
+    assert error.sqlstate == "22023"
+    assert "max_row_keys is 2000" in error.message
+    assert "public.project created[1]" in error.message
+    assert "Send only the columns" in error.hint
+    assert snapshot(owner) == before
+
+
+def test_push_rejects_row_over_max_row_bytes(alice: Device, owner) -> None:
+    before = snapshot(owner)
+    error = alice.push_error({"public.project": {"created": [project(name="x" * 1_100_000)]}})
+    assert error.sqlstate == "22023"
+    assert "the limit max_row_bytes is 1048576" in error.message
+    assert snapshot(owner) == before
+
+
+def test_push_rejects_push_over_max_push_bytes(alice: Device, owner) -> None:
+    before = snapshot(owner)
+    rows = [project(name="x" * 4000) for _ in range(2600)]  # ~10 MB, under max_push_rows
+    error = alice.push_error({"public.project": {"created": rows}})
+    assert error.sqlstate == "22023"
+    assert "the limit max_push_bytes is 8388608" in error.message
+    assert "Split the push" in error.hint
+    assert snapshot(owner) == before
+
+
+def test_push_limits_are_settings(alice: Device, owner) -> None:
+    owner.execute("update supabase_sync.meta set value = '10' where key = 'max_row_keys'")
+    error = alice.push_error({"public.project": {"created": [_wide_row(20)]}})
+    assert "max_row_keys is 10" in error.message
+    owner.execute("update supabase_sync.meta set value = '2000' where key = 'max_row_keys'")
+    row = _wide_row(20)
+    response = alice.push({"public.project": {"created": [row]}})
+    assert response["applied"]["public.project"]["created"] == 1
+    assert len(response["ignored_columns"]["public.project"]) == 20
+
+
+def _timed_push_with_cancel(example_db: Any, device: Device, changes: dict[str, Any]) -> tuple[float, float, str]:
+    """Push ``changes`` under a 1 s statement_timeout while a second connection cancels it.
+
+    Returns (seconds the push took, seconds from the cancel to its end, sqlstate).
+    """
+    conn = example_db.connect()
+    conn.execute("alter role authenticated set statement_timeout = '1s'")
+    pid = device.conn.info.backend_pid
+    outcome: dict[str, Any] = {}
+
+    def push() -> None:
+        started = time.monotonic()
+        try:
+            device.push(changes)
+            outcome["state"] = "ok"
+        except RpcError as error:
+            outcome["state"] = error.sqlstate
+        outcome["ended"] = time.monotonic()
+        outcome["took"] = outcome["ended"] - started
+
+    worker = threading.Thread(target=push)
+    worker.start()
+    time.sleep(0.05)
+    cancelled_at = time.monotonic()
+    conn.execute("select pg_cancel_backend(%s)", (pid,))
+    worker.join(30)
+    conn.execute("alter role authenticated reset statement_timeout")
+    assert not worker.is_alive()
+    return outcome["took"], max(0.0, outcome["ended"] - cancelled_at), outcome["state"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param(lambda: {"public.project": {"created": [_wide_row(100_000)]}}, id="100k-key row"),
+        pytest.param(lambda: {"public.project": {"created": [_wide_row(200_000), _wide_row(200_000)]}}, id="2x200k"),
+        pytest.param(
+            lambda: {"public.project": {"created": [project(name="x" * 4000) for _ in range(2600)]}}, id="10 MB push"
+        ),
+    ],
+)
+def test_push_of_huge_input_ends_within_the_timeout_and_on_cancel(example_db: Any, alice: Device, owner, changes) -> None:
+    # The bound is the acceptance point's (1 s statement timeout, cancel within 1 s),
+    # with a margin for the client-side JSON encoding of a 10 MB document, which
+    # happens before the statement starts: the push's own time is far below it.
+    before = snapshot(owner)
+    took, after_cancel, state = _timed_push_with_cancel(example_db, alice, changes())
+    assert state in {"22023", "57014"}
+    assert after_cancel < 1.0 + 1.0
+    assert took < 1.0 + 3.0
+    assert snapshot(owner) == before
+
+
+# 11.13: service_role -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("function", ["sync_pull", "sync_push", "pull_changes", "push_changes"])
+def test_service_role_gets_a_clear_42501_from_the_rpcs(alice: Device, owner, function: str) -> None:
+    args: dict[str, Any] = {
+        "sync_pull": {},
+        "sync_push": {"changes": {"public.project": {"created": [project()]}}},
+        "pull_changes": {"collections": None, "last_pulled_at": None},
+        "push_changes": {"_changes": {"public.project": {"created": [project()]}}, "last_pulled_at": None},
+    }[function]
+    before = snapshot(owner)
+    for user_id in (None, alice.user_id):
+        with pytest.raises(RpcError) as caught:
+            rpc.call(alice.conn, function, args, user_id=user_id, role="service_role")
+        assert caught.value.sqlstate == "42501"
+        assert caught.value.message == f"supabase_sync: {function} acts for a signed-in user, not service_role"
+    assert snapshot(owner) == before
