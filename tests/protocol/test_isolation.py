@@ -160,3 +160,84 @@ def test_service_role_gets_a_clear_42501_from_the_rpcs(alice: Device, owner, fun
         assert caught.value.sqlstate == "42501"
         assert caught.value.message == f"supabase_sync: {function} acts for a signed-in user, not service_role"
     assert snapshot(owner) == before
+
+
+# 11.8: id length ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def notes(example_db: Any) -> str:
+    """A synced table with text ids (public.note), enabled as the project owner would."""
+    from supabase_sync import api
+
+    with psycopg.connect(example_db.owner_dsn, autocommit=True) as conn:
+        conn.execute(
+            "create table public.note (id text primary key,"
+            " user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,"
+            " body text)"
+        )
+    api.enable(["public.note"], db_url=example_db.owner_dsn, add_missing_columns=True)
+    return "public.note"
+
+
+@pytest.mark.parametrize("part", ["created", "updated", "deleted"])
+def test_push_rejects_id_longer_than_max_id_bytes(alice: Device, owner, notes: str, part: str) -> None:
+    long_id = "x" * 2690
+    entry: Any = long_id if part == "deleted" else {"id": long_id, "body": "b"}
+    before = snapshot(owner)
+    error = alice.push_error({notes: {part: [entry]}})
+    assert error.sqlstate == "22023"
+    assert f"{notes} {part}[0] has an id of 2690 bytes, the limit max_id_bytes is 512" in error.message
+    assert snapshot(owner) == before
+    assert owner.execute("select count(*) from public.note").fetchone() == (0,)
+
+
+def test_row_with_the_longest_allowed_id_can_be_hard_deleted(alice: Device, owner, notes: str) -> None:
+    longest = "y" * 512
+    alice.push({notes: {"created": [{"id": longest, "body": "b"}]}})
+    owner.execute("delete from public.note where id = %s", (longest,))
+    assert owner.execute("select count(*) from supabase_sync.tombstone where row_id = %s", (longest,)).fetchone() == (
+        1,
+    )
+
+
+# 11.11: push_id reuse ------------------------------------------------------------------
+
+
+def test_push_id_reused_with_a_different_payload_is_an_error_naming_it(alice: Device, owner) -> None:
+    push_id = str(uuid.uuid4())
+    first = project()
+    response = alice.push({"public.project": {"created": [first]}}, push_id=push_id)
+    assert alice.push({"public.project": {"created": [first]}}, push_id=push_id) == response
+    before = snapshot(owner)
+    error = alice.push_error({"public.project": {"created": [project()]}}, push_id=push_id)
+    assert error.sqlstate == "22023"
+    assert error.message == f"supabase_sync: sync_push: push_id {push_id} was already used for a different push"
+    assert snapshot(owner) == before
+
+
+def test_push_id_of_another_user_is_not_shared(alice: Device, bob: Device, owner) -> None:
+    push_id = str(uuid.uuid4())
+    alice.push({"public.project": {"created": [project()]}}, push_id=push_id)
+    mine = project()
+    response = bob.push({"public.project": {"created": [mine]}}, push_id=push_id)
+    assert response["applied"]["public.project"]["created"] == 1
+    _assert_nothing_of(alice, response)
+
+
+# 11.12: ids by their type ---------------------------------------------------------------
+
+
+def test_push_merges_one_uuid_in_two_letter_cases(alice: Device, owner) -> None:
+    row_id = new_id()
+    response = alice.push(
+        {
+            "public.project": {
+                "created": [{"id": row_id.upper(), "name": "first", "color": "red"}],
+                "updated": [{"id": row_id, "name": "second"}],
+            }
+        }
+    )
+    assert response["applied"]["public.project"] == {"created": 1, "updated": 0, "deleted": 0}
+    stored = owner.execute("select name, color from public.project where id = %s", (row_id,)).fetchall()
+    assert stored == [("second", "red")]
