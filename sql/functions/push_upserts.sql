@@ -5,6 +5,12 @@
 -- Ownership: ids the caller can see (RLS + owner filter) are its rows; the other
 -- ids are inserted (`on conflict do nothing`); an id neither seen nor inserted
 -- belongs to another user: 42501, without saying whose.
+-- Locks: the caller's rows are locked `for no key update`, in id order (no
+-- deadlock between two pushes of one user). That serialises conflicting
+-- pushes of the same rows, yet does not wait for the `for key share` lock a
+-- foreign-key check of another transaction holds on a parent row until it
+-- commits (issue 11.4); the UPDATE itself takes no stronger lock, as it
+-- never changes the key.
 -- Conflicts (per row, a row last written by the same client_id never conflicts):
 --   reject  with `since` given: a row changed since then is reported under
 --           "conflicts" (sync_push raises PT409 after all tables); so is an id
@@ -178,7 +184,7 @@ begin
             ' from (select t.%1$I::text as id, %5$s as conflict'
             ' from %2$s as t %6$s'
             ' where t.%1$I = any($1::%3$s[]) and t.%4$I = $2'
-            ' order by t.%1$I for update of t) as l',
+            ' order by t.%1$I for no key update of t) as l',
             tbl.id_column, target, tbl.id_type, tbl.owner_column,
             case tbl.conflict_strategy
                 when 'lww' then

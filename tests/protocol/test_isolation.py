@@ -241,3 +241,45 @@ def test_push_merges_one_uuid_in_two_letter_cases(alice: Device, owner) -> None:
     assert response["applied"]["public.project"] == {"created": 1, "updated": 0, "deleted": 0}
     stored = owner.execute("select name, color from public.project where id = %s", (row_id,)).fetchall()
     assert stored == [("second", "red")]
+
+
+# 11.4: locks -------------------------------------------------------------------------------
+
+
+def test_push_does_not_wait_for_a_foreign_key_check_of_another_transaction(example_db: Any, alice: Device) -> None:
+    parent = project()
+    alice.push({"public.project": {"created": [parent]}})
+    holder = example_db.connect()
+    holder.autocommit = False
+    # What the FK check of an uncommitted insert referencing the row holds until commit.
+    holder.execute("select 1 from public.project where id = %s for key share", (parent["id"],))
+    outcome: dict[str, Any] = {}
+
+    def push() -> None:
+        outcome["response"] = alice.push({"public.project": {"updated": [{"id": parent["id"], "name": "renamed"}]}})
+
+    worker = threading.Thread(target=push)
+    worker.start()
+    worker.join(5)  # generous: the push takes milliseconds when it does not wait
+    finished = not worker.is_alive()
+    holder.rollback()
+    worker.join(30)
+    assert finished, "the push waited for the key share lock"
+    assert outcome["response"]["applied"]["public.project"]["updated"] == 1
+
+
+def test_two_pushes_of_the_same_row_are_serialised(example_db: Any, alice: Device) -> None:
+    parent = project()
+    alice.push({"public.project": {"created": [parent]}})
+    holder = example_db.connect()
+    holder.autocommit = False
+    holder.execute("select 1 from public.project where id = %s for no key update", (parent["id"],))
+    worker = threading.Thread(
+        target=lambda: alice.push({"public.project": {"updated": [{"id": parent["id"], "name": "later"}]}})
+    )
+    worker.start()
+    worker.join(0.5)
+    waited = worker.is_alive()
+    holder.rollback()
+    worker.join(30)
+    assert waited
