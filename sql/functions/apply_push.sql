@@ -106,6 +106,13 @@ begin
             pg_catalog.jsonb_build_object('table', tbl.collection, 'id', lost.id, 'reason', 'server row is newer')
         ), '[]'::jsonb) into conflicts
         from pg_catalog.jsonb_array_elements_text(result -> 'lost') as lost (id);
+        -- A row the caller may not write (an id taken by a row it cannot see,
+        -- e.g. re-created by another user after the caller deleted it) is, to
+        -- this caller, a row deleted on the server: the device drops it.
+        select conflicts || coalesce(pg_catalog.jsonb_agg(
+            pg_catalog.jsonb_build_object('table', tbl.collection, 'id', refused.id, 'reason', 'deleted on the server')
+        ), '[]'::jsonb) into conflicts
+        from pg_catalog.jsonb_array_elements_text(result -> 'refused') as refused (id);
         if pg_catalog.jsonb_array_length(result -> 'ignored_columns') > 0 then
             ignored_columns := ignored_columns || pg_catalog.jsonb_build_object(tbl.collection, result -> 'ignored_columns');
         end if;

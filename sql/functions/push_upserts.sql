@@ -2,9 +2,13 @@
 -- per id, from supabase_sync.merge_push_rows) and checks the table's deleted ids
 -- for conflicts. Set-based: one locking read, one INSERT, one UPDATE.
 --
--- Ownership: ids the caller can see (RLS + owner filter) are its rows; the other
--- ids are inserted (`on conflict do nothing`); an id neither seen nor inserted
--- belongs to another user: 42501, without saying whose.
+-- Ownership: ids the caller may write (RLS + supabase_sync.write_access_filter,
+-- the one place that decides it) are its rows; the other ids are inserted
+-- (`on conflict do nothing`); an id neither writable nor inserted is taken by a
+-- row the caller cannot write (another user's, or a squatter's after the
+-- caller deleted it): that row alone is refused and reported under "refused"
+-- (apply_push lists it as deleted on the server), without saying whose, and
+-- the push's other rows apply (issue 11.6).
 -- Locks: the caller's rows are locked `for no key update`, in id order (no
 -- deadlock between two pushes of one user). That serialises conflicting
 -- pushes of the same rows, yet does not wait for the `for key share` lock a
@@ -19,7 +23,7 @@
 --           loses when the client's updated_at is older than the server's; it
 --           is not written and is reported under "lost".
 -- Returns {"created": n, "updated": n, "conflicts": [id...], "lost": [id...],
---          "ignored_columns": [key...]}.
+--          "refused": [id...], "ignored_columns": [key...]}.
 create or replace function supabase_sync.push_upserts(
     target regclass,
     upserts jsonb,
@@ -67,6 +71,7 @@ declare
     updated_count bigint := 0;
     bad_column text;
     bad_id text;
+    may_write text := supabase_sync.write_access_filter(target, 't');
 begin
     select sc.collection, sc.id_column, sc.id_type, sc.owner_column, sc.conflict_strategy into tbl
     from supabase_sync.synced_collection as sc
@@ -183,9 +188,9 @@ begin
             ' coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), ''{}'')'
             ' from (select t.%1$I::text as id, %5$s as conflict'
             ' from %2$s as t %6$s'
-            ' where t.%1$I = any($1::%3$s[]) and t.%4$I = $2'
+            ' where t.%1$I = any($1::%3$s[]) and %4$s'
             ' order by t.%1$I for no key update of t) as l',
-            tbl.id_column, target, tbl.id_type, tbl.owner_column,
+            tbl.id_column, target, tbl.id_type, may_write,
             case tbl.conflict_strategy
                 when 'lww' then
                     '(c.id is not null and ($4::xid8 is null or t.server_version >= $4)'
@@ -248,15 +253,8 @@ begin
             existing := existing || more_existing;
             conflicting := conflicting || more_conflicting;
             missing := array(select pg_catalog.unnest(missing) except select pg_catalog.unnest(more_existing));
-            if pg_catalog.cardinality(missing) > 0 then
-                raise exception using
-                    errcode = '42501',
-                    message = pg_catalog.format(
-                        'supabase_sync: %s: %s row %s cannot be written', caller, tbl.collection, missing[1]
-                    ),
-                    detail = 'Ids are unique across all users and this id is taken by a row you cannot access.',
-                    hint = 'Create new rows with fresh ids (e.g. UUID v4).';
-            end if;
+            -- What is left is taken by a row this caller may not write:
+            -- refused, per row (reported like a row deleted on the server).
         end if;
 
         if tbl.conflict_strategy = 'reject' and since is not null then
@@ -278,11 +276,11 @@ begin
                 'with updated as ('
                 'update %1$s as t set %2$s'
                 ' from %3$s'
-                ' where t.%4$I = p.%4$I and t.%5$I = $3'
+                ' where t.%4$I = p.%4$I and %5$s'
                 ' and exists (select from pg_catalog.unnest($2::%6$s[]) as w (id) where w.id = p.%4$I)'
                 ' returning 1)'
                 ' select pg_catalog.count(*) from updated',
-                target, update_sets, row_source, tbl.id_column, tbl.owner_column, tbl.id_type
+                target, update_sets, row_source, tbl.id_column, may_write, tbl.id_type
             ) into updated_count using upserts, winners, uid;
         end if;
     exception
@@ -312,6 +310,7 @@ begin
         'updated', updated_count,
         'conflicts', case when tbl.conflict_strategy = 'reject' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
         'lost', case when tbl.conflict_strategy = 'lww' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
+        'refused', pg_catalog.to_jsonb(missing),
         'ignored_columns', pg_catalog.to_jsonb(ignored_columns)
     );
 end;

@@ -145,4 +145,6 @@ def test_conflict_strategy_does_not_relax_ownership(alice: Device, bob: Device, 
     owner.execute("update supabase_sync.synced_table set conflict_strategy = %s", (strategy,))
     bobs = project()
     bob.push({"public.project": {"created": [bobs]}})
-    assert alice.push_error({"public.project": {"updated": [{"id": bobs["id"], "name": "x"}]}}).sqlstate == "42501"
+    response = alice.push({"public.project": {"updated": [{"id": bobs["id"], "name": "x"}]}})
+    assert response["conflicts"] == [{"table": "public.project", "id": bobs["id"], "reason": "deleted on the server"}]
+    assert owner.execute("select name from public.project where id = %s", (bobs["id"],)).fetchone() == (bobs["name"],)

@@ -283,3 +283,30 @@ def test_two_pushes_of_the_same_row_are_serialised(example_db: Any, alice: Devic
     holder.rollback()
     worker.join(30)
     assert waited
+
+
+# 11.6: squatted ids -------------------------------------------------------------------------
+
+
+def test_squatting_a_deleted_id_refuses_only_that_row_and_reveals_nothing(example_db: Any, alice: Device, bob: Device, owner) -> None:
+    stale = Device(example_db.connect(), alice.user_id)
+    squatted, unrelated = project(name="alice's"), project(name="unrelated")
+    alice.push({"public.project": {"created": [squatted]}})
+    with rpc.as_user(alice.conn, user_id=alice.user_id) as cur:
+        cur.execute("delete from public.project where id = %s", (squatted["id"],))
+    bob.push({"public.project": {"created": [{"id": squatted["id"], "name": "bob's now"}]}})
+    bobs_row = owner.execute("select to_jsonb(t) from public.project as t where id = %s", (squatted["id"],)).fetchone()
+
+    response = stale.push(
+        {"public.project": {"created": [unrelated], "updated": [{"id": squatted["id"], "name": "edited offline"}]}}
+    )
+    assert response["applied"]["public.project"] == {"created": 1, "updated": 0, "deleted": 0}
+    assert response["conflicts"] == [
+        {"table": "public.project", "id": squatted["id"], "reason": "deleted on the server"}
+    ]
+    _assert_nothing_of(bob, {key: value for key, value in response.items() if key != "conflicts"})
+    assert str(bob.user_id) not in json.dumps(response)
+    assert owner.execute("select to_jsonb(t) from public.project as t where id = %s", (squatted["id"],)).fetchone() == bobs_row
+    assert owner.execute("select user_id from public.project where id = %s", (unrelated["id"],)).fetchone() == (
+        alice.user_id,
+    )

@@ -109,22 +109,28 @@ def dml(ctx: VerifyContext, table: SyncedTable | None) -> None:
 
 @check("isolation.push")
 def push(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """B's sync_push updating A's row fails with 42501 and changes nothing; deleting it is ignored; a created
-    row owned by A in the payload is stored as B's."""
+    """B's sync_push updating A's row refuses that row (listed as deleted on the server, nothing of A's
+    revealed) and changes nothing; deleting it is ignored; a created row owned by A in the payload is stored
+    as B's."""
     assert table is not None
     user_a, user_b, row = _two_users_and_a_row(ctx, table)
     row_id = str(row[table.id_column])
     before = ctx.read_row(table, row_id)
     edited = ctx.synthetic.changed(table, client_row(row))
     try:
-        ctx.push(user_b, {table.collection: {"created": [], "updated": [edited], "deleted": []}})
+        response = ctx.push(user_b, {table.collection: {"created": [], "updated": [edited], "deleted": []}})
     except RpcError as error:
-        if error.sqlstate != "42501":
-            raise CheckFailure(
-                f"sync_push of user A's row by user B failed with {error.sqlstate} ({error.message}), not 42501"
-            ) from error
-    else:
-        raise CheckFailure(f"sync_push let user B update user A's row {row_id} in {table.collection}")
+        raise CheckFailure(
+            f"sync_push of user A's row by user B failed with {error.sqlstate} ({error.message}):"
+            " the row alone must be refused, as deleted on the server",
+            fix="reinstall the SQL pack: supabase-sync install",
+        ) from error
+    refused = {"table": table.collection, "id": row_id, "reason": "deleted on the server"}
+    if refused not in response.get("conflicts", []) or user_a in str(response):
+        raise CheckFailure(
+            f"sync_push of user A's row {row_id} by user B did not answer it as deleted on the server",
+            fix="reinstall the SQL pack: supabase-sync install",
+        )
     if ctx.read_row(table, row_id) != before:
         raise CheckFailure(f"a rejected sync_push by user B still changed user A's row {row_id}")
     ctx.push(user_b, {table.collection: {"created": [], "updated": [], "deleted": [row_id]}})

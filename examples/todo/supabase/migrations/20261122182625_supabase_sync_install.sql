@@ -319,6 +319,13 @@ begin
             pg_catalog.jsonb_build_object('table', tbl.collection, 'id', lost.id, 'reason', 'server row is newer')
         ), '[]'::jsonb) into conflicts
         from pg_catalog.jsonb_array_elements_text(result -> 'lost') as lost (id);
+        -- A row the caller may not write (an id taken by a row it cannot see,
+        -- e.g. re-created by another user after the caller deleted it) is, to
+        -- this caller, a row deleted on the server: the device drops it.
+        select conflicts || coalesce(pg_catalog.jsonb_agg(
+            pg_catalog.jsonb_build_object('table', tbl.collection, 'id', refused.id, 'reason', 'deleted on the server')
+        ), '[]'::jsonb) into conflicts
+        from pg_catalog.jsonb_array_elements_text(result -> 'refused') as refused (id);
         if pg_catalog.jsonb_array_length(result -> 'ignored_columns') > 0 then
             ignored_columns := ignored_columns || pg_catalog.jsonb_build_object(tbl.collection, result -> 'ignored_columns');
         end if;
@@ -1384,7 +1391,8 @@ comment on function public.push_changes(jsonb, timestamptz) is
 -- Soft-deletes the caller's rows among a push's deleted ids of one table
 -- (deleted_at = now() unless already set; the row stays so other devices learn
 -- of the delete). Ids of rows the caller does not own, or that do not exist,
--- are ignored, like WatermelonDB's "delete of a missing record". Conflicts were
+-- are ignored, like WatermelonDB's "delete of a missing record" (which rows
+-- the caller may write: supabase_sync.write_access_filter). Conflicts were
 -- checked (and the rows locked) by supabase_sync.push_upserts.
 -- Returns {"deleted": n (own rows among the ids), "ignored": n (the other ids)}.
 create or replace function supabase_sync.push_deletes(target regclass, delete_ids text[])
@@ -1406,14 +1414,14 @@ begin
     execute pg_catalog.format(
         'with own as ('
         'select t.%1$I as id, t.deleted_at from %2$s as t'
-        ' where t.%1$I = any($1::%3$s[]) and t.%4$I = $2),'
+        ' where t.%1$I = any($1::%3$s[]) and %4$s),'
         ' written as ('
         'update %2$s as t set deleted_at = pg_catalog.now() from own'
         ' where t.%1$I = own.id and own.deleted_at is null returning 1)'
         ' select (select pg_catalog.count(*) from own),'
         ' (select pg_catalog.count(distinct d.id) from pg_catalog.unnest($1::%3$s[]) as d (id))',
-        tbl.id_column, target, tbl.id_type, tbl.owner_column
-    ) into own_rows, distinct_ids using delete_ids, auth.uid();
+        tbl.id_column, target, tbl.id_type, supabase_sync.write_access_filter(target, 't')
+    ) into own_rows, distinct_ids using delete_ids;
 
     return pg_catalog.jsonb_build_object('deleted', own_rows, 'ignored', distinct_ids - own_rows);
 end;
@@ -1430,9 +1438,13 @@ comment on function supabase_sync.push_deletes(regclass, text[]) is
 -- per id, from supabase_sync.merge_push_rows) and checks the table's deleted ids
 -- for conflicts. Set-based: one locking read, one INSERT, one UPDATE.
 --
--- Ownership: ids the caller can see (RLS + owner filter) are its rows; the other
--- ids are inserted (`on conflict do nothing`); an id neither seen nor inserted
--- belongs to another user: 42501, without saying whose.
+-- Ownership: ids the caller may write (RLS + supabase_sync.write_access_filter,
+-- the one place that decides it) are its rows; the other ids are inserted
+-- (`on conflict do nothing`); an id neither writable nor inserted is taken by a
+-- row the caller cannot write (another user's, or a squatter's after the
+-- caller deleted it): that row alone is refused and reported under "refused"
+-- (apply_push lists it as deleted on the server), without saying whose, and
+-- the push's other rows apply (issue 11.6).
 -- Locks: the caller's rows are locked `for no key update`, in id order (no
 -- deadlock between two pushes of one user). That serialises conflicting
 -- pushes of the same rows, yet does not wait for the `for key share` lock a
@@ -1447,7 +1459,7 @@ comment on function supabase_sync.push_deletes(regclass, text[]) is
 --           loses when the client's updated_at is older than the server's; it
 --           is not written and is reported under "lost".
 -- Returns {"created": n, "updated": n, "conflicts": [id...], "lost": [id...],
---          "ignored_columns": [key...]}.
+--          "refused": [id...], "ignored_columns": [key...]}.
 create or replace function supabase_sync.push_upserts(
     target regclass,
     upserts jsonb,
@@ -1495,6 +1507,7 @@ declare
     updated_count bigint := 0;
     bad_column text;
     bad_id text;
+    may_write text := supabase_sync.write_access_filter(target, 't');
 begin
     select sc.collection, sc.id_column, sc.id_type, sc.owner_column, sc.conflict_strategy into tbl
     from supabase_sync.synced_collection as sc
@@ -1611,9 +1624,9 @@ begin
             ' coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), ''{}'')'
             ' from (select t.%1$I::text as id, %5$s as conflict'
             ' from %2$s as t %6$s'
-            ' where t.%1$I = any($1::%3$s[]) and t.%4$I = $2'
+            ' where t.%1$I = any($1::%3$s[]) and %4$s'
             ' order by t.%1$I for no key update of t) as l',
-            tbl.id_column, target, tbl.id_type, tbl.owner_column,
+            tbl.id_column, target, tbl.id_type, may_write,
             case tbl.conflict_strategy
                 when 'lww' then
                     '(c.id is not null and ($4::xid8 is null or t.server_version >= $4)'
@@ -1676,15 +1689,8 @@ begin
             existing := existing || more_existing;
             conflicting := conflicting || more_conflicting;
             missing := array(select pg_catalog.unnest(missing) except select pg_catalog.unnest(more_existing));
-            if pg_catalog.cardinality(missing) > 0 then
-                raise exception using
-                    errcode = '42501',
-                    message = pg_catalog.format(
-                        'supabase_sync: %s: %s row %s cannot be written', caller, tbl.collection, missing[1]
-                    ),
-                    detail = 'Ids are unique across all users and this id is taken by a row you cannot access.',
-                    hint = 'Create new rows with fresh ids (e.g. UUID v4).';
-            end if;
+            -- What is left is taken by a row this caller may not write:
+            -- refused, per row (reported like a row deleted on the server).
         end if;
 
         if tbl.conflict_strategy = 'reject' and since is not null then
@@ -1706,11 +1712,11 @@ begin
                 'with updated as ('
                 'update %1$s as t set %2$s'
                 ' from %3$s'
-                ' where t.%4$I = p.%4$I and t.%5$I = $3'
+                ' where t.%4$I = p.%4$I and %5$s'
                 ' and exists (select from pg_catalog.unnest($2::%6$s[]) as w (id) where w.id = p.%4$I)'
                 ' returning 1)'
                 ' select pg_catalog.count(*) from updated',
-                target, update_sets, row_source, tbl.id_column, tbl.owner_column, tbl.id_type
+                target, update_sets, row_source, tbl.id_column, may_write, tbl.id_type
             ) into updated_count using upserts, winners, uid;
         end if;
     exception
@@ -1740,6 +1746,7 @@ begin
         'updated', updated_count,
         'conflicts', case when tbl.conflict_strategy = 'reject' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
         'lost', case when tbl.conflict_strategy = 'lww' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
+        'refused', pg_catalog.to_jsonb(missing),
         'ignored_columns', pg_catalog.to_jsonb(ignored_columns)
     );
 end;
@@ -2128,6 +2135,33 @@ grant execute on function supabase_sync.writable_columns(regclass) to authentica
 
 comment on function supabase_sync.writable_columns(regclass) is
 'supabase-sync: columns of a synced table a push may write (owner and server-maintained columns excluded).';
+
+-- functions of write_access_filter.sql
+-- The one answer to "may this caller write this row" for a push (issue 11,
+-- docs/protocol.md "Threat model"): a predicate on the row alias `alias` of
+-- table `target`, as SQL text for push_upserts and push_deletes to put in
+-- their statements. Today: the row's owner column is the caller. Sharing
+-- (scoped tables, editor roles) replaces this function's body only; every
+-- write path of a push takes its filter from here.
+-- The owner column comes from the registry (pg_attribute names), never from a
+-- client; `(select auth.uid())` is evaluated once per statement.
+create or replace function supabase_sync.write_access_filter(target regclass, alias text)
+returns text
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+    select pg_catalog.format('%I.%I = (select auth.uid())', alias, st.owner_column)
+    from supabase_sync.synced_table as st
+    where st.relid = target
+$$;
+
+revoke all on function supabase_sync.write_access_filter(regclass, text) from public, anon;
+grant execute on function supabase_sync.write_access_filter(regclass, text) to authenticated;
+
+comment on function supabase_sync.write_access_filter(regclass, text) is
+'supabase-sync: the predicate that says which rows a push may write (one place, swapped by sharing).';
 
 -- record pack version 2
 insert into supabase_sync.meta (key, value) values ('pack_version', '2')
