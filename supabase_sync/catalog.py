@@ -112,6 +112,7 @@ class TableInfo:
     indexes: tuple[Index, ...] = ()
     publications: frozenset[str] = frozenset()
     registration: Registration | None = None
+    truncate_roles: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -270,6 +271,7 @@ def read_tables(
             indexes=tuple(Index(r["name"], tuple(r["columns"]), r["partial"], r["valid"]) for r in indexes[oid]),
             publications=frozenset(r["name"] for r in publications[oid]),
             registration=registrations.get(table),
+            truncate_roles=frozenset(row["truncate_roles"]),
         )
     return infos
 

@@ -63,6 +63,7 @@ from supabase_sync.render.table import (
     render_publication_membership,
     render_refresh_dependency_ranks,
     render_register_table,
+    render_revoke_truncate,
     render_require_columns,
     render_require_primary_key,
     render_set_not_null,
@@ -556,6 +557,16 @@ def _check_publication(subject: Subject) -> Problem | None:
     )
 
 
+def _check_no_truncate(subject: Subject) -> Problem | None:
+    roles = sorted(subject.info.truncate_roles)
+    if not roles:
+        return None
+    return Problem(
+        f"{', '.join(roles)} may TRUNCATE {subject.table}: truncate bypasses row level security, so one user can"
+        " empty the table for everyone (and force every client to resync)"
+    )
+
+
 def _check_registry_row(subject: Subject) -> Problem | None:
     spec, registration = subject.spec, subject.info.registration
     if registration is None:
@@ -656,6 +667,13 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
             _check_no_open_policy,
         ),
         Requirement(
+            "grants.no_truncate",
+            "grants",
+            "anon and authenticated hold no TRUNCATE privilege on it",
+            _check_no_truncate,
+            render=lambda spec: (render_revoke_truncate(spec.table),),
+        ),
+        Requirement(
             "index.owner_version",
             "owner_index",
             "a valid, non-partial index leading with (owner column, server_version)",
@@ -707,6 +725,7 @@ FAMILIES: dict[str, str] = {
     "owner_column": "The owner column is a uuid that cannot be null.",
     "triggers": "The stamp, tombstone and truncate triggers call the pack's functions, fire on the right events"
     " and are enabled.",
+    "grants": "The API roles (anon, authenticated) cannot TRUNCATE the table (truncate bypasses row level security).",
     "owner_index": "A valid index on (owner, server_version) serves incremental pulls.",
     "publication": "The table is in the supabase_realtime publication (when that publication exists).",
 }

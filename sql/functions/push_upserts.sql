@@ -9,6 +9,13 @@
 -- caller deleted it): that row alone is refused and reported under "refused"
 -- (apply_push lists it as deleted on the server), without saying whose, and
 -- the push's other rows apply (issue 11.6).
+-- Parents: a foreign key to a synced table is checked here, as the caller
+-- (under RLS), before anything is written: a parent the caller cannot see is
+-- answered exactly like a parent that does not exist (one code path, one
+-- error, 23503), so a foreign key is neither an existence oracle nor a way to
+-- hang a row on another user's row (issue 11.3). Single-column keys; a key
+-- that includes the owner column cannot cross owners anyway (the owner is
+-- forced to the caller). Cost: one anti-join per key, by the parent's index.
 -- Locks: the caller's rows are locked `for no key update`, in id order (no
 -- deadlock between two pushes of one user). That serialises conflicting
 -- pushes of the same rows, yet does not wait for the `for key share` lock a
@@ -72,6 +79,8 @@ declare
     bad_column text;
     bad_id text;
     may_write text := supabase_sync.write_access_filter(target, 't');
+    fk record;
+    orphan record;
 begin
     select sc.collection, sc.id_column, sc.id_type, sc.owner_column, sc.conflict_strategy into tbl
     from supabase_sync.synced_collection as sc
@@ -182,6 +191,53 @@ begin
             tbl.id_type
         ) into upsert_ids using upserts;
         all_ids := upsert_ids || delete_ids;
+
+        for fk in
+            select
+                con.conname,
+                child.attname as child_column,
+                parent.attname as parent_column,
+                con.confrelid::regclass as parent_table,
+                sc.collection as parent_collection
+            from pg_catalog.pg_constraint as con
+            inner join supabase_sync.synced_collection as sc on con.confrelid = sc.relid
+            inner join pg_catalog.pg_attribute as child
+                on con.conrelid = child.attrelid and con.conkey[1] = child.attnum
+            inner join pg_catalog.pg_attribute as parent
+                on con.confrelid = parent.attrelid and con.confkey[1] = parent.attnum
+            where
+                con.conrelid = target
+                and con.contype = 'f'
+                and pg_catalog.cardinality(con.conkey) = 1
+                and (child.attname = any(every_column) or child.attname = any(some_column))
+            order by con.conname
+        loop
+            execute pg_catalog.format(
+                'select p.%1$I::text as row_id, p.%2$I::text as parent_id from %3$s'
+                ' where p.%2$I is not null'
+                ' and not exists (select from %4$s as r where r.%5$I = p.%2$I)%6$s'
+                ' limit 1',
+                tbl.id_column, fk.child_column, row_source, fk.parent_table, fk.parent_column,
+                case
+                    when fk.parent_table = target then
+                        pg_catalog.format(' and not p.%I::text = any($2)', fk.child_column)
+                    else ''
+                end
+            ) into orphan using upserts, upsert_ids;
+            if orphan.row_id is not null then
+                raise exception using
+                    errcode = '23503',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s references %s %s, which does not exist',
+                        caller, tbl.collection, orphan.row_id, fk.parent_collection, orphan.parent_id
+                    ),
+                    detail = pg_catalog.format(
+                        'Foreign key %s: no row %s of %s is on the server for you.',
+                        fk.conname, orphan.parent_id, fk.parent_collection
+                    ),
+                    hint = 'Push the parent first (in this push or an earlier one), or drop the row.';
+            end if;
+        end loop;
 
         lock_sql := pg_catalog.format(
             'select coalesce(pg_catalog.array_agg(l.id), ''{}''),'

@@ -12,7 +12,7 @@ Two kinds of rule:
   function; eight of them repeat one of Supabase's own database lints
   (`splinter <https://github.com/supabase/splinter>`_, what ``supabase db
   advisors`` runs), named in ``splinter``;
-- contract rules (SS008-SS011, SS014-SS016) render the unmet requirements of
+- contract rules (SS008-SS011, SS014-SS017) render the unmet requirements of
   the synced tables (:mod:`supabase_sync.contract`), one family or more each:
   exactly what ``supabase-sync status`` reports and ``enable`` would add. The
   schema-wide rules leave synced tables to them, so nothing is reported twice.
@@ -496,6 +496,19 @@ RULES: dict[str, Rule] = {
             "synced table missing from `supabase_realtime` (when that publication exists)",
             "`alter publication supabase_realtime add table ...` (guarded)",
             families=("publication",),
+        ),
+        Rule(
+            "SS017",
+            "error",
+            "API roles may truncate a synced table",
+            _contract_rule(
+                ("grants",),
+                "TRUNCATE bypasses row level security: a user holding it through PostgREST-reachable SQL empties the"
+                " table for every user, and every client must resync",
+            ),
+            "synced table on which anon or authenticated hold TRUNCATE (Supabase's default privileges grant it)",
+            "`revoke truncate on table ... from anon, authenticated`",
+            families=("grants",),
         ),
     )
 }

@@ -184,6 +184,11 @@ def render_owner_index(table: TableName, *, owner_column: str) -> Statement:
 # --- publication and registry ---------------------------------------------------------
 
 
+def render_revoke_truncate(table: TableName) -> Statement:
+    """Revoke TRUNCATE (which bypasses row level security) from the API roles."""
+    return Statement(f"revoke truncate on {table} from anon, authenticated", render_template("revoke_truncate", table=table.identifier))
+
+
 def render_publication_membership(table: TableName) -> Statement:
     """Add the table to ``supabase_realtime`` when that publication exists."""
     return Statement(

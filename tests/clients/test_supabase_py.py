@@ -123,11 +123,11 @@ def _push_error(changes: dict[str, Any]) -> Callable[[SupabaseStandIn], tuple[AP
     return scenario
 
 
-def _row_of_another_user(stand_in: SupabaseStandIn) -> tuple[APIError, Account]:
-    ann, bob = sign_up_and_in(stand_in, "ann"), sign_up_and_in(stand_in, "bob")
-    row = {"id": new_id(), "name": "ann's"}
-    ann.rpc("sync_push", {"changes": {"public.project": {"created": [row]}}})
-    return bob.error("sync_push", {"changes": {"public.project": {"updated": [{"id": row["id"], "name": "bob's"}]}}}), bob
+def _service_role(stand_in: SupabaseStandIn) -> tuple[APIError, Any]:
+    client = supabase.create_client(stand_in.url, stand_in.service_key)  # server code with the service key
+    with pytest.raises(APIError) as caught:
+        client.rpc("sync_push", {"changes": {"public.project": {"created": [{"id": new_id(), "name": "p"}]}}}).execute()
+    return caught.value, None
 
 
 def _anon(stand_in: SupabaseStandIn) -> tuple[APIError, Any]:
@@ -150,7 +150,7 @@ SCENARIOS: dict[str, Callable[[SupabaseStandIn], tuple[APIError, Any]]] = {
     "23503 parent row missing": _push_error(
         {"public.task": {"created": [{"id": new_id(), "title": "t", "project_id": new_id()}]}}
     ),
-    "42501 another user's row": _row_of_another_user,
+    "42501 service_role": _service_role,
     "42501 anon": _anon,
     "PT409 conflict": _conflict,
     "PT410 cursor too old": _cursor_too_old,

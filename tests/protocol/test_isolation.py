@@ -310,3 +310,67 @@ def test_squatting_a_deleted_id_refuses_only_that_row_and_reveals_nothing(exampl
     assert owner.execute("select user_id from public.project where id = %s", (unrelated["id"],)).fetchone() == (
         alice.user_id,
     )
+
+
+# 11.3: foreign keys across owners -----------------------------------------------------------
+
+
+def test_push_treats_a_parent_of_another_user_exactly_like_a_missing_parent(alice: Device, bob: Device, owner) -> None:
+    alices = project(name="alice's")
+    alice.push({"public.project": {"created": [alices]}})
+    before = snapshot(owner)
+    errors = {}
+    for label, parent_id in (("foreign", alices["id"]), ("missing", new_id())):
+        child = task(parent_id)
+        error = bob.push_error({"public.task": {"created": [child]}})
+        errors[label] = (
+            error.sqlstate,
+            error.status,
+            _text(error).replace(parent_id, "<parent>").replace(child["id"], "<row>"),
+        )
+        assert snapshot(owner) == before
+    assert errors["foreign"] == errors["missing"]
+    assert errors["foreign"][0] == "23503"
+    assert "references public.project <parent>, which does not exist" in errors["foreign"][2]
+    _assert_nothing_of(alice, errors["foreign"][2])
+    with rpc.as_user(alice.conn, user_id=alice.user_id) as cur:
+        assert cur.execute("delete from public.project where id = %s", (alices["id"],)).rowcount == 1
+
+
+def test_push_accepts_a_parent_created_in_the_same_push_or_earlier(alice: Device) -> None:
+    parent, earlier = project(), project()
+    alice.push({"public.project": {"created": [earlier]}})
+    response = alice.push(
+        {"public.project": {"created": [parent]}, "public.task": {"created": [task(parent["id"]), task(earlier["id"])]}}
+    )
+    assert response["applied"]["public.task"]["created"] == 2
+
+
+# 11.14: TRUNCATE -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["anon", "authenticated"])
+def test_api_roles_cannot_truncate_a_synced_table(alice: Device, bob: Device, owner, role: str) -> None:
+    bob.push({"public.project": {"created": [project()]}})
+    before = snapshot(owner)
+    with pytest.raises(RpcError) as caught:
+        with rpc.as_user(alice.conn, user_id=alice.user_id if role == "authenticated" else None, role=role) as cur:
+            cur.execute("truncate public.project cascade")
+    assert caught.value.sqlstate == "42501"
+    assert snapshot(owner) == before
+
+
+def test_status_reports_truncate_granted_to_an_api_role_and_enable_revokes_it(example_db: Any) -> None:
+    from supabase_sync import api
+    from supabase_sync.contract import check_registered_tables
+
+    with psycopg.connect(example_db.owner_dsn, autocommit=True) as conn:
+        conn.execute("grant truncate on public.task to authenticated")
+        checks = {str(check.table): check for check in check_registered_tables(conn)}
+    unmet = list(checks["public.task"].unmet)
+    assert [verdict.key for verdict in unmet] == ["grants.no_truncate"]
+    assert "authenticated may TRUNCATE public.task" in unmet[0].problem
+    assert "revoke truncate on table" in unmet[0].fix_sql()
+    api.enable(["public.task"], db_url=example_db.owner_dsn)
+    with psycopg.connect(example_db.owner_dsn, autocommit=True) as conn:
+        assert all(check.passed for check in check_registered_tables(conn))

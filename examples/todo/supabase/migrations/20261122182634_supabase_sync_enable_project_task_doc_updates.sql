@@ -165,6 +165,9 @@ begin
 end
 $supabase_sync$;
 
+-- revoke truncate on public.project from anon, authenticated
+revoke truncate on table "public"."project" from anon, authenticated;
+
 -- index project_sync_owner_version_idx on public.project
 create index if not exists "project_sync_owner_version_idx"
 on "public"."project" ("user_id", server_version);
@@ -368,6 +371,9 @@ begin
 end
 $supabase_sync$;
 
+-- revoke truncate on public.task from anon, authenticated
+revoke truncate on table "public"."task" from anon, authenticated;
+
 -- index task_sync_owner_version_idx on public.task
 create index if not exists "task_sync_owner_version_idx"
 on "public"."task" ("user_id", server_version);
@@ -570,6 +576,9 @@ begin
     end if;
 end
 $supabase_sync$;
+
+-- revoke truncate on public.doc_updates from anon, authenticated
+revoke truncate on table "public"."doc_updates" from anon, authenticated;
 
 -- index doc_updates_sync_owner_version_idx on public.doc_updates
 create index if not exists "doc_updates_sync_owner_version_idx"
