@@ -374,3 +374,28 @@ def test_status_reports_truncate_granted_to_an_api_role_and_enable_revokes_it(ex
     api.enable(["public.task"], db_url=example_db.owner_dsn)
     with psycopg.connect(example_db.owner_dsn, autocommit=True) as conn:
         assert all(check.passed for check in check_registered_tables(conn))
+
+
+# 11.10: lww clocks ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("updated_at", ["infinity", "294276-12-31T00:00:00Z", "2999-01-01T00:00:00Z"])
+def test_lww_push_rejects_an_updated_at_beyond_the_clock_skew(alice: Device, bob: Device, owner, updated_at: str) -> None:
+    owner.execute("update supabase_sync.synced_table set conflict_strategy = 'lww'")
+    row = project()
+    alice.push({"public.project": {"created": [row]}})
+    before = snapshot(owner)
+    error = alice.push_error(
+        {"public.project": {"created": [project()], "updated": [{"id": row["id"], "name": "x", "updated_at": updated_at}]}}
+    )
+    assert error.sqlstate == "22023"
+    assert f"row {row['id']} has updated_at" in error.message
+    assert "max_clock_skew (00:05:00)" in error.message
+    assert snapshot(owner) == before
+
+
+def test_lww_push_accepts_an_updated_at_within_the_clock_skew(alice: Device, owner) -> None:
+    owner.execute("update supabase_sync.synced_table set conflict_strategy = 'lww'")
+    (soon,) = owner.execute("select (now() + interval '2 minutes')::text").fetchone()
+    row = project(updated_at=soon)
+    assert alice.push({"public.project": {"created": [row]}})["applied"]["public.project"]["created"] == 1

@@ -1465,6 +1465,10 @@ comment on function supabase_sync.push_deletes(regclass, text[]) is
 --   lww     a row changed since `since` (any row when null) by another client
 --           loses when the client's updated_at is older than the server's; it
 --           is not written and is reported under "lost".
+-- lww trusts client clocks only so far: an updated_at later than the server
+-- clock plus meta max_clock_skew (5 minutes) would win every conflict forever
+-- ('infinity', year 294276), so such a row is rejected (22023 naming the row
+-- and the limit) before anything is written (issue 11.10).
 -- Returns {"created": n, "updated": n, "conflicts": [id...], "lost": [id...],
 --          "refused": [id...], "ignored_columns": [key...]}.
 create or replace function supabase_sync.push_upserts(
@@ -1517,6 +1521,8 @@ declare
     may_write text := supabase_sync.write_access_filter(target, 't');
     fk record;
     orphan record;
+    skewed record;
+    max_skew interval;
 begin
     select sc.collection, sc.id_column, sc.id_type, sc.owner_column, sc.conflict_strategy into tbl
     from supabase_sync.synced_collection as sc
@@ -1627,6 +1633,27 @@ begin
             tbl.id_type
         ) into upsert_ids using upserts;
         all_ids := upsert_ids || delete_ids;
+
+        if tbl.conflict_strategy = 'lww' and ('updated_at' = any(every_column) or 'updated_at' = any(some_column)) then
+            select coalesce(pg_catalog.max(m.value), '5 minutes')::interval into max_skew
+            from supabase_sync.meta as m
+            where m.key = 'max_clock_skew';
+            select e.r ->> 'id' as row_id, e.r ->> 'updated_at' as updated_at into skewed
+            from pg_catalog.jsonb_array_elements(upserts) as e (r)
+            where (e.r ->> 'updated_at')::timestamptz > pg_catalog.now() + max_skew
+            limit 1;
+            if skewed.row_id is not null then
+                raise exception using
+                    errcode = '22023',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s has updated_at %s, later than the server clock plus'
+                        ' max_clock_skew (%s)',
+                        caller, tbl.collection, skewed.row_id, pg_catalog.left(skewed.updated_at, 40), max_skew
+                    ),
+                    detail = 'Last-writer-wins compares client clocks: a time in the future would win every conflict.',
+                    hint = 'Set updated_at from the device clock when the row changes; fix the device clock.';
+            end if;
+        end if;
 
         for fk in
             select
