@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 import psycopg
+from psycopg import sql
 
 from supabase_sync import policy_text
 from supabase_sync.catalog import (
@@ -814,6 +815,86 @@ def check_half_enabled_tables(conn: psycopg.Connection, *, state: PackState | No
 
 
 # --- rendering the fixes -----------------------------------------------------------------------
+
+
+# --- foreign keys across owners (issue 11.3) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrossOwnerForeignKey:
+    """A foreign key of a synced table to a synced parent that does not include the owner column.
+
+    Through sync_push it cannot cross owners (the push checks parents as the
+    caller), but a plain insert through the Data API can point a row at another
+    user's row: that answers whether the id exists, and blocks (restrict) or
+    rides on (cascade) the other user's deletes. Including the owner column in
+    the key (a composite key to a unique (owner, id) of the parent) closes it.
+    """
+
+    table: TableName
+    name: str
+    column: str
+    owner_column: str
+    parent: TableName
+    parent_owner_column: str
+    parent_id_column: str
+
+    @property
+    def problem(self) -> str:
+        """What is wrong, in one sentence."""
+        return (
+            f"foreign key {self.name} of {self.table} ({self.column}) references {self.parent} without the owner"
+            f" column: a user can point a row at another user's {self.parent} row through the Data API"
+        )
+
+    def fix_sql(self) -> str:
+        """Statements that make the key include the owner (keep the key's on delete action: edit it in)."""
+        unique_index = sql.Identifier(f"{self.parent.name}_{self.parent_owner_column}_{self.parent_id_column}_key")
+        statements = (
+            sql.SQL("create unique index if not exists {index} on {parent} ({owner}, {id});").format(
+                index=unique_index,
+                parent=self.parent.identifier,
+                owner=sql.Identifier(self.parent_owner_column),
+                id=sql.Identifier(self.parent_id_column),
+            ),
+            sql.SQL(
+                "alter table {table} drop constraint {fk},"
+                " add constraint {fk} foreign key ({owner}, {column}) references {parent} ({parent_owner}, {id})"
+                " on update cascade on delete cascade;"
+            ).format(
+                table=self.table.identifier,
+                fk=sql.Identifier(self.name),
+                owner=sql.Identifier(self.owner_column),
+                column=sql.Identifier(self.column),
+                parent=self.parent.identifier,
+                parent_owner=sql.Identifier(self.parent_owner_column),
+                id=sql.Identifier(self.parent_id_column),
+            ),
+        )
+        return "\n".join(statement.as_string(None) for statement in statements)
+
+
+def cross_owner_foreign_keys(checks: Sequence[TableCheck]) -> list[CrossOwnerForeignKey]:
+    """The single-column foreign keys among the synced tables of ``checks`` that can cross owners."""
+    specs = {check.table: check.spec for check in checks}
+    found: list[CrossOwnerForeignKey] = []
+    for check in checks:
+        for foreign_key in check.info.foreign_keys:
+            parent = specs.get(foreign_key.parent)
+            if parent is None or check.spec.owner_column in foreign_key.columns or len(foreign_key.columns) != 1:
+                continue
+            found.append(
+                CrossOwnerForeignKey(
+                    table=check.table,
+                    name=foreign_key.name,
+                    column=foreign_key.columns[0],
+                    owner_column=check.spec.owner_column,
+                    parent=parent.table,
+                    parent_owner_column=parent.owner_column,
+                    parent_id_column=parent.id_column or "id",
+                )
+            )
+    return found
 
 
 def enable_command(spec: TableSpec, *, add_missing_columns: bool = False, db_url_argument: str | None = None) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from supabase_sync import policy_text
-from supabase_sync.contract import TableCheck, Verdict
+from supabase_sync.contract import TableCheck, Verdict, cross_owner_foreign_keys
 from supabase_sync.lint.catalog import LintCatalog, SchemaFunction, SchemaPolicy
 from supabase_sync.lint.report import Finding, Level
 from supabase_sync.names import TableName, display_identifier
@@ -310,6 +310,18 @@ def _contract_rule(families: tuple[str, ...], why: str) -> Check:
     return check
 
 
+def _cross_owner_foreign_keys(catalog: LintCatalog) -> Iterable[Hit]:
+    for foreign_key in cross_owner_foreign_keys(catalog.synced):
+        yield Hit(
+            str(foreign_key.table),
+            foreign_key.problem,
+            "a plain insert through the Data API may reference another user's row: it tells whether that id"
+            " exists, and the other user's delete then fails (restrict) or deletes this row too (cascade);"
+            " sync_push refuses it, but PostgREST does not. Put the owner column in the key",
+            foreign_key.fix_sql(),
+        )
+
+
 RULES: dict[str, Rule] = {
     rule.code: rule
     for rule in (
@@ -509,6 +521,15 @@ RULES: dict[str, Rule] = {
             "synced table on which anon or authenticated hold TRUNCATE (Supabase's default privileges grant it)",
             "`revoke truncate on table ... from anon, authenticated`",
             families=("grants",),
+        ),
+        Rule(
+            "SS018",
+            "warning",
+            "foreign key between synced tables can cross owners",
+            _cross_owner_foreign_keys,
+            "foreign key of a synced table to a synced table without the owner column: a user can reference"
+            " another user's row through the Data API",
+            "a composite key `(owner, parent_id)` to a unique `(owner, id)` of the parent",
         ),
     )
 }

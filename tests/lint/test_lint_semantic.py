@@ -35,6 +35,7 @@ EXPECTED_OBJECTS = {
     "SS015": "public.synced_without_index",
     "SS016": "public.synced_unpublished",
     "SS017": "public.synced_unpublished",
+    "SS018": "public.synced_without_index",
 }
 
 

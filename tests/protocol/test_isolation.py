@@ -316,6 +316,8 @@ def test_squatting_a_deleted_id_refuses_only_that_row_and_reveals_nothing(exampl
 
 
 def test_push_treats_a_parent_of_another_user_exactly_like_a_missing_parent(alice: Device, bob: Device, owner) -> None:
+    # The example's keys include the owner (PostgreSQL answers); test_push_checks_single_column_parents_as_the_caller
+    # covers a key without it (the push answers).
     alices = project(name="alice's")
     alice.push({"public.project": {"created": [alices]}})
     before = snapshot(owner)
@@ -331,7 +333,6 @@ def test_push_treats_a_parent_of_another_user_exactly_like_a_missing_parent(alic
         assert snapshot(owner) == before
     assert errors["foreign"] == errors["missing"]
     assert errors["foreign"][0] == "23503"
-    assert "references public.project <parent>, which does not exist" in errors["foreign"][2]
     _assert_nothing_of(alice, errors["foreign"][2])
     with rpc.as_user(alice.conn, user_id=alice.user_id) as cur:
         assert cur.execute("delete from public.project where id = %s", (alices["id"],)).rowcount == 1
@@ -399,3 +400,22 @@ def test_lww_push_accepts_an_updated_at_within_the_clock_skew(alice: Device, own
     (soon,) = owner.execute("select (now() + interval '2 minutes')::text").fetchone()
     row = project(updated_at=soon)
     assert alice.push({"public.project": {"created": [row]}})["applied"]["public.project"]["created"] == 1
+
+
+def test_push_checks_single_column_parents_as_the_caller(example_db: Any, alice: Device, bob: Device, owner) -> None:
+    with psycopg.connect(example_db.owner_dsn, autocommit=True) as conn:
+        conn.execute("alter table public.task drop constraint task_project_id_fkey")
+        conn.execute("alter table public.task add foreign key (project_id) references public.project (id)")
+    alices = project(name="alice's")
+    alice.push({"public.project": {"created": [alices]}})
+    before = snapshot(owner)
+    errors = {}
+    for label, parent_id in (("foreign", alices["id"]), ("missing", new_id())):
+        child = task(parent_id)
+        error = bob.push_error({"public.task": {"created": [child]}})
+        errors[label] = (error.sqlstate, _text(error).replace(parent_id, "<parent>").replace(child["id"], "<row>"))
+        assert snapshot(owner) == before
+    assert errors["foreign"] == errors["missing"]
+    assert errors["foreign"][0] == "23503"
+    assert "references public.project <parent>, which does not exist" in errors["foreign"][1]
+    _assert_nothing_of(alice, errors["foreign"][1])

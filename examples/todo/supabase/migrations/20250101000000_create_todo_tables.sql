@@ -8,18 +8,25 @@ create table public.project (
     user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
     name text not null,
     color text,
-    archived boolean not null default false
+    archived boolean not null default false,
+    -- Children reference (user_id, id): a row can only hang on its owner's rows.
+    constraint project_user_id_id_key unique (user_id, id)
 );
 
 create table public.task (
     id uuid primary key default gen_random_uuid(),
     user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
-    project_id uuid references public.project (id) on delete cascade,
+    project_id uuid,
     title text not null,
     notes text,
     done boolean not null default false,
     due_on date,
-    position integer not null default 0
+    position integer not null default 0,
+    -- The owner is part of the key: no user can point a task at another user's
+    -- project (supabase-sync lint SS018, docs/protocol.md "Threat model").
+    constraint task_project_id_fkey foreign key (user_id, project_id)
+    references public.project (user_id, id) on update cascade on delete cascade,
+    constraint task_user_id_id_key unique (user_id, id)
 );
 
 create index task_project_id_idx on public.task (project_id);
@@ -29,8 +36,10 @@ create index task_project_id_idx on public.task (project_id);
 create table public.doc_updates (
     id uuid primary key default gen_random_uuid(),
     user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
-    task_id uuid not null references public.task (id) on delete cascade,
+    task_id uuid not null,
     update_base64 text not null,
+    constraint doc_updates_task_id_fkey foreign key (user_id, task_id)
+    references public.task (user_id, id) on update cascade on delete cascade,
     constraint doc_updates_update_base64_check
     check (update_base64 ~ '^[A-Za-z0-9+/]*={0,2}$')
 );
