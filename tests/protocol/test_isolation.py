@@ -419,3 +419,48 @@ def test_push_checks_single_column_parents_as_the_caller(example_db: Any, alice:
     assert errors["foreign"][0] == "23503"
     assert "references public.project <parent>, which does not exist" in errors["foreign"][1]
     _assert_nothing_of(alice, errors["foreign"][1])
+
+
+# 11.9: big numbers ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def amounts(example_db: Any) -> str:
+    """A synced table with int8 and numeric columns (public.ledger)."""
+    from supabase_sync import api
+
+    with psycopg.connect(example_db.owner_dsn, autocommit=True) as conn:
+        conn.execute(
+            "create table public.ledger (id uuid primary key,"
+            " user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,"
+            " big bigint, exact numeric, label text)"
+        )
+    api.enable(["public.ledger"], db_url=example_db.owner_dsn, add_missing_columns=True)
+    return "public.ledger"
+
+
+def _as_pulled(owner, table: str, row_id: str) -> dict[str, Any]:
+    (doc,) = owner.execute(
+        f"select supabase_sync.big_numbers_row('{table}'::regclass, to_jsonb(t)) from {table} as t where id = %s",  # noqa: S608
+        (row_id,),
+    ).fetchone()
+    return doc
+
+
+def test_big_numbers_round_trip_exactly_as_numbers_by_default_and_as_strings_when_chosen(
+    alice: Device, owner, amounts: str
+) -> None:
+    row = {"id": new_id(), "big": "9007199254740993", "exact": "12345678901234567890.123456789", "label": "x"}
+    alice.push({amounts: {"created": [row]}})
+    stored = owner.execute("select big, exact::text from public.ledger where id = %s", (row["id"],)).fetchone()
+    assert stored == (9007199254740993, "12345678901234567890.123456789")
+    as_number = _as_pulled(owner, amounts, row["id"])
+    assert as_number["big"] == 9007199254740993 and as_number["label"] == "x"
+    owner.execute("update supabase_sync.synced_table set big_numbers = 'string' where relid = 'public.ledger'::regclass")
+    as_string = _as_pulled(owner, amounts, row["id"])
+    assert (as_string["big"], as_string["exact"]) == ("9007199254740993", "12345678901234567890.123456789")
+    owner.execute("update supabase_sync.synced_table set big_numbers = null where relid = 'public.ledger'::regclass")
+    owner.execute("update supabase_sync.meta set value = 'string' where key = 'big_numbers'")
+    assert _as_pulled(owner, amounts, row["id"])["big"] == "9007199254740993"
+    alice.push({amounts: {"updated": [{"id": row["id"], "big": as_string["big"]}]}})
+    assert owner.execute("select big from public.ledger where id = %s", (row["id"],)).fetchone() == (9007199254740993,)
