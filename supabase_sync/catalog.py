@@ -88,6 +88,7 @@ class Registration:
     id_column: str
     conflict_strategy: str
     dependency_rank: int
+    realtime: str = "postgres_changes"
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,9 @@ def read_synced_tables(conn: psycopg.Connection) -> list[SyncedTable]:
     return [
         SyncedTable(
             TableName(r["schema_name"], r["table_name"]),
-            Registration(r["owner_column"], r["id_column"], r["conflict_strategy"], r["dependency_rank"]),
+            Registration(
+                r["owner_column"], r["id_column"], r["conflict_strategy"], r["dependency_rank"], r["realtime"]
+            ),
         )
         for r in fetch_rows(conn, "synced_tables")
     ]

@@ -61,7 +61,10 @@ from supabase_sync.render.table import (
     render_enable_rls,
     render_owner_policy,
     render_owner_version_index,
+    render_broadcast_trigger,
     render_publication_membership,
+    render_publication_removal,
+    render_register_realtime,
     render_refresh_dependency_ranks,
     render_register_table,
     render_revoke_truncate,
@@ -75,6 +78,7 @@ from supabase_sync.render.table import (
 from supabase_sync.sync_objects import (
     DELETED_ROWS_TABLE,
     ID_TYPES,
+    BROADCAST_TRIGGER,
     PACK_SCHEMA,
     POLICY_COMMANDS,
     REALTIME_PUBLICATION,
@@ -93,6 +97,10 @@ TableKind = Literal["owner"]
 #: How a push that conflicts with a newer server change is resolved.
 ConflictStrategy = Literal["reject", "lww"]
 CONFLICT_STRATEGIES: tuple[ConflictStrategy, ...] = get_args(ConflictStrategy)
+#: How a synced table notifies clients (``enable --realtime``): Broadcast of the row id to the owner's private
+#: topic, Supabase's Postgres Changes (the publication; DELETE events reach every subscriber), or neither.
+RealtimeMode = Literal["postgres_changes", "broadcast", "off"]
+REALTIME_MODES: tuple[RealtimeMode, ...] = get_args(RealtimeMode)
 
 #: Roles PostgREST requests run as; a policy for one of them is reachable through the Data API.
 API_ROLES = frozenset({"public", "anon", "authenticated"})
@@ -152,12 +160,16 @@ class TableSpec:
     id_column: str | None = "id"
     conflict_strategy: ConflictStrategy = "reject"
     kind: TableKind = "owner"
+    realtime: RealtimeMode = "postgres_changes"
 
     @classmethod
     def from_registration(cls, table: TableName, registration: Registration) -> TableSpec:
         """The spec a registry row records."""
         strategy: ConflictStrategy = "lww" if registration.conflict_strategy == "lww" else "reject"
-        return cls(table, registration.owner_column, registration.id_column, strategy)
+        realtime: RealtimeMode = next(
+            (mode for mode in REALTIME_MODES if mode == registration.realtime), "postgres_changes"
+        )
+        return cls(table, registration.owner_column, registration.id_column, strategy, realtime=realtime)
 
 
 @dataclass(frozen=True)
@@ -545,9 +557,53 @@ def _check_owner_version_index(subject: Subject) -> Problem | None:
 
 
 def _publication_exists(subject: Subject) -> str | None:
+    if subject.spec.realtime != "postgres_changes":
+        return f"{subject.table} notifies through realtime {subject.spec.realtime}, not Postgres Changes"
     if subject.database.realtime_publication:
         return None
     return f"the database has no {REALTIME_PUBLICATION} publication"
+
+
+def _not_postgres_changes(subject: Subject) -> str | None:
+    if subject.spec.realtime == "postgres_changes":
+        return f"{subject.table} notifies through Postgres Changes (enable --realtime postgres_changes)"
+    return None
+
+
+def _check_not_published(subject: Subject) -> Problem | None:
+    if REALTIME_PUBLICATION not in subject.info.publications:
+        return None
+    return Problem(
+        f"{subject.table} is in the {REALTIME_PUBLICATION} publication although it syncs with realtime"
+        f" {subject.spec.realtime}: Postgres Changes sends its DELETE events (row ids) to every subscriber"
+    )
+
+
+def _broadcasts(subject: Subject) -> str | None:
+    if subject.spec.realtime == "broadcast":
+        return None
+    return f"{subject.table} does not notify through Broadcast (enable --realtime broadcast)"
+
+
+def _check_broadcast_trigger(subject: Subject) -> Problem | None:
+    found = subject.info.triggers.get(BROADCAST_TRIGGER)
+    id_column = subject.spec.id_column or (subject.info.primary_key[0] if subject.info.primary_key else "id")
+    expected = (id_column,)
+    if found is None:
+        return Problem(f"trigger {BROADCAST_TRIGGER} is missing on {subject.table}: clients are not notified")
+    if (found.function_schema, found.function_name) != (PACK_SCHEMA, "broadcast_change") or not found.enabled:
+        return Problem(f"trigger {BROADCAST_TRIGGER} on {subject.table} does not call {PACK_SCHEMA}.broadcast_change()")
+    if found.arguments[1:] != (subject.spec.owner_column,) or found.arguments[:1] != expected:
+        return Problem(f"trigger {BROADCAST_TRIGGER} on {subject.table} has arguments {found.arguments!r}")
+    return None
+
+
+def _check_realtime_registered(subject: Subject) -> Problem | None:
+    registration = subject.info.registration
+    assert registration is not None  # applies only to registered tables
+    if registration.realtime == subject.spec.realtime:
+        return None
+    return Problem(f"{subject.table} is registered with realtime {registration.realtime}, not {subject.spec.realtime}")
 
 
 def _check_publication(subject: Subject) -> Problem | None:
@@ -690,6 +746,27 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
             applies=_publication_exists,
         ),
         Requirement(
+            "publication.not_exposed",
+            "publication",
+            f"not in the {REALTIME_PUBLICATION} publication when it notifies through Broadcast or not at all",
+            _check_not_published,
+            render=lambda spec: (render_publication_removal(spec.table),) if spec.realtime != "postgres_changes" else (),
+            applies=_not_postgres_changes,
+        ),
+        Requirement(
+            "trigger.broadcast",
+            "triggers",
+            f"trigger `{BROADCAST_TRIGGER}` (realtime broadcast): after insert, update or delete, for each row,"
+            " supabase_sync.broadcast_change(id column, owner column)",
+            _check_broadcast_trigger,
+            render=lambda spec: (
+                (render_broadcast_trigger(spec.table, id_column=spec.id_column, owner_column=spec.owner_column),)
+                if spec.realtime == "broadcast"
+                else ()
+            ),
+            applies=_broadcasts,
+        ),
+        Requirement(
             "registry.row",
             "registry",
             "a row in supabase_sync.synced_table with the owner column, id column and conflict strategy",
@@ -710,6 +787,14 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
             "its dependency_rank is above the rank of every synced table it references",
             _check_push_order,
             then=lambda: (render_refresh_dependency_ranks(),),
+            applies=_registered,
+        ),
+        Requirement(
+            "registry.realtime",
+            "registry",
+            "its realtime mode (synced_table.realtime) is the one it is enabled with",
+            _check_realtime_registered,
+            render=lambda spec: (render_register_realtime(spec.table, spec.realtime),),
             applies=_registered,
         ),
     ),
@@ -906,6 +991,8 @@ def enable_command(spec: TableSpec, *, add_missing_columns: bool = False, db_url
     parts += ["--owner-column", shlex.quote(spec.owner_column)]
     if spec.conflict_strategy != "reject":
         parts += ["--conflict-strategy", spec.conflict_strategy]
+    if spec.realtime != "postgres_changes":
+        parts += ["--realtime", spec.realtime]
     if add_missing_columns:
         parts.append(ADD_COLUMNS_FLAG)
     if db_url_argument:

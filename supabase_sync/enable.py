@@ -17,12 +17,15 @@ contract's renderers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 
 from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
 from supabase_sync.catalog import PackState, TableInfo, read_pack_state, read_tables
 from supabase_sync.contract import (
+    REALTIME_MODES,
+    RealtimeMode,
     ADD_COLUMNS_FLAG,
     CONFLICT_STRATEGIES,
     ConflictStrategy,
@@ -45,7 +48,7 @@ from supabase_sync.render.table import (
     render_refresh_dependency_ranks,
     render_unregister_table,
 )
-from supabase_sync.sync_objects import SYNC_COLUMNS, SYNC_TRIGGERS
+from supabase_sync.sync_objects import ALL_SYNC_TRIGGERS, SYNC_COLUMNS
 
 _MAX_NAME_TABLES = 4
 
@@ -201,6 +204,7 @@ def enable(
     owner_column: str = "user_id",
     add_missing_columns: bool = False,
     conflict_strategy: ConflictStrategy = "reject",
+    realtime: RealtimeMode = "postgres_changes",
     dry_run: bool = False,
     migrations_dir: str | Path | None = None,
     project_dir: str | Path | None = None,
@@ -216,12 +220,18 @@ def enable(
     result's warnings name referenced tables that are not synced.
     """
     _check_options(owner_column=owner_column, conflict_strategy=conflict_strategy)
+    if realtime not in REALTIME_MODES:
+        raise ConfigError(
+            f"unknown realtime mode {realtime!r}", hint=f"use one of: {', '.join(REALTIME_MODES)}"
+        )
     parsed = _parse_tables(tables)
     target = resolve_target(db_url, migrations_dir=migrations_dir, project_dir=project_dir)
     migration = enable_migration_name(parsed)
     if target.destination is Destination.MIGRATION:
         specs = [
-            TableSpec(table, owner_column=owner_column, id_column=None, conflict_strategy=conflict_strategy)
+            TableSpec(
+                table, owner_column=owner_column, id_column=None, conflict_strategy=conflict_strategy, realtime=realtime
+            )
             for table in parsed
         ]
         plan = build_blind_enable_plan(specs, add_missing_columns=add_missing_columns)
@@ -236,7 +246,10 @@ def enable(
         database = read_database_facts(conn, parsed, state=state)
         checks = [
             evaluate(
-                spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy),
+                replace(
+                    spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy),
+                    realtime=realtime,
+                ),
                 infos[table],
                 database,
             )
@@ -264,7 +277,7 @@ def build_disable_plan(tables: Sequence[TableName], *, drop_data: bool) -> Plan:
     plan = Plan("disable " + " ".join(str(table) for table in tables))
     plan.add(render_lock())
     for table in tables:
-        for trigger in SYNC_TRIGGERS:
+        for trigger in ALL_SYNC_TRIGGERS:
             plan.add(render_drop_trigger(table, trigger))
         plan.add(render_unregister_table(table))
         if drop_data:

@@ -85,6 +85,7 @@ CASES: dict[str, tuple[list[str], set[str]]] = {
         ["alter publication supabase_realtime drop table public.task"],
         {"publication.realtime"},
     ),
+    "truncate granted to an API role": (["grant truncate on public.task to authenticated"], {"grants.no_truncate"}),
     "sync column dropped": (["alter table public.task drop column deleted_at"], {"column.deleted_at"}),
     "pushed before its parent": (
         ["update supabase_sync.synced_table set dependency_rank = -1 where relid = 'public.task'::regclass"],
@@ -153,7 +154,16 @@ def test_every_requirement_has_a_case_above_or_is_met_by_construction() -> None:
     broken = {key for _setup, keys in CASES.values() for key in keys}
     # Met by construction on a registered table: its registry row is what status and verify read the spec from;
     # the primary key and owner column are refused by enable (tests/test_enable.py covers them).
-    by_construction = {"registry.row", "table.primary_key", "column.owner"}
+    # The realtime requirements of broadcast/off tables are judged against the mode enable is given
+    # (tests/protocol/test_isolation.py::test_realtime_* enables them and checks the result).
+    by_construction = {
+        "registry.row",
+        "table.primary_key",
+        "column.owner",
+        "registry.realtime",
+        "publication.not_exposed",
+        "trigger.broadcast",
+    }
     sync_columns = {requirement.key for requirement in requirements() if requirement.column}
     assert {requirement.key for requirement in requirements()} - broken - by_construction - sync_columns == set()
     assert sync_columns & broken

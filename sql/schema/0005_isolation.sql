@@ -35,3 +35,27 @@ check (realtime in ('broadcast', 'postgres_changes', 'off'));
 alter table supabase_sync.synced_table drop constraint if exists synced_table_big_numbers_check;
 alter table supabase_sync.synced_table add constraint synced_table_big_numbers_check
 check (big_numbers in ('number', 'string'));
+
+-- Broadcast (synced_table.realtime = 'broadcast') sends to private topics
+-- `supabase_sync:<user uuid>`: a signed-in user may receive its own topic
+-- only. Created where Supabase Realtime is installed and the installer may.
+do $$
+begin
+    if pg_catalog.to_regclass('realtime.messages') is null then
+        return;
+    end if;
+    if not exists (
+        select from pg_catalog.pg_policy
+        where
+            polrelid = pg_catalog.to_regclass('realtime.messages')
+            and polname = 'supabase_sync: users receive their own topic'
+    ) then
+        execute 'create policy "supabase_sync: users receive their own topic" on realtime.messages'
+        || ' for select to authenticated'
+        || ' using (realtime.topic() = ''supabase_sync:'' || (select auth.uid())::text)';
+    end if;
+exception
+    when insufficient_privilege then
+        raise notice 'supabase_sync: cannot add the realtime.messages policy for broadcast topics: %', sqlerrm;
+end
+$$;

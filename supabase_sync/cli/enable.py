@@ -32,6 +32,14 @@ from supabase_sync.cli.plan_output import report_plan
     show_default=True,
     help="reject: a push conflicting with a newer server change fails (PT409); lww: last writer wins.",
 )
+@click.option(
+    "--realtime",
+    type=click.Choice(["postgres_changes", "broadcast", "off"]),
+    default="postgres_changes",
+    show_default=True,
+    help="How clients learn of changes: postgres_changes (the supabase_realtime publication; its DELETE events"
+    " reach every subscriber), broadcast (row id to the owner's private topic, nothing leaks), off.",
+)
 @db_url_option
 @dry_run_option
 @migrations_dir_option
@@ -41,6 +49,7 @@ def enable_command(
     owner_column: str,
     add_missing_columns: bool,
     conflict_strategy: str,
+    realtime: str,
     db_url: str | None,
     dry_run: bool,
     migrations_dir: str | None,
@@ -62,6 +71,7 @@ def enable_command(
         owner_column=owner_column,
         add_missing_columns=add_missing_columns,
         conflict_strategy=conflict_strategy,
+        realtime=realtime,
         dry_run=dry_run,
         migrations_dir=migrations_dir,
     )

@@ -464,3 +464,53 @@ def test_big_numbers_round_trip_exactly_as_numbers_by_default_and_as_strings_whe
     assert _as_pulled(owner, amounts, row["id"])["big"] == "9007199254740993"
     alice.push({amounts: {"updated": [{"id": row["id"], "big": as_string["big"]}]}})
     assert owner.execute("select big from public.ledger where id = %s", (row["id"],)).fetchone() == (9007199254740993,)
+
+
+# 11.15: realtime ------------------------------------------------------------------------------------
+
+# The part of Supabase Realtime the broadcast trigger uses: realtime.send(payload jsonb, event text,
+# topic text, private boolean), which Realtime's own migrations define over realtime.messages. The stub
+# records the calls (the local sandbox has no Realtime).
+_REALTIME_STUB = """
+create schema realtime;
+create table realtime.sent (payload jsonb, event text, topic text, private boolean);
+create function realtime.send(payload jsonb, event text, topic text, private boolean default true)
+returns void language sql as $$ insert into realtime.sent values (payload, event, topic, private) $$;
+"""
+
+
+def test_realtime_broadcast_tells_only_the_owner_and_only_the_row_id(example_db: Any, alice: Device, bob: Device, owner) -> None:
+    from supabase_sync import api
+
+    owner.execute(_REALTIME_STUB)
+    api.enable(["public.project"], db_url=example_db.owner_dsn, realtime="broadcast")
+    published = owner.execute(
+        "select count(*) from pg_publication_tables where pubname = 'supabase_realtime' and tablename = 'project'"
+    ).fetchone()
+    assert published == (0,)  # Postgres Changes would send DELETE events (ids) to every subscriber
+    row = project(name="secret name")
+    alice.push({"public.project": {"created": [row]}})
+    with rpc.as_user(alice.conn, user_id=alice.user_id) as cur:
+        cur.execute("delete from public.project where id = %s", (row["id"],))
+    sent = owner.execute("select payload, event, topic, private from realtime.sent order by event").fetchall()
+    assert sent == [
+        ({"table": "public.project", "id": row["id"]}, "delete", f"supabase_sync:{alice.user_id}", True),
+        ({"table": "public.project", "id": row["id"]}, "insert", f"supabase_sync:{alice.user_id}", True),
+    ]
+    assert all(str(bob.user_id) not in topic for _payload, _event, topic, _private in sent)
+    assert "secret name" not in json.dumps([payload for payload, *_ in sent])
+
+
+def test_realtime_off_neither_publishes_nor_broadcasts(example_db: Any, alice: Device, owner) -> None:
+    from supabase_sync import api
+
+    owner.execute(_REALTIME_STUB)
+    api.enable(["public.project"], db_url=example_db.owner_dsn, realtime="off")
+    alice.push({"public.project": {"created": [project()]}})
+    assert owner.execute("select count(*) from realtime.sent").fetchone() == (0,)
+    assert owner.execute(
+        "select count(*) from pg_publication_tables where pubname = 'supabase_realtime' and tablename = 'project'"
+    ).fetchone() == (0,)
+    assert owner.execute(
+        "select realtime from supabase_sync.synced_table where relid = 'public.project'::regclass"
+    ).fetchone() == ("off",)

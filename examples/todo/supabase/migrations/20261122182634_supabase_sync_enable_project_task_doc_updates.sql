@@ -210,6 +210,11 @@ on conflict (relid) do update
     where (st.owner_column, st.id_column, st.conflict_strategy)
     is distinct from (excluded.owner_column, excluded.id_column, excluded.conflict_strategy);
 
+-- register public.project realtime postgres_changes
+update supabase_sync.synced_table
+set realtime = 'postgres_changes'
+where relid = '"public"."project"'::regclass and realtime is distinct from 'postgres_changes';
+
 -- check that public.task has a single-column uuid or text primary key
 do $supabase_sync$
 declare
@@ -416,6 +421,11 @@ on conflict (relid) do update
     where (st.owner_column, st.id_column, st.conflict_strategy)
     is distinct from (excluded.owner_column, excluded.id_column, excluded.conflict_strategy);
 
+-- register public.task realtime postgres_changes
+update supabase_sync.synced_table
+set realtime = 'postgres_changes'
+where relid = '"public"."task"'::regclass and realtime is distinct from 'postgres_changes';
+
 -- check that public.doc_updates has a single-column uuid or text primary key
 do $supabase_sync$
 declare
@@ -621,6 +631,11 @@ on conflict (relid) do update
         conflict_strategy = excluded.conflict_strategy
     where (st.owner_column, st.id_column, st.conflict_strategy)
     is distinct from (excluded.owner_column, excluded.id_column, excluded.conflict_strategy);
+
+-- register public.doc_updates realtime postgres_changes
+update supabase_sync.synced_table
+set realtime = 'postgres_changes'
+where relid = '"public"."doc_updates"'::regclass and realtime is distinct from 'postgres_changes';
 
 -- recompute the push order of synced tables
 select supabase_sync.refresh_dependency_ranks();
