@@ -95,6 +95,7 @@ class Registration:
     member_scope_column: str | None = None
     scope: TableName | None = None
     scope_column: str | None = None
+    realtime: str = "postgres_changes"
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class TableInfo:
     rls_forced: bool = False
     key_phase_owner: str | None = None
     key_phase_bypasses_rls: bool | None = None
+    truncate_roles: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -288,6 +290,7 @@ def read_tables(
             rls_forced=row["rls_forced"],
             key_phase_owner=row["key_phase_owner"],
             key_phase_bypasses_rls=row["key_phase_bypasses_rls"],
+            truncate_roles=frozenset(row["truncate_roles"]),
         )
     return infos
 
@@ -328,6 +331,7 @@ def read_synced_tables(conn: psycopg.Connection) -> list[SyncedTable]:
                 member_scope_column=r["member_scope_column"],
                 scope=_table_or_none(r["scope_schema"], r["scope_table"]),
                 scope_column=r["scope_column"],
+                realtime=r["realtime"],
             ),
         )
         for r in fetch_rows(conn, "synced_tables")

@@ -69,9 +69,13 @@ from supabase_sync.render.table import (
     render_enable_rls,
     render_owner_policy,
     render_owner_version_index,
+    render_broadcast_trigger,
     render_publication_membership,
+    render_publication_removal,
+    render_register_realtime,
     render_refresh_dependency_ranks,
     render_register_table,
+    render_revoke_truncate,
     render_require_columns,
     render_require_primary_key,
     render_set_not_null,
@@ -86,6 +90,7 @@ from supabase_sync.sync_objects import (
     MEMBERSHIP_TRIGGER,
     SCOPE_EVENT_TRIGGER,
     SCOPE_MOVE_TRIGGER,
+    BROADCAST_TRIGGER,
     PACK_SCHEMA,
     POLICY_COMMANDS,
     REALTIME_PUBLICATION,
@@ -106,6 +111,10 @@ TableKind = Literal["owner", "scope", "scoped"]
 #: How a push that conflicts with a newer server change is resolved.
 ConflictStrategy = Literal["reject", "lww"]
 CONFLICT_STRATEGIES: tuple[ConflictStrategy, ...] = get_args(ConflictStrategy)
+#: How a synced table notifies clients (``enable --realtime``): Broadcast of the row id to the owner's private
+#: topic, Supabase's Postgres Changes (the publication; DELETE events reach every subscriber), or neither.
+RealtimeMode = Literal["postgres_changes", "broadcast", "off"]
+REALTIME_MODES: tuple[RealtimeMode, ...] = get_args(RealtimeMode)
 
 #: Roles PostgREST requests run as; a policy for one of them is reachable through the Data API.
 API_ROLES = frozenset({"public", "anon", "authenticated"})
@@ -188,6 +197,7 @@ class TableSpec:
     scope_id_type: str = "uuid"
     #: a table below a scoped table (doc_updates -> task): the parent whose scope column it copies.
     scope_parent: ScopeParent | None = None
+    realtime: RealtimeMode = "postgres_changes"
 
     @classmethod
     def from_registration(
@@ -195,6 +205,9 @@ class TableSpec:
     ) -> TableSpec:
         """The spec a registry row records (``synced``, every registration, tells membership tables apart)."""
         strategy: ConflictStrategy = "lww" if registration.conflict_strategy == "lww" else "reject"
+        realtime: RealtimeMode = next(
+            (mode for mode in REALTIME_MODES if mode == registration.realtime), "postgres_changes"
+        )
         kind: TableKind = registration.kind if registration.kind in ("scope", "scoped") else "owner"  # type: ignore[assignment]
         member_column = registration.member_column
         membership = False
@@ -214,6 +227,7 @@ class TableSpec:
             scope=registration.scope,
             scope_column=registration.scope_column,
             membership=membership,
+            realtime=realtime,
         )
 
     @property
@@ -661,9 +675,53 @@ def _check_owner_version_index(subject: Subject) -> Problem | None:
 
 
 def _publication_exists(subject: Subject) -> str | None:
+    if subject.spec.realtime != "postgres_changes":
+        return f"{subject.table} notifies through realtime {subject.spec.realtime}, not Postgres Changes"
     if subject.database.realtime_publication:
         return None
     return f"the database has no {REALTIME_PUBLICATION} publication"
+
+
+def _not_postgres_changes(subject: Subject) -> str | None:
+    if subject.spec.realtime == "postgres_changes":
+        return f"{subject.table} notifies through Postgres Changes (enable --realtime postgres_changes)"
+    return None
+
+
+def _check_not_published(subject: Subject) -> Problem | None:
+    if REALTIME_PUBLICATION not in subject.info.publications:
+        return None
+    return Problem(
+        f"{subject.table} is in the {REALTIME_PUBLICATION} publication although it syncs with realtime"
+        f" {subject.spec.realtime}: Postgres Changes sends its DELETE events (row ids) to every subscriber"
+    )
+
+
+def _broadcasts(subject: Subject) -> str | None:
+    if subject.spec.realtime == "broadcast":
+        return None
+    return f"{subject.table} does not notify through Broadcast (enable --realtime broadcast)"
+
+
+def _check_broadcast_trigger(subject: Subject) -> Problem | None:
+    found = subject.info.triggers.get(BROADCAST_TRIGGER)
+    id_column = subject.spec.id_column or (subject.info.primary_key[0] if subject.info.primary_key else "id")
+    expected = (id_column,)
+    if found is None:
+        return Problem(f"trigger {BROADCAST_TRIGGER} is missing on {subject.table}: clients are not notified")
+    if (found.function_schema, found.function_name) != (PACK_SCHEMA, "broadcast_change") or not found.enabled:
+        return Problem(f"trigger {BROADCAST_TRIGGER} on {subject.table} does not call {PACK_SCHEMA}.broadcast_change()")
+    if found.arguments[1:] != (subject.spec.owner_column,) or found.arguments[:1] != expected:
+        return Problem(f"trigger {BROADCAST_TRIGGER} on {subject.table} has arguments {found.arguments!r}")
+    return None
+
+
+def _check_realtime_registered(subject: Subject) -> Problem | None:
+    registration = subject.info.registration
+    assert registration is not None  # applies only to registered tables
+    if registration.realtime == subject.spec.realtime:
+        return None
+    return Problem(f"{subject.table} is registered with realtime {registration.realtime}, not {subject.spec.realtime}")
 
 
 def _check_publication(subject: Subject) -> Problem | None:
@@ -671,6 +729,16 @@ def _check_publication(subject: Subject) -> Problem | None:
         return None
     return Problem(
         f"{subject.table} is not in the {REALTIME_PUBLICATION} publication: realtime subscribers miss its changes"
+    )
+
+
+def _check_no_truncate(subject: Subject) -> Problem | None:
+    roles = sorted(subject.info.truncate_roles)
+    if not roles:
+        return None
+    return Problem(
+        f"{', '.join(roles)} may TRUNCATE {subject.table}: truncate bypasses row level security, so one user can"
+        " empty the table for everyone (and force every client to resync)"
     )
 
 
@@ -1227,6 +1295,13 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
             _check_no_open_policy,
         ),
         Requirement(
+            "grants.no_truncate",
+            "grants",
+            "anon and authenticated hold no TRUNCATE privilege on it",
+            _check_no_truncate,
+            render=lambda spec: (render_revoke_truncate(spec.table),),
+        ),
+        Requirement(
             "index.owner_version",
             "owner_index",
             "a valid, non-partial index on (owner column, server_version, bucket of the id)",
@@ -1242,6 +1317,27 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
             _check_publication,
             render=lambda spec: (render_publication_membership(spec.table),),
             applies=_publication_exists,
+        ),
+        Requirement(
+            "publication.not_exposed",
+            "publication",
+            f"not in the {REALTIME_PUBLICATION} publication when it notifies through Broadcast or not at all",
+            _check_not_published,
+            render=lambda spec: (render_publication_removal(spec.table),) if spec.realtime != "postgres_changes" else (),
+            applies=_not_postgres_changes,
+        ),
+        Requirement(
+            "trigger.broadcast",
+            "triggers",
+            f"trigger `{BROADCAST_TRIGGER}` (realtime broadcast): after insert, update or delete, for each row,"
+            " supabase_sync.broadcast_change(id column, owner column)",
+            _check_broadcast_trigger,
+            render=lambda spec: (
+                (render_broadcast_trigger(spec.table, id_column=spec.id_column, owner_column=spec.owner_column),)
+                if spec.realtime == "broadcast"
+                else ()
+            ),
+            applies=_broadcasts,
         ),
         Requirement(
             "registry.row",
@@ -1266,6 +1362,14 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
             then=lambda: (render_refresh_dependency_ranks(),),
             applies=_registered,
         ),
+        Requirement(
+            "registry.realtime",
+            "registry",
+            "its realtime mode (synced_table.realtime) is the one it is enabled with",
+            _check_realtime_registered,
+            render=lambda spec: (render_register_realtime(spec.table, spec.realtime),),
+            applies=_registered,
+        ),
     ),
 }
 
@@ -1283,6 +1387,7 @@ FAMILIES: dict[str, str] = {
     "owner_column": "The owner column is a uuid that cannot be null.",
     "triggers": "The stamp, tombstone and truncate triggers call the pack's functions, fire on the right events"
     " and are enabled.",
+    "grants": "The API roles (anon, authenticated) cannot TRUNCATE the table (truncate bypasses row level security).",
     "owner_index": "A valid index on (owner, server_version, bucket of the id) serves incremental pulls.",
     "publication": "The table is in the supabase_realtime publication (when that publication exists).",
 }
@@ -1400,6 +1505,94 @@ def check_half_enabled_tables(conn: psycopg.Connection, *, state: PackState | No
 # --- rendering the fixes -----------------------------------------------------------------------
 
 
+# --- foreign keys across owners (issue 11.3) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrossOwnerForeignKey:
+    """A foreign key of a synced table to a synced parent that does not include the owner column.
+
+    Through sync_push it cannot cross owners (the push checks parents as the
+    caller), but a plain insert through the Data API can point a row at another
+    user's row: that answers whether the id exists, and blocks (restrict) or
+    rides on (cascade) the other user's deletes. Including the owner column in
+    the key (a composite key to a unique (owner, id) of the parent) closes it.
+    """
+
+    table: TableName
+    name: str
+    column: str
+    owner_column: str
+    parent: TableName
+    parent_owner_column: str
+    parent_id_column: str
+
+    @property
+    def problem(self) -> str:
+        """What is wrong, in one sentence."""
+        return (
+            f"foreign key {self.name} of {self.table} ({self.column}) references {self.parent} without the owner"
+            f" column: a user can point a row at another user's {self.parent} row through the Data API"
+        )
+
+    def fix_sql(self) -> str:
+        """Statements that make the key include the owner (keep the key's on delete action: edit it in)."""
+        unique_index = sql.Identifier(f"{self.parent.name}_{self.parent_owner_column}_{self.parent_id_column}_key")
+        statements = (
+            sql.SQL("create unique index if not exists {index} on {parent} ({owner}, {id});").format(
+                index=unique_index,
+                parent=self.parent.identifier,
+                owner=sql.Identifier(self.parent_owner_column),
+                id=sql.Identifier(self.parent_id_column),
+            ),
+            sql.SQL(
+                "alter table {table} drop constraint {fk},"
+                " add constraint {fk} foreign key ({owner}, {column}) references {parent} ({parent_owner}, {id})"
+                " on update cascade on delete cascade;"
+            ).format(
+                table=self.table.identifier,
+                fk=sql.Identifier(self.name),
+                owner=sql.Identifier(self.owner_column),
+                column=sql.Identifier(self.column),
+                parent=self.parent.identifier,
+                parent_owner=sql.Identifier(self.parent_owner_column),
+                id=sql.Identifier(self.parent_id_column),
+            ),
+        )
+        return "\n".join(statement.as_string(None) for statement in statements)
+
+
+def cross_owner_foreign_keys(checks: Sequence[TableCheck]) -> list[CrossOwnerForeignKey]:
+    """The single-column foreign keys among the synced tables of ``checks`` that can cross owners.
+
+    A scoped table's keys are left out: its rows are shared through their scope, so
+    rows of several users reference one another by design; what a push may hang on
+    a parent is decided as the caller, under the sharing policies (push_upserts'
+    parent check), and a parent outside the caller's scopes answers like a missing one.
+    """
+    specs = {check.table: check.spec for check in checks}
+    found: list[CrossOwnerForeignKey] = []
+    for check in checks:
+        if check.spec.kind == "scoped":
+            continue
+        for foreign_key in check.info.foreign_keys:
+            parent = specs.get(foreign_key.parent)
+            if parent is None or check.spec.owner_column in foreign_key.columns or len(foreign_key.columns) != 1:
+                continue
+            found.append(
+                CrossOwnerForeignKey(
+                    table=check.table,
+                    name=foreign_key.name,
+                    column=foreign_key.columns[0],
+                    owner_column=check.spec.owner_column,
+                    parent=parent.table,
+                    parent_owner_column=parent.owner_column,
+                    parent_id_column=parent.id_column or "id",
+                )
+            )
+    return found
+
+
 def enable_command(spec: TableSpec, *, add_missing_columns: bool = False, db_url_argument: str | None = None) -> str:
     """The ``supabase-sync enable`` command line that brings ``spec``'s table up to the contract.
 
@@ -1421,6 +1614,8 @@ def enable_command(spec: TableSpec, *, add_missing_columns: bool = False, db_url
             parts += ["--scope-through", shlex.quote(spec.scope_parent.fk_column)]
     if spec.conflict_strategy != "reject":
         parts += ["--conflict-strategy", spec.conflict_strategy]
+    if spec.realtime != "postgres_changes":
+        parts += ["--realtime", spec.realtime]
     if add_missing_columns:
         parts.append(ADD_COLUMNS_FLAG)
     if db_url_argument:

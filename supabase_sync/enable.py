@@ -32,6 +32,8 @@ import psycopg
 from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
 from supabase_sync.catalog import PackState, TableInfo, read_pack_state, read_tables
 from supabase_sync.contract import (
+    REALTIME_MODES,
+    RealtimeMode,
     ADD_COLUMNS_FLAG,
     CONFLICT_STRATEGIES,
     ConflictStrategy,
@@ -66,7 +68,7 @@ from supabase_sync.render.table import (
     render_refresh_dependency_ranks,
     render_unregister_table,
 )
-from supabase_sync.sync_objects import SHARING_TRIGGERS, SYNC_COLUMNS, SYNC_TRIGGERS
+from supabase_sync.sync_objects import ALL_SYNC_TRIGGERS, SHARING_TRIGGERS, SYNC_COLUMNS
 
 _MAX_NAME_TABLES = 4
 
@@ -342,6 +344,7 @@ def enable(
     owner_column: str = "user_id",
     add_missing_columns: bool = False,
     conflict_strategy: ConflictStrategy = "reject",
+    realtime: RealtimeMode = "postgres_changes",
     dry_run: bool = False,
     migrations_dir: str | Path | None = None,
     project_dir: str | Path | None = None,
@@ -382,6 +385,10 @@ def enable(
     to re-render files already written, as ``examples/todo/regenerate.py`` does).
     """
     _check_options(owner_column=owner_column, conflict_strategy=conflict_strategy)
+    if realtime not in REALTIME_MODES:
+        raise ConfigError(
+            f"unknown realtime mode {realtime!r}", hint=f"use one of: {', '.join(REALTIME_MODES)}"
+        )
     parsed = _parse_tables(tables)
     limits = timeouts or Timeouts()
     sharing = SharingOptions(
@@ -406,7 +413,7 @@ def enable(
             sandbox_url=sandbox_url,
         )
         specs = [
-            dataclasses.replace(spec, id_column=id_columns[spec.table]) if spec.table in id_columns else spec
+            dataclasses.replace(spec, id_column=id_columns.get(spec.table, spec.id_column), realtime=realtime)
             for spec in _blind_specs(parsed, owner_column=owner_column, conflict_strategy=conflict_strategy, sharing=sharing)
         ]
         created = {specs[1].table: create_members_statement(specs[0])} if sharing.create_members else None
@@ -423,7 +430,10 @@ def enable(
             refuse_unsyncable(table, infos.get(table))
         database = read_database_facts(conn, parsed, state=state)
         specs = [
-            spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy)
+            dataclasses.replace(
+                spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy),
+                realtime=realtime,
+            )
             for table in parsed
         ]
         created: list[Statement] = []
@@ -455,7 +465,7 @@ def _keep_sharing(spec: TableSpec, database: DatabaseFacts) -> TableSpec:
     kept = TableSpec.from_registration(spec.table, registration, database.synced)
     return dataclasses.replace(
         kept, owner_column=spec.owner_column if not kept.membership else kept.owner_column,
-        id_column=spec.id_column, conflict_strategy=spec.conflict_strategy,
+        id_column=spec.id_column, conflict_strategy=spec.conflict_strategy, realtime=spec.realtime,
     )
 
 
@@ -551,7 +561,7 @@ def build_disable_plan(tables: Sequence[TableName], *, drop_data: bool) -> Plan:
     plan = Plan("disable " + " ".join(str(table) for table in tables))
     plan.add(render_lock())
     for table in tables:
-        for trigger in (*SYNC_TRIGGERS, *SHARING_TRIGGERS):
+        for trigger in (*ALL_SYNC_TRIGGERS, *SHARING_TRIGGERS):
             plan.add(render_drop_trigger(table, trigger))
         plan.add(render_unregister_table(table))
         if drop_data:

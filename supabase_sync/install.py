@@ -49,7 +49,7 @@ from supabase_sync.render.pack import (
 )
 from supabase_sync.render.table import render_drop_column, render_drop_trigger
 from supabase_sync.resources import sql_files
-from supabase_sync.sync_objects import PACK_SCHEMA, SYNC_COLUMNS, SYNC_TRIGGERS
+from supabase_sync.sync_objects import ALL_SYNC_TRIGGERS, PACK_SCHEMA, SYNC_COLUMNS
 
 #: The step that creates the schema and ``schema_step``; idempotent, applied first.
 BOOTSTRAP_STEP = "0000_bootstrap"
@@ -204,7 +204,7 @@ def build_uninstall_plan(conn: psycopg.Connection, *, drop_data: bool) -> Plan:
     counts = read_pack_data(conn) if state.installed else PackData(0, 0, 0)
     tables = [entry.table for entry in read_synced_tables(conn)] if state.installed else []
     for table in tables:
-        for trigger in SYNC_TRIGGERS:
+        for trigger in ALL_SYNC_TRIGGERS:
             plan.add(render_drop_trigger(table, trigger))
         if drop_data:
             for column in SYNC_COLUMNS:

@@ -24,6 +24,9 @@ TOMBSTONE_TRIGGER = "supabase_sync_tombstone"
 TRUNCATE_TRIGGER = "supabase_sync_truncate"
 TRANSFER_TRIGGER = "supabase_sync_transfer"
 SYNC_TRIGGERS = (STAMP_TRIGGER, TOMBSTONE_TRIGGER, TRUNCATE_TRIGGER, TRANSFER_TRIGGER)
+#: The trigger of tables synced with ``--realtime broadcast`` (dropped with the others).
+BROADCAST_TRIGGER = "supabase_sync_broadcast"
+ALL_SYNC_TRIGGERS = (*SYNC_TRIGGERS, BROADCAST_TRIGGER)
 
 #: The transition table the tombstone trigger hands to ``record_tombstone``.
 DELETED_ROWS_TABLE = "supabase_sync_deleted_rows"

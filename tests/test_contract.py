@@ -108,6 +108,7 @@ CASES: dict[str, tuple[list[str], set[str]]] = {
         ["alter publication supabase_realtime drop table public.task"],
         {"publication.realtime"},
     ),
+    "truncate granted to an API role": (["grant truncate on public.task to authenticated"], {"grants.no_truncate"}),
     "sync column dropped": (["alter table public.task drop column deleted_at"], {"column.deleted_at"}),
     "pushed before its parent": (
         ["update supabase_sync.synced_table set dependency_rank = -1 where relid = 'public.task'::regclass"],
@@ -178,7 +179,18 @@ def test_every_requirement_has_a_case_above_or_is_met_by_construction() -> None:
     broken = {key for _setup, keys in CASES.values() for key in keys}
     # Met by construction on a registered table: its registry row is what status and verify read the spec from;
     # the primary key and owner column are refused by enable (tests/test_enable.py covers them).
-    by_construction = {"registry.row", "registry.sharing", "table.primary_key", "column.owner", "column.scope"}
+    # The realtime requirements of broadcast/off tables are judged against the mode enable is given
+    # (tests/protocol/test_isolation.py::test_realtime_* enables them and checks the result).
+    by_construction = {
+        "registry.row",
+        "registry.sharing",
+        "table.primary_key",
+        "column.owner",
+        "column.scope",
+        "registry.realtime",
+        "publication.not_exposed",
+        "trigger.broadcast",
+    }
     # The cases break public.task, a scoped table of the example: what applies only to membership tables or
     # to tables below a scoped one is checked in tests/protocol/test_sharing.py.
     elsewhere = {

@@ -171,10 +171,10 @@ def test_migration_file_replayed_with_psql_gives_the_catalog_of_a_direct_install
 
 def test_a_newer_pack_applies_only_the_missing_steps(fresh_db):
     api.install(fresh_db.owner_dsn)
-    last_step = "0003_synced_collection"
+    last_step = "0003_synced_collection"  # a step whose effect is easy to undo (later steps alter tables)
     assert last_step in [step for step, _ in schema_steps()]
     with fresh_db.connect() as conn:
-        # The database as if that step had never run (the view it creates is gone).
+        # The database as an older pack left it: without that step.
         conn.execute("drop view supabase_sync.synced_collection cascade")
         conn.execute("delete from supabase_sync.schema_step where step = %s", (last_step,))
         state = read_pack_state(conn)

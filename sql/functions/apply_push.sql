@@ -3,6 +3,12 @@
 -- Checks in order: caller, shape and size, table allow-list, cursor, push_id
 -- replay, then per table (dependency order) ownership and conflicts while
 -- writing, deletes in reverse order, and finally the reject conflicts (PT409).
+-- push_id: the log keeps a digest of the payload (sha256 of the canonical jsonb
+-- text, which orders keys), so a retry is recognised and the same push_id
+-- with a different payload is an error naming it (issue 11.11), never a
+-- silent drop of the new changes.
+-- Ids are compared by the id column's type before created and updated are
+-- merged: one uuid in two letter cases is one row (issue 11.12).
 create or replace function supabase_sync.apply_push(
     changes jsonb,
     since bigint,
@@ -29,6 +35,9 @@ declare
     ignored jsonb := '{}'::jsonb;
     ignored_columns jsonb := '{}'::jsonb;
     response jsonb;
+    digest text;
+    stored_digest text;
+    table_changes jsonb;
 begin
     perform supabase_sync.check_push_shape(changes, caller);
     perform supabase_sync.check_collections(array(select pg_catalog.jsonb_object_keys(changes)), caller);
@@ -37,14 +46,25 @@ begin
     )).version;
 
     if push_id is not null then
+        digest := pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(changes::text, 'UTF8')), 'hex');
         -- Serializes retries of one push: the second waits, then finds the log row.
         perform pg_catalog.pg_advisory_xact_lock(
             pg_catalog.hashtextextended('supabase_sync.push:' || uid::text || ':' || push_id::text, 0)
         );
-        select pl.response into stored
+        select pl.response, pl.payload_digest into stored, stored_digest
         from supabase_sync.push_log as pl
         where pl.user_id = uid and pl.push_id = apply_push.push_id;
         if found then
+            if stored_digest is not null and stored_digest <> digest then
+                raise exception using
+                    errcode = '22023',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: push_id %s was already used for a different push', caller, push_id
+                    ),
+                    detail = 'A push_id names one push: its retries must send the same changes. '
+                    || 'The earlier push stays applied; these changes were not.',
+                    hint = 'Send new changes with a new push_id (e.g. a fresh UUID per push).';
+            end if;
             return stored;
         end if;
     end if;
@@ -53,7 +73,7 @@ begin
     perform pg_catalog.set_config('supabase_sync.client_id', coalesce(client_id::text, ''), true);
 
     for tbl in
-        select sc.relid, sc.collection
+        select sc.relid, sc.collection, sc.id_type
         from supabase_sync.synced_collection as sc
         where changes ? sc.collection
         order by sc.dependency_rank, sc.collection
@@ -68,9 +88,10 @@ begin
             end
         ) as d (value);
 
+        table_changes := supabase_sync.canonical_push_ids(changes -> tbl.collection, tbl.id_type);
         result := supabase_sync.push_upserts(
             tbl.relid,
-            supabase_sync.merge_push_rows(changes -> tbl.collection),
+            supabase_sync.merge_push_rows(table_changes),
             delete_ids,
             since_version,
             client_id,
@@ -87,6 +108,13 @@ begin
             pg_catalog.jsonb_build_object('table', tbl.collection, 'id', lost.id, 'reason', 'server row is newer')
         ), '[]'::jsonb) into conflicts
         from pg_catalog.jsonb_array_elements_text(result -> 'lost') as lost (id);
+        -- A row the caller may not write (an id taken by a row it cannot see,
+        -- e.g. re-created by another user after the caller deleted it) is, to
+        -- this caller, a row deleted on the server: the device drops it.
+        select conflicts || coalesce(pg_catalog.jsonb_agg(
+            pg_catalog.jsonb_build_object('table', tbl.collection, 'id', refused.id, 'reason', 'deleted on the server')
+        ), '[]'::jsonb) into conflicts
+        from pg_catalog.jsonb_array_elements_text(result -> 'refused') as refused (id);
         if pg_catalog.jsonb_array_length(result -> 'ignored_columns') > 0 then
             ignored_columns := ignored_columns || pg_catalog.jsonb_build_object(tbl.collection, result -> 'ignored_columns');
         end if;
@@ -133,8 +161,8 @@ begin
         'ignored_columns', ignored_columns
     );
     if push_id is not null then
-        insert into supabase_sync.push_log (user_id, push_id, response)
-        values (uid, apply_push.push_id, response);
+        insert into supabase_sync.push_log (user_id, push_id, response, payload_digest)
+        values (uid, apply_push.push_id, response, digest);
     end if;
     return response;
 end;

@@ -2,6 +2,16 @@
 -- changes = {"<collection>": {"created": [row...], "updated": [row...], "deleted": [id or row...]}}
 -- A row is a JSON object with a non-null string or number `id`. Raises 22023
 -- naming the table and the entry; returns the number of entries.
+--
+-- Bounds (meta, schema step 0005), checked in this order and before any
+-- per-key work, so no input can make a push run past its statement timeout or
+-- ignore a cancel (issue 11.1): the binary size of the whole push
+-- (max_push_bytes, pg_column_size: O(1)), the number of entries
+-- (max_push_rows), the binary size of each row (max_row_bytes, one pass over
+-- the entries), the keys of each row (max_row_keys: counted only for rows
+-- large enough to hold that many keys, a jsonb pair taking at least 8 bytes,
+-- and those rows are at most max_row_bytes), the bytes of each id
+-- (max_id_bytes). Each raises 22023 naming the limit, its value and the entry.
 create or replace function supabase_sync.check_push_shape(changes jsonb, caller text)
 returns bigint
 language plpgsql
@@ -14,6 +24,11 @@ declare
     entries bigint;
     well_formed boolean;
     max_rows bigint;
+    max_push_bytes bigint;
+    max_row_bytes bigint;
+    max_row_keys bigint;
+    max_id_bytes bigint;
+    push_bytes bigint;
 begin
     if changes is null or pg_catalog.jsonb_typeof(changes) <> 'object' then
         raise exception using
@@ -24,6 +39,27 @@ begin
             ),
             detail = 'changes maps each table to its created, updated and deleted entries.',
             hint = 'Send {"public.task": {"created": [...], "updated": [...], "deleted": [...]}}.';
+    end if;
+
+    select
+        coalesce(pg_catalog.max(m.value) filter (where m.key = 'max_push_rows'), '10000')::bigint,
+        coalesce(pg_catalog.max(m.value) filter (where m.key = 'max_push_bytes'), '8388608')::bigint,
+        coalesce(pg_catalog.max(m.value) filter (where m.key = 'max_row_bytes'), '1048576')::bigint,
+        coalesce(pg_catalog.max(m.value) filter (where m.key = 'max_row_keys'), '2000')::bigint,
+        coalesce(pg_catalog.max(m.value) filter (where m.key = 'max_id_bytes'), '512')::bigint
+    into max_rows, max_push_bytes, max_row_bytes, max_row_keys, max_id_bytes
+    from supabase_sync.meta as m
+    where m.key in ('max_push_rows', 'max_push_bytes', 'max_row_bytes', 'max_row_keys', 'max_id_bytes');
+
+    push_bytes := pg_catalog.pg_column_size(changes);
+    if push_bytes > max_push_bytes then
+        raise exception using
+            errcode = '22023',
+            message = pg_catalog.format(
+                'supabase_sync: %s: push is %s bytes, the limit max_push_bytes is %s', caller, push_bytes, max_push_bytes
+            ),
+            detail = 'The size of the whole changes document (binary jsonb) counts towards the limit (meta max_push_bytes).',
+            hint = 'Split the push into several smaller pushes (fewer rows each, each with its own push_id).';
     end if;
 
     -- Fast path, one scan of the tables and their parts: jsonpath checks each
@@ -148,17 +184,77 @@ begin
         end if;
     end if;
 
-    select meta.value::bigint into max_rows
-    from supabase_sync.meta
-    where meta.key = 'max_push_rows';
-    if entries > coalesce(max_rows, 10000) then
+    if entries > max_rows then
         raise exception using
             errcode = '22023',
             message = pg_catalog.format(
-                'supabase_sync: %s: push has %s entries, the limit is %s', caller, entries, coalesce(max_rows, 10000)
+                'supabase_sync: %s: push has %s entries, the limit is %s', caller, entries, max_rows
             ),
             detail = 'created + updated + deleted entries of all tables count towards the limit (meta max_push_rows).',
-            hint = pg_catalog.format('Split the push into batches of at most %s entries.', coalesce(max_rows, 10000));
+            hint = pg_catalog.format('Split the push into batches of at most %s entries.', max_rows);
+    end if;
+
+    -- One pass over the entries (each at most max_push_bytes in total): the
+    -- first entry over a per-row bound. Keys are counted only for a row of at
+    -- least 8 * max_row_keys bytes (smaller ones cannot hold more keys), and
+    -- such a row is already known to be under max_row_bytes.
+    select
+        tbl.key as collection,
+        part.key as part,
+        entry.ord - 1 as pos,
+        pg_catalog.left(coalesce(entry.value ->> 'id', entry.value #>> '{}'), 100) as row_id,
+        case
+            when pg_catalog.pg_column_size(entry.value) > max_row_bytes then 'max_row_bytes'
+            when pg_catalog.octet_length(coalesce(entry.value ->> 'id', entry.value #>> '{}')) > max_id_bytes
+                then 'max_id_bytes'
+            when
+                pg_catalog.jsonb_typeof(entry.value) = 'object'
+                and pg_catalog.pg_column_size(entry.value) >= 8 * max_row_keys
+                and (select pg_catalog.count(*) from pg_catalog.jsonb_object_keys(entry.value)) > max_row_keys
+                then 'max_row_keys'
+        end as limit_name,
+        pg_catalog.pg_column_size(entry.value) as row_bytes,
+        pg_catalog.octet_length(coalesce(entry.value ->> 'id', entry.value #>> '{}')) as id_bytes
+    into bad
+    from pg_catalog.jsonb_each(changes) as tbl
+    cross join lateral pg_catalog.jsonb_each(tbl.value) as part
+    cross join lateral pg_catalog.jsonb_array_elements(
+        case when pg_catalog.jsonb_typeof(part.value) = 'array' then part.value else '[]'::jsonb end
+    ) with ordinality as entry (value, ord)
+    where
+        pg_catalog.pg_column_size(entry.value) > max_row_bytes
+        or pg_catalog.octet_length(coalesce(entry.value ->> 'id', entry.value #>> '{}')) > max_id_bytes
+        or (
+            pg_catalog.jsonb_typeof(entry.value) = 'object'
+            and pg_catalog.pg_column_size(entry.value) >= 8 * max_row_keys
+            and (select pg_catalog.count(*) from pg_catalog.jsonb_object_keys(entry.value)) > max_row_keys
+        )
+    limit 1;
+    if found then
+        raise exception using
+            errcode = '22023',
+            message = pg_catalog.format(
+                'supabase_sync: %s: %s %s[%s] %s, the limit %s is %s',
+                caller, pg_catalog.left(bad.collection, 200), bad.part, bad.pos,
+                case bad.limit_name
+                    when 'max_row_bytes' then pg_catalog.format('is %s bytes', bad.row_bytes)
+                    when 'max_id_bytes' then pg_catalog.format('has an id of %s bytes', bad.id_bytes)
+                    else 'has too many keys'
+                end,
+                bad.limit_name,
+                case bad.limit_name
+                    when 'max_row_bytes' then max_row_bytes
+                    when 'max_id_bytes' then max_id_bytes
+                    else max_row_keys
+                end
+            ),
+            detail = 'Rows and ids are bounded so that no push can run past its statement timeout (meta '
+            || bad.limit_name || ').',
+            hint = case bad.limit_name
+                when 'max_id_bytes' then 'Use short ids (e.g. UUIDs).'
+                when 'max_row_keys' then 'Send only the columns of the table (and a few bookkeeping keys) in a row.'
+                else 'Store large values elsewhere (e.g. Storage) and sync a reference to them.'
+            end;
     end if;
     return entries;
 end;

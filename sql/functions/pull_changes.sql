@@ -16,6 +16,7 @@ as $$
 declare
     rows_per_page integer;
 begin
+    perform supabase_sync.require_user('pull_changes');
     select meta.value::integer into rows_per_page
     from supabase_sync.meta
     where meta.key = 'default_page_size';

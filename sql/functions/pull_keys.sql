@@ -11,7 +11,8 @@
 -- the tombstone check is leakproof; as the table owner (who bypasses RLS: the
 -- contract requirement "rls.key_function_bypasses") the (owner, version,
 -- bucket) index serves the range and the primary key serves "lives again". It
--- returns nothing but keys, and only the caller's: the uid comes from
+-- returns nothing but keys, and only the caller's (supabase_sync.read_filter: the
+-- rows the select policies let the caller see): the uid comes from
 -- auth.uid() here, never from an argument, and only registered tables in
 -- `relids` are read. The page phase (pull_page, SECURITY INVOKER) then fetches
 -- the rows by primary key under RLS.
@@ -74,23 +75,23 @@ begin
             pg_catalog.format(
                 '(select %1$s::oid as relid, t.server_version as version, %3$s as bucket,'
                 ' t.%4$I::text as row_id, false as tombstone'
-                ' from %2$s as t where t.%5$I = $1 and (t.server_version, %3$s) >= ($2, $3)'
+                ' from %2$s as t where %5$s and (t.server_version, %3$s) >= ($2, $3)'
                 || pg_catalog.format(upper_filter, 't.server_version', '%3$s')
                 || echo_rows || live_rows
                 || ' order by t.server_version, %3$s limit $9)',
                 st.relid::oid, st.relid,
                 pg_catalog.format('(pg_catalog.hashtextextended(t.%I::text, 0) & 32767)', st.id_column),
-                st.id_column, st.owner_column
+                st.id_column, supabase_sync.read_filter(st.relid, true)
             )
             || case when below_horizon then pg_catalog.format(
                 ' union all (select %1$s::oid, $6, %3$s, t.%4$I::text, false'
-                ' from %2$s as t where t.%5$I = $1 and t.server_version < $6 and %3$s >= $3'
+                ' from %2$s as t where %5$s and t.server_version < $6 and %3$s >= $3'
                 || pg_catalog.format(horizon_upper, '', '%3$s')
                 || echo_rows || live_rows
                 || ' order by %3$s limit $9)',
                 st.relid::oid, st.relid,
                 pg_catalog.format('(pg_catalog.hashtextextended(t.%I::text, 0) & 32767)', st.id_column),
-                st.id_column, st.owner_column
+                st.id_column, supabase_sync.read_filter(st.relid, false)
             ) else '' end
             || case when skip_deletions then '' else pg_catalog.format(
                 ' union all (select %1$s::oid, tb.version, %2$s, tb.row_id, true'

@@ -10,6 +10,7 @@ security invoker
 set search_path = ''
 as $$
 begin
+    perform supabase_sync.require_user('push_changes');
     perform supabase_sync.apply_push(
         _changes,
         supabase_sync.cursor_from_timestamp(last_pulled_at, 'push_changes'),

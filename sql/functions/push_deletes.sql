@@ -1,7 +1,8 @@
 -- Soft-deletes the caller's rows among a push's deleted ids of one table
 -- (deleted_at = now() unless already set; the row stays so other devices learn
 -- of the delete). Ids of rows the caller does not own, or that do not exist,
--- are ignored, like WatermelonDB's "delete of a missing record". Conflicts were
+-- are ignored, like WatermelonDB's "delete of a missing record" (which rows
+-- the caller may write: supabase_sync.write_filter). Conflicts were
 -- checked (and the rows locked) by supabase_sync.push_upserts.
 -- Returns {"deleted": n (own rows among the ids), "ignored": n (the other ids)}.
 create or replace function supabase_sync.push_deletes(target regclass, delete_ids text[])
@@ -29,8 +30,8 @@ begin
         ' where t.%1$I = own.id and own.deleted_at is null returning 1)'
         ' select (select pg_catalog.count(*) from own),'
         ' (select pg_catalog.count(distinct d.id) from pg_catalog.unnest($1::%3$s[]) as d (id))',
-        tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'delete', 2)
-    ) into own_rows, distinct_ids using delete_ids, auth.uid();
+        tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'delete', null)
+    ) into own_rows, distinct_ids using delete_ids;
 
     return pg_catalog.jsonb_build_object('deleted', own_rows, 'ignored', distinct_ids - own_rows);
 end;

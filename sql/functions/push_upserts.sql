@@ -2,10 +2,26 @@
 -- per id, from supabase_sync.merge_push_rows) and checks the table's deleted ids
 -- for conflicts. Set-based: one locking read, one INSERT, one UPDATE.
 --
--- Ownership: ids the caller can see (RLS + supabase_sync.write_filter: the owner,
--- or the scope roles of a shared table) are its rows; the other
--- ids are inserted (`on conflict do nothing`); an id neither seen nor inserted
--- belongs to another user: 42501, without saying whose.
+-- Ownership: ids the caller may write (RLS + supabase_sync.write_filter,
+-- the one place that decides it: the owner, or the scope roles of a shared table) are its rows; the other ids are inserted
+-- (`on conflict do nothing`); an id neither writable nor inserted is taken by a
+-- row the caller cannot write (another user's, or a squatter's after the
+-- caller deleted it): that row alone is refused and reported under "refused"
+-- (apply_push lists it as deleted on the server), without saying whose, and
+-- the push's other rows apply (issue 11.6).
+-- Parents: a foreign key to a synced table is checked here, as the caller
+-- (under RLS), before anything is written: a parent the caller cannot see is
+-- answered exactly like a parent that does not exist (one code path, one
+-- error, 23503), so a foreign key is neither an existence oracle nor a way to
+-- hang a row on another user's row (issue 11.3). Single-column keys; a key
+-- that includes the owner column cannot cross owners anyway (the owner is
+-- forced to the caller). Cost: one anti-join per key, by the parent's index.
+-- Locks: the caller's rows are locked `for no key update`, in id order (no
+-- deadlock between two pushes of one user). That serialises conflicting
+-- pushes of the same rows, yet does not wait for the `for key share` lock a
+-- foreign-key check of another transaction holds on a parent row until it
+-- commits (issue 11.4); the UPDATE itself takes no stronger lock, as it
+-- never changes the key.
 -- Conflicts (per row, a row last written by the same client_id never conflicts):
 --   reject  with `since` given: a row changed since then is reported under
 --           "conflicts" (sync_push raises PT409 after all tables); so is an id
@@ -13,8 +29,12 @@
 --   lww     a row changed since `since` (any row when null) by another client
 --           loses when the client's updated_at is older than the server's; it
 --           is not written and is reported under "lost".
+-- lww trusts client clocks only so far: an updated_at later than the server
+-- clock plus meta max_clock_skew (5 minutes) would win every conflict forever
+-- ('infinity', year 294276), so such a row is rejected (22023 naming the row
+-- and the limit) before anything is written (issue 11.10).
 -- Returns {"created": n, "updated": n, "conflicts": [id...], "lost": [id...],
---          "ignored_columns": [key...]}.
+--          "refused": [id...], "ignored_columns": [key...]}.
 create or replace function supabase_sync.push_upserts(
     target regclass,
     upserts jsonb,
@@ -62,6 +82,11 @@ declare
     updated_count bigint := 0;
     bad_column text;
     bad_id text;
+    may_write text := supabase_sync.write_filter(target, 'update', null);
+    fk record;
+    orphan record;
+    skewed record;
+    max_skew interval;
 begin
     select sc.collection, sc.id_column, sc.id_type, sc.owner_column, sc.conflict_strategy into tbl
     from supabase_sync.synced_collection as sc
@@ -151,23 +176,18 @@ begin
     -- Keys that are not writable columns (client bookkeeping such as isRemote,
     -- server-maintained columns) are reported, never written. The owner column
     -- is silently forced to the caller.
-    -- Two cheap passes instead of listing every key of every row: the extra keys
-    -- of the first row that has any, then those of rows with still other keys
-    -- (usually none: a client sends the same bookkeeping keys in every row).
+    -- Linear in the keys of the push (bounded by check_push_shape): each key is
+    -- compared with the table's few columns, never with the keys found so far
+    -- (`row - known_keys` with a growing list cost keys² in one uninterruptible
+    -- operator, issue 11.1).
     known_keys := writable::text[] || tbl.owner_column::text;
-    select coalesce(pg_catalog.array_agg(k.key), '{}') into ignored_columns
+    select coalesce(pg_catalog.array_agg(extra.key order by extra.key), '{}') into ignored_columns
     from (
-        select e.r from pg_catalog.jsonb_array_elements(upserts) as e (r)
-        where e.r - known_keys <> '{}'::jsonb
-        limit 1
-    ) as first_row
-    cross join lateral pg_catalog.jsonb_object_keys(first_row.r - known_keys) as k (key);
-    known_keys := known_keys || ignored_columns;
-    select ignored_columns || coalesce(pg_catalog.array_agg(distinct k.key), '{}') into ignored_columns
-    from pg_catalog.jsonb_array_elements(upserts) as e (r)
-    cross join lateral pg_catalog.jsonb_object_keys(e.r - known_keys) as k (key)
-    where e.r - known_keys <> '{}'::jsonb;
-    ignored_columns := array(select k.key from pg_catalog.unnest(ignored_columns) as k (key) order by k.key);
+        select distinct k.key
+        from pg_catalog.jsonb_array_elements(upserts) as e (r)
+        cross join lateral pg_catalog.jsonb_object_keys(e.r) as k (key)
+        where not k.key = any(known_keys)
+    ) as extra;
 
     begin
         -- Canonical ids (e.g. lower-case uuids): a malformed id fails here.
@@ -180,14 +200,82 @@ begin
         -- Shared tables: a viewer's (or an outsider's) row is refused here, by id (docs/protocol.md "Sharing").
         perform supabase_sync.check_writable(target, upserts, delete_ids, caller);
 
+        if tbl.conflict_strategy = 'lww' and ('updated_at' = any(every_column) or 'updated_at' = any(some_column)) then
+            select coalesce(pg_catalog.max(m.value), '5 minutes')::interval into max_skew
+            from supabase_sync.meta as m
+            where m.key = 'max_clock_skew';
+            select e.r ->> 'id' as row_id, e.r ->> 'updated_at' as updated_at into skewed
+            from pg_catalog.jsonb_array_elements(upserts) as e (r)
+            where (e.r ->> 'updated_at')::timestamptz > pg_catalog.now() + max_skew
+            limit 1;
+            if skewed.row_id is not null then
+                raise exception using
+                    errcode = '22023',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s has updated_at %s, later than the server clock plus'
+                        ' max_clock_skew (%s)',
+                        caller, tbl.collection, skewed.row_id, pg_catalog.left(skewed.updated_at, 40), max_skew
+                    ),
+                    detail = 'Last-writer-wins compares client clocks: a time in the future would win every conflict.',
+                    hint = 'Set updated_at from the device clock when the row changes; fix the device clock.';
+            end if;
+        end if;
+
+        for fk in
+            select
+                con.conname,
+                child.attname as child_column,
+                parent.attname as parent_column,
+                con.confrelid::regclass as parent_table,
+                sc.collection as parent_collection
+            from pg_catalog.pg_constraint as con
+            inner join supabase_sync.synced_collection as sc on con.confrelid = sc.relid
+            inner join pg_catalog.pg_attribute as child
+                on con.conrelid = child.attrelid and con.conkey[1] = child.attnum
+            inner join pg_catalog.pg_attribute as parent
+                on con.confrelid = parent.attrelid and con.confkey[1] = parent.attnum
+            where
+                con.conrelid = target
+                and con.contype = 'f'
+                and pg_catalog.cardinality(con.conkey) = 1
+                and (child.attname = any(every_column) or child.attname = any(some_column))
+            order by con.conname
+        loop
+            execute pg_catalog.format(
+                'select p.%1$I::text as row_id, p.%2$I::text as parent_id from %3$s'
+                ' where p.%2$I is not null'
+                ' and not exists (select from %4$s as r where r.%5$I = p.%2$I)%6$s'
+                ' limit 1',
+                tbl.id_column, fk.child_column, row_source, fk.parent_table, fk.parent_column,
+                case
+                    when fk.parent_table = target then
+                        pg_catalog.format(' and not p.%I::text = any($2)', fk.child_column)
+                    else ''
+                end
+            ) into orphan using upserts, upsert_ids;
+            if orphan.row_id is not null then
+                raise exception using
+                    errcode = '23503',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s references %s %s, which does not exist',
+                        caller, tbl.collection, orphan.row_id, fk.parent_collection, orphan.parent_id
+                    ),
+                    detail = pg_catalog.format(
+                        'Foreign key %s: no row %s of %s is on the server for you.',
+                        fk.conname, orphan.parent_id, fk.parent_collection
+                    ),
+                    hint = 'Push the parent first (in this push or an earlier one), or drop the row.';
+            end if;
+        end loop;
+
         lock_sql := pg_catalog.format(
             'select coalesce(pg_catalog.array_agg(l.id), ''{}''),'
             ' coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), ''{}'')'
             ' from (select t.%1$I::text as id, %5$s as conflict'
             ' from %2$s as t %6$s'
             ' where t.%1$I = any($1::%3$s[]) and %4$s'
-            ' order by t.%1$I for update of t) as l',
-            tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'update', 2),
+            ' order by t.%1$I for no key update of t) as l',
+            tbl.id_column, target, tbl.id_type, may_write,
             case tbl.conflict_strategy
                 when 'lww' then
                     '(c.id is not null and ($4::xid8 is null or t.server_version >= $4)'
@@ -250,15 +338,8 @@ begin
             existing := existing || more_existing;
             conflicting := conflicting || more_conflicting;
             missing := array(select pg_catalog.unnest(missing) except select pg_catalog.unnest(more_existing));
-            if pg_catalog.cardinality(missing) > 0 then
-                raise exception using
-                    errcode = '42501',
-                    message = pg_catalog.format(
-                        'supabase_sync: %s: %s row %s cannot be written', caller, tbl.collection, missing[1]
-                    ),
-                    detail = 'Ids are unique across all users and this id is taken by a row you cannot access.',
-                    hint = 'Create new rows with fresh ids (e.g. UUID v4).';
-            end if;
+            -- What is left is taken by a row this caller may not write:
+            -- refused, per row (reported like a row deleted on the server).
         end if;
 
         if tbl.conflict_strategy = 'reject' and since is not null then
@@ -284,8 +365,7 @@ begin
                 ' and exists (select from pg_catalog.unnest($2::%6$s[]) as w (id) where w.id = p.%4$I)'
                 ' returning 1)'
                 ' select pg_catalog.count(*) from updated',
-                target, update_sets, row_source, tbl.id_column, supabase_sync.write_filter(target, 'update', 3),
-                tbl.id_type
+                target, update_sets, row_source, tbl.id_column, may_write, tbl.id_type
             ) into updated_count using upserts, winners, uid;
         end if;
     exception
@@ -315,6 +395,7 @@ begin
         'updated', updated_count,
         'conflicts', case when tbl.conflict_strategy = 'reject' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
         'lost', case when tbl.conflict_strategy = 'lww' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
+        'refused', pg_catalog.to_jsonb(missing),
         'ignored_columns', pg_catalog.to_jsonb(ignored_columns)
     );
 end;

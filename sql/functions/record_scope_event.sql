@@ -32,7 +32,10 @@ begin
     if old_owner is not distinct from new_owner and scope_id = new_row ->> tg_argv[0] then
         return null;
     end if;
+    -- Server code (service_role, or no user at all) may move a scope row; a user only their own
+    -- or as an admin member.
     if auth.uid() is not null
+        and auth.role() is distinct from 'service_role'
         and old_owner is distinct from auth.uid()
         and supabase_sync.scope_role(scope, scope_id) is distinct from 'admin' then
         raise exception using

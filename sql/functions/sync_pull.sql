@@ -16,6 +16,7 @@ as $$
 declare
     rows_per_page integer := page_size;
 begin
+    perform supabase_sync.require_user('sync_pull');
     if rows_per_page is null then
         select meta.value::integer into rows_per_page
         from supabase_sync.meta

@@ -14,6 +14,7 @@ security invoker
 set search_path = ''
 as $$
 begin
+    perform supabase_sync.require_user('sync_push');
     return supabase_sync.apply_push(changes, last_pulled_at, push_id, client_id, 'sync_push');
 end;
 $$;

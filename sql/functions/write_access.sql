@@ -8,7 +8,8 @@
 --   membership table  the same with at least admin (owner and admins manage members).
 -- write_filter returns that condition as SQL text over the alias t, with
 -- $<caller_param> the caller (the parameter the push statement already binds
--- to auth.uid()); the scope ids come
+-- to auth.uid()), or, with caller_param null, `(select auth.uid())` (evaluated once
+-- per statement); the scope ids come
 -- from supabase_sync.visible_scopes in a (select ...), once per statement.
 -- Every name in it comes from the registry, quoted with %I / %L.
 create or replace function supabase_sync.write_filter(target regclass, command text, caller_param integer)
@@ -21,6 +22,7 @@ as $$
 declare
     reg record;
     role text;
+    caller_sql text := coalesce('$' || caller_param, '(select auth.uid())');
 begin
     select
         st.kind, st.owner_column, st.id_column, st.scope, st.scope_column,
@@ -31,9 +33,9 @@ begin
     if reg.kind = 'scope' then
         role := case when command = 'delete' then 'admin' else 'editor' end;
         return pg_catalog.format(
-            '(t.%1$I = $%6$s or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass, %4$L))::%5$s[]))',
+            '(t.%1$I = %6$s or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass, %4$L))::%5$s[]))',
             reg.owner_column, reg.id_column, target::text, role, supabase_sync.column_type(target, reg.id_column),
-            caller_param
+            caller_sql
         );
     elsif reg.kind = 'scoped' then
         role := case when reg.membership then 'admin' else 'editor' end;
@@ -42,7 +44,7 @@ begin
             reg.scope_column, reg.scope::text, role, supabase_sync.column_type(target, reg.scope_column)
         );
     end if;
-    return pg_catalog.format('t.%I = $%s', reg.owner_column, caller_param);
+    return pg_catalog.format('t.%I = %s', reg.owner_column, caller_sql);
 end;
 $$;
 

@@ -16,7 +16,9 @@ select
     to_jsonb(st) ->> 'member_scope_column' as member_scope_column,
     sn.nspname::text as scope_schema,
     sc.relname::text as scope_table,
-    to_jsonb(st) ->> 'scope_column' as scope_column
+    to_jsonb(st) ->> 'scope_column' as scope_column,
+    -- absent before schema step 0005
+    coalesce(pg_catalog.to_jsonb(st) ->> 'realtime', 'postgres_changes') as realtime
 from supabase_sync.synced_table as st
 inner join pg_catalog.pg_class as c on st.relid = c.oid
 inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid

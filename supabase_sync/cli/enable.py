@@ -105,6 +105,14 @@ _SECONDS = click.FloatRange(min=0)
     help="With --scope-column, for a table below a scoped table: its column referencing that parent; the scope"
     " column is added (with --add-missing-columns) and kept equal to the parent's.",
 )
+@click.option(
+    "--realtime",
+    type=click.Choice(["postgres_changes", "broadcast", "off"]),
+    default="postgres_changes",
+    show_default=True,
+    help="How clients learn of changes: postgres_changes (the supabase_realtime publication; its DELETE events"
+    " reach every subscriber), broadcast (row id to the owner's private topic, nothing leaks), off.",
+)
 @db_url_option
 @dry_run_option
 @migrations_dir_option
@@ -123,6 +131,7 @@ def enable_command(
     statement_timeout: float,
     index_timeout: float,
     retries: int,
+    realtime: str,
     db_url: str | None,
     dry_run: bool,
     migrations_dir: str | None,
@@ -152,6 +161,7 @@ def enable_command(
         owner_column=owner_column,
         add_missing_columns=add_missing_columns,
         conflict_strategy=conflict_strategy,
+        realtime=realtime,
         dry_run=dry_run,
         migrations_dir=migrations_dir,
         members=members,

@@ -12,7 +12,7 @@ Two kinds of rule:
   function; eight of them repeat one of Supabase's own database lints
   (`splinter <https://github.com/supabase/splinter>`_, what ``supabase db
   advisors`` runs), named in ``splinter``;
-- contract rules (SS008-SS011, SS014-SS016) render the unmet requirements of
+- contract rules (SS008-SS011, SS014-SS017) render the unmet requirements of
   the synced tables (:mod:`supabase_sync.contract`), one family or more each:
   exactly what ``supabase-sync status`` reports and ``enable`` would add. The
   schema-wide rules leave synced tables to them, so nothing is reported twice.
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from supabase_sync import policy_text
-from supabase_sync.contract import TableCheck, Verdict
+from supabase_sync.contract import TableCheck, Verdict, cross_owner_foreign_keys
 from supabase_sync.lint.catalog import LintCatalog, SchemaFunction, SchemaPolicy
 from supabase_sync.lint.report import Finding, Level
 from supabase_sync.names import TableName, display_identifier
@@ -314,6 +314,18 @@ def _contract_rule(families: tuple[str, ...], why: str) -> Check:
     return check
 
 
+def _cross_owner_foreign_keys(catalog: LintCatalog) -> Iterable[Hit]:
+    for foreign_key in cross_owner_foreign_keys(catalog.synced):
+        yield Hit(
+            str(foreign_key.table),
+            foreign_key.problem,
+            "a plain insert through the Data API may reference another user's row: it tells whether that id"
+            " exists, and the other user's delete then fails (restrict) or deletes this row too (cascade);"
+            " sync_push refuses it, but PostgREST does not. Put the owner column in the key",
+            foreign_key.fix_sql(),
+        )
+
+
 RULES: dict[str, Rule] = {
     rule.code: rule
     for rule in (
@@ -500,6 +512,28 @@ RULES: dict[str, Rule] = {
             "synced table missing from `supabase_realtime` (when that publication exists)",
             "`alter publication supabase_realtime add table ...` (guarded)",
             families=("publication",),
+        ),
+        Rule(
+            "SS017",
+            "error",
+            "API roles may truncate a synced table",
+            _contract_rule(
+                ("grants",),
+                "TRUNCATE bypasses row level security: a user holding it through PostgREST-reachable SQL empties the"
+                " table for every user, and every client must resync",
+            ),
+            "synced table on which anon or authenticated hold TRUNCATE (Supabase's default privileges grant it)",
+            "`revoke truncate on table ... from anon, authenticated`",
+            families=("grants",),
+        ),
+        Rule(
+            "SS018",
+            "warning",
+            "foreign key between synced tables can cross owners",
+            _cross_owner_foreign_keys,
+            "foreign key of a synced table to a synced table without the owner column: a user can reference"
+            " another user's row through the Data API",
+            "a composite key `(owner, parent_id)` to a unique `(owner, id)` of the parent",
         ),
     )
 }

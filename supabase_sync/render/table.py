@@ -14,6 +14,7 @@ from supabase_sync.render.templates import render_template
 from supabase_sync.names import truncate_identifier
 from supabase_sync.sync_objects import (
     MEMBERSHIP_TRIGGER,
+    BROADCAST_TRIGGER,
     POLICY_COMMANDS,
     SCOPE_EVENT_TRIGGER,
     SCOPE_MOVE_TRIGGER,
@@ -220,6 +221,40 @@ def render_owner_index(table: TableName, *, owner_column: str) -> Statement:
 
 
 # --- publication and registry ---------------------------------------------------------
+
+
+def render_revoke_truncate(table: TableName) -> Statement:
+    """Revoke TRUNCATE (which bypasses row level security) from the API roles."""
+    return Statement(f"revoke truncate on {table} from anon, authenticated", render_template("revoke_truncate", table=table.identifier))
+
+
+def render_broadcast_trigger(table: TableName, *, id_column: str | None, owner_column: str) -> Statement:
+    """Create the trigger that broadcasts each change (table and id) to the owner's private Realtime topic."""
+    return Statement(
+        f"trigger {BROADCAST_TRIGGER} on {table}",
+        render_template(
+            "trigger_broadcast",
+            table=table.identifier,
+            id_column_name=sql.Literal(id_column or "id"),
+            owner_column_name=sql.Literal(owner_column),
+        ),
+    )
+
+
+def render_publication_removal(table: TableName) -> Statement:
+    """Take the table out of ``supabase_realtime`` (Postgres Changes leaks DELETE events to every subscriber)."""
+    return Statement(
+        f"take {table} out of {REALTIME_PUBLICATION} (when it is a member)",
+        render_template("publication_nonmember", table=table.identifier, table_name=table.regclass),
+    )
+
+
+def render_register_realtime(table: TableName, realtime: str) -> Statement:
+    """Record how the table notifies clients (``synced_table.realtime``)."""
+    return Statement(
+        f"register {table} realtime {realtime}",
+        render_template("register_realtime", table_name=table.regclass, realtime=sql.Literal(realtime)),
+    )
 
 
 def render_publication_membership(table: TableName) -> Statement:

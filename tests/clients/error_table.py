@@ -25,7 +25,7 @@ EXPECTED_ERRORS: dict[str, ExpectedError] = {
     "22P02 bad value": ExpectedError("sync_push", "22P02", 400),
     "23502 null in a not null column": ExpectedError("sync_push", "23502", 400),
     "23503 parent row missing": ExpectedError("sync_push", "23503", 409),
-    "42501 another user's row": ExpectedError("sync_push", "42501", 403),
+    "42501 service_role": ExpectedError("sync_push", "42501", 403),
     "42501 anon": ExpectedError("sync_pull", "42501", 401),
     "PT409 conflict": ExpectedError("sync_push", "PT409", 409),
     "PT410 cursor too old": ExpectedError("sync_pull", "PT410", 410),

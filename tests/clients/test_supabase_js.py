@@ -19,7 +19,11 @@ JS_TESTS = REPO_ROOT / "tests" / "js"
 def test_supabase_js_gets_every_documented_error_code_and_status_and_the_happy_path(stand_in):
     node_packages_or_skip(JS_TESTS)
     completed = run_node(
-        JS_TESTS / "rpc_errors.mjs", env={"SUPABASE_URL": stand_in.url, "SUPABASE_ANON_KEY": stand_in.anon_key}
+        JS_TESTS / "rpc_errors.mjs", env={
+            "SUPABASE_URL": stand_in.url,
+            "SUPABASE_ANON_KEY": stand_in.anon_key,
+            "SUPABASE_SERVICE_KEY": stand_in.service_key,
+        },
     )
     results = json.loads(completed.stdout.strip().splitlines()[-1])
     happy = results["happy_path"]

@@ -138,6 +138,13 @@ def _row_of_another_user(stand_in: SupabaseStandIn) -> tuple[APIError, Account]:
     return bob.error("sync_push", {"changes": {"public.project": {"updated": [{"id": row["id"], "name": "bob's"}]}}}), bob
 
 
+def _service_role(stand_in: SupabaseStandIn) -> tuple[APIError, Any]:
+    client = supabase.create_client(stand_in.url, stand_in.service_key)  # server code with the service key
+    with pytest.raises(APIError) as caught:
+        client.rpc("sync_push", {"changes": {"public.project": {"created": [{"id": new_id(), "name": "p"}]}}}).execute()
+    return caught.value, None
+
+
 def _anon(stand_in: SupabaseStandIn) -> tuple[APIError, Any]:
     client = supabase.create_client(stand_in.url, stand_in.anon_key)  # never signed in
     with pytest.raises(APIError) as caught:
@@ -159,6 +166,7 @@ SCENARIOS: dict[str, Callable[[SupabaseStandIn], tuple[APIError, Any]]] = {
     "23502 null in a not null column": _push_error({"public.project": {"created": [{"id": new_id(), "name": None}]}}),
     "23503 parent row missing": _member_who_does_not_exist,
     "42501 another user's row": _row_of_another_user,
+    "42501 service_role": _service_role,
     "42501 anon": _anon,
     "PT409 conflict": _conflict,
     "PT410 cursor too old": _cursor_too_old,

@@ -34,6 +34,8 @@ EXPECTED_OBJECTS = {
     "SS014": "public.synced_without_rls",
     "SS015": "public.synced_without_index",
     "SS016": "public.synced_unpublished",
+    "SS017": "public.synced_unpublished",
+    "SS018": "public.synced_without_index",
 }
 
 

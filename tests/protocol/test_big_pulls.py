@@ -84,11 +84,15 @@ def test_150k_rows_of_2kb_imported_in_one_transaction_pull_in_pages_of_at_most_1
 ) -> None:
     # 2 KB of hex text per row (not compressible to nothing): 300 MB of JSON in
     # one version, beyond jsonb's 256 MB limit if it came as one page.
+    # The example's tasks belong to a project of their owner (a scope): one project, then the import.
+    (project_id,) = owner.execute(
+        "insert into public.project (user_id, name) values (%s, 'imports') returning id", (alice.user_id,)
+    ).fetchone()
     owner.execute(
-        "insert into public.task (user_id, title, notes)"
-        " select %s, 't' || n, (select string_agg(md5(n::text || ':' || g), '') from generate_series(1, 64) as g)"
+        "insert into public.task (user_id, project_id, title, notes)"
+        " select %s, %s, 't' || n, (select string_agg(md5(n::text || ':' || g), '') from generate_series(1, 64) as g)"
         " from generate_series(1, 150000) as n",
-        (alice.user_id,),
+        (alice.user_id, project_id),
     )
     assert _one_version(owner, "public.task", alice.user_id) == 1
     seen, seconds, sizes = _pull_every_page(alice, "public.task", page_size=1000)

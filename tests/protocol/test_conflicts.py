@@ -91,22 +91,22 @@ def test_conflicts_are_per_row_not_per_table(alice: Device, owner) -> None:
 
 def test_lww_newer_client_row_wins_and_older_loses_listed_as_conflict(alice: Device, owner) -> None:
     _use_lww(owner)
-    row = project(updated_at="2030-01-01T00:00:00Z")
+    row = project(updated_at="2020-01-01T00:00:00Z")
     alice.push({"public.project": {"created": [row]}})
     cursor = alice.pull()["timestamp"]
     alice.push(
-        {"public.project": {"updated": [{"id": row["id"], "name": "server", "updated_at": "2030-01-02T00:00:00Z"}]}},
+        {"public.project": {"updated": [{"id": row["id"], "name": "server", "updated_at": "2020-01-02T00:00:00Z"}]}},
         client_id=str(alice.client_id),
     )
     stale = alice.push(
-        {"public.project": {"updated": [{"id": row["id"], "name": "stale", "updated_at": "2030-01-01T12:00:00Z"}]}},
+        {"public.project": {"updated": [{"id": row["id"], "name": "stale", "updated_at": "2020-01-01T12:00:00Z"}]}},
         last_pulled_at=cursor,
     )
     assert stale["conflicts"] == [{"table": "public.project", "id": row["id"], "reason": "server row is newer"}]
     assert stale["applied"]["public.project"]["updated"] == 0
     assert _name(owner, row["id"]) == "server"
     newer = alice.push(
-        {"public.project": {"updated": [{"id": row["id"], "name": "newer", "updated_at": "2030-01-03T00:00:00Z"}]}},
+        {"public.project": {"updated": [{"id": row["id"], "name": "newer", "updated_at": "2020-01-03T00:00:00Z"}]}},
         last_pulled_at=cursor,
     )
     assert newer["conflicts"] == []
@@ -115,11 +115,11 @@ def test_lww_newer_client_row_wins_and_older_loses_listed_as_conflict(alice: Dev
 
 def test_lww_row_last_written_by_the_same_client_always_wins(alice: Device, owner) -> None:
     _use_lww(owner)
-    row = project(updated_at="2030-01-02T00:00:00Z")
+    row = project(updated_at="2020-01-02T00:00:00Z")
     same = str(alice.client_id)
     alice.push({"public.project": {"created": [row]}}, client_id=same)
     response = alice.push(
-        {"public.project": {"updated": [{"id": row["id"], "name": "older clock", "updated_at": "2030-01-01T00:00:00Z"}]}},
+        {"public.project": {"updated": [{"id": row["id"], "name": "older clock", "updated_at": "2020-01-01T00:00:00Z"}]}},
         client_id=same,
     )
     assert response["conflicts"] == []
@@ -129,11 +129,11 @@ def test_lww_row_last_written_by_the_same_client_always_wins(alice: Device, owne
 def test_lww_a_row_unchanged_since_the_cursor_is_not_a_conflict(alice: Device, owner) -> None:
     # The client saw the server's latest version: its edit wins whatever the clocks say.
     _use_lww(owner)
-    row = project(updated_at="2030-01-02T00:00:00Z")
+    row = project(updated_at="2020-01-02T00:00:00Z")
     alice.push({"public.project": {"created": [row]}})
     cursor = alice.pull()["timestamp"]
     response = alice.push(
-        {"public.project": {"updated": [{"id": row["id"], "name": "skewed", "updated_at": "2030-01-01T00:00:00Z"}]}},
+        {"public.project": {"updated": [{"id": row["id"], "name": "skewed", "updated_at": "2020-01-01T00:00:00Z"}]}},
         last_pulled_at=cursor,
     )
     assert response["conflicts"] == []
@@ -145,4 +145,6 @@ def test_conflict_strategy_does_not_relax_ownership(alice: Device, bob: Device, 
     owner.execute("update supabase_sync.synced_table set conflict_strategy = %s", (strategy,))
     bobs = project()
     bob.push({"public.project": {"created": [bobs]}})
-    assert alice.push_error({"public.project": {"updated": [{"id": bobs["id"], "name": "x"}]}}).sqlstate == "42501"
+    response = alice.push({"public.project": {"updated": [{"id": bobs["id"], "name": "x"}]}})
+    assert response["conflicts"] == [{"table": "public.project", "id": bobs["id"], "reason": "deleted on the server"}]
+    assert owner.execute("select name from public.project where id = %s", (bobs["id"],)).fetchone() == (bobs["name"],)

@@ -16,7 +16,7 @@ from supabase_sync.rpc import RpcError
 
 DEVICES = 3
 _clock = itertools.count(1)
-_EPOCH = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+_EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # in the past: lww refuses clocks ahead of the server
 
 
 def _stamp() -> str:

@@ -60,10 +60,10 @@ def test_a_paged_resync_from_null_completes_after_a_purge(example_db: Any, alice
 
 
 def test_a_paged_resync_from_null_completes_after_a_truncate(alice: Device, owner) -> None:
-    _old_projects(alice, 5)
-    alice.push({"public.task": {"created": [task() for _ in range(3)]}})
+    parent = _old_projects(alice, 5)[0]  # tasks belong to a project (a scope of the example)
+    alice.push({"public.task": {"created": [task(parent["id"]) for _ in range(3)]}})
     owner.execute("truncate public.task cascade")
-    after = [task() for _ in range(3)]
+    after = [task(parent["id"]) for _ in range(3)]
     for row in after:
         alice.push({"public.task": {"created": [row]}})
     live = _resync(alice, page_size=2)
@@ -112,8 +112,9 @@ def test_a_truncate_sends_pt410_only_to_pulls_that_include_that_table(alice: Dev
 
 
 def test_a_purge_moves_only_the_horizons_of_tables_it_purged(example_db: Any, alice: Device, owner) -> None:
-    row = task()
-    alice.push({"public.task": {"created": [row]}})
+    parent = project()
+    row = task(parent["id"])
+    alice.push({"public.project": {"created": [parent]}, "public.task": {"created": [row]}})
     cursor = alice.pull()["timestamp"]
     alice.push({"public.task": {"deleted": [row["id"]]}})
     _backdate(owner)

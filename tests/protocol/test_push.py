@@ -52,17 +52,19 @@ def test_push_stamps_the_server_columns_and_instance_id_whatever_the_client_send
     assert not stored["server_created_at"].startswith("2000")
 
 
-def test_push_rejects_row_owned_by_another_user(alice: Device, bob: Device, owner) -> None:
+def test_push_refuses_row_owned_by_another_user_per_row(alice: Device, bob: Device, owner) -> None:
     bobs = project(name="bob's")
     bob.push({"public.project": {"created": [bobs]}})
-    before = snapshot(owner)
     for part in ("created", "updated"):
-        error = alice.push_error({"public.project": {part: [project(), {"id": bobs["id"], "name": "mine now"}]}})
-        assert error.sqlstate == "42501"
-        assert error.status == 403
-        assert error.message == f"supabase_sync: sync_push: public.project row {bobs['id']} cannot be written"
-        assert str(bob.user_id) not in f"{error.message} {error.detail} {error.hint}"
-    assert snapshot(owner) == before
+        before = owner.execute("select to_jsonb(t) from public.project as t where id = %s", (bobs["id"],)).fetchone()
+        mine = project()
+        response = alice.push({"public.project": {part: [mine, {"id": bobs["id"], "name": "mine now"}]}})
+        assert response["conflicts"] == [{"table": "public.project", "id": bobs["id"], "reason": "deleted on the server"}]
+        assert response["applied"]["public.project"]["created"] == 1
+        assert str(bob.user_id) not in str(response)
+        assert _row(owner, "public.project", mine["id"])["user_id"] == str(alice.user_id)
+        after = owner.execute("select to_jsonb(t) from public.project as t where id = %s", (bobs["id"],)).fetchone()
+        assert after == before
 
 
 def test_push_ignores_and_counts_deletes_of_rows_not_owned_or_missing(alice: Device, bob: Device, owner) -> None:
@@ -245,7 +247,7 @@ def test_push_with_a_push_id_applies_once_and_replays_the_first_response(alice: 
     row = project()
     first = alice.push({"public.project": {"created": [row]}}, push_id=push_id)
     version = _row(owner, "public.project", row["id"])["server_version"]
-    again = alice.push({"public.project": {"created": [row], "updated": [{"id": row["id"], "name": "x"}]}}, push_id=push_id)
+    again = alice.push({"public.project": {"created": [row]}}, push_id=push_id)
     assert again == first
     stored = _row(owner, "public.project", row["id"])
     assert (stored["server_version"], stored["name"]) == (version, "project")

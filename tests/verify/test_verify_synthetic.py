@@ -60,13 +60,15 @@ create table public."Weird ""Parent""" (
     tags text[] not null,
     payload jsonb not null,
     blob bytea not null,
-    due date not null
+    due date not null,
+    unique (user_id, id)
 );
 create table public.child (
     id uuid primary key,
     user_id uuid not null references auth.users (id),
-    parent_id text not null references public."Weird ""Parent""" (id),
-    amount bigint not null check (amount > 0)
+    parent_id text not null,
+    amount bigint not null check (amount > 0),
+    constraint child_parent_id_fkey foreign key (user_id, parent_id) references public."Weird ""Parent""" (user_id, id)
 );
 '''
 
@@ -90,3 +92,32 @@ def test_every_check_passes_on_a_hostile_schema_enabled_with_supabase_sync(insta
     problems = [f"{r.check} {r.table}: {r.outcome} {r.message}" for r in results if r.outcome not in ("pass", "skip")]
     assert not problems, "\n".join(problems)
     assert len(results) > 30
+
+
+def test_a_foreign_key_that_can_cross_owners_fails_verify_and_its_fix_repairs_it(installed_db) -> None:  # type: ignore[no-untyped-def]
+    crossing = HOSTILE_SCHEMA.replace(
+        'constraint child_parent_id_fkey foreign key (user_id, parent_id) references public."Weird ""Parent""" (user_id, id)',
+        'constraint child_parent_id_fkey foreign key (parent_id) references public."Weird ""Parent""" (id)',
+    )
+    assert crossing != HOSTILE_SCHEMA
+    with installed_db.connect() as conn:
+        conn.execute(crossing)
+    enable(['public."Weird ""Parent"""', "public.child"], db_url=installed_db.owner_dsn, add_missing_columns=True)
+
+    def run() -> list:  # type: ignore[type-arg]
+        with installed_db.connect(superuser=True) as conn:
+            tables = load_synced_tables(conn)
+        ctx = VerifyContext(owner_dsn=installed_db.owner_dsn, superuser_dsn=installed_db.superuser_dsn, tables=tables)
+        try:
+            item = next(item for item in all_checks() if item.name == "isolation.foreign_keys")
+            return [run_check(ctx, item, table) for table in tables]
+        finally:
+            ctx.close()
+
+    failed = [result for result in run() if result.outcome == "fail"]
+    assert [result.table for result in failed] == ["public.child"]
+    assert "references public.\"Weird \"\"Parent\"\"\" without the owner column" in failed[0].message
+    with installed_db.connect() as conn:
+        conn.execute("delete from public.child")  # the check's own row crosses owners: the new key refuses it
+        conn.execute(failed[0].fix)
+    assert all(result.outcome == "pass" for result in run())

@@ -10,7 +10,8 @@ from typing import Any
 
 from psycopg import sql
 
-from supabase_sync.names import display_identifier
+from supabase_sync.contract import cross_owner_foreign_keys
+from supabase_sync.names import TableName, display_identifier
 from supabase_sync.rpc import RpcError
 from supabase_sync.verify.catalog import SyncedTable
 from supabase_sync.verify.checks.base import CheckFailure, check
@@ -109,22 +110,26 @@ def dml(ctx: VerifyContext, table: SyncedTable | None) -> None:
 
 @check("isolation.push")
 def push(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """B's sync_push updating A's row fails with 42501 and changes nothing; deleting it is ignored; a created
-    row owned by A in the payload is stored as B's."""
+    """B's sync_push updating A's row refuses that row (listed as deleted on the server, nothing of A's
+    revealed) and changes nothing; deleting it is ignored; a created row owned by A in the payload is stored
+    as B's."""
     assert table is not None
     user_a, user_b, row = _two_users_and_a_row(ctx, table)
     row_id = str(row[table.id_column])
     before = ctx.read_row(table, row_id)
     edited = ctx.synthetic.changed(table, client_row(row))
+    refused = {"table": table.collection, "id": row_id, "reason": "deleted on the server"}
     try:
-        ctx.push(user_b, {table.collection: {"created": [], "updated": [edited], "deleted": []}})
+        response = ctx.push(user_b, {table.collection: {"created": [], "updated": [edited], "deleted": []}})
+        answered = refused in response.get("conflicts", []) and user_a not in str(response)
     except RpcError as error:
-        if error.sqlstate != "42501":
-            raise CheckFailure(
-                f"sync_push of user A's row by user B failed with {error.sqlstate} ({error.message}), not 42501"
-            ) from error
-    else:
-        raise CheckFailure(f"sync_push let user B update user A's row {row_id} in {table.collection}")
+        # A row that references A's parent row (which B cannot see) is answered like one whose parent is missing.
+        answered = error.sqlstate == "23503" and user_a not in f"{error.message} {error.detail} {error.hint}"
+    if not answered:
+        raise CheckFailure(
+            f"sync_push of user A's row {row_id} by user B did not refuse that row as deleted on the server",
+            fix="reinstall the SQL pack: supabase-sync install",
+        )
     if ctx.read_row(table, row_id) != before:
         raise CheckFailure(f"a rejected sync_push by user B still changed user A's row {row_id}")
     ctx.push(user_b, {table.collection: {"created": [], "updated": [], "deleted": [row_id]}})
@@ -144,3 +149,29 @@ def push(ctx: VerifyContext, table: SyncedTable | None) -> None:
             f"sync_push by user B created a row in {table.collection} owned by {stored.get(table.owner_column)},"
             " not by B: the payload's owner column must be replaced by auth.uid()"
         )
+
+
+@check("isolation.foreign_keys")
+def foreign_keys(ctx: VerifyContext, table: SyncedTable | None) -> None:
+    """B cannot make a row reference A's row through a foreign key (no existence oracle, no hold on A's deletes).
+
+    Each foreign key of the table to a synced table that does not include the
+    owner column is tried with a plain insert as user B pointing at user A's
+    parent row (what the Data API allows when the key is not composite)."""
+    assert table is not None
+    checks = [ctx.contract(synced) for synced in ctx.tables]
+    own = TableName(table.schema_name, table.table_name)
+    crossing = [foreign_key for foreign_key in cross_owner_foreign_keys(checks) if foreign_key.table == own]
+    if not crossing:
+        return
+    parents = {TableName(synced.schema_name, synced.table_name): synced for synced in ctx.tables}
+    user_a, user_b = ctx.new_user("a"), ctx.new_user("b")
+    for foreign_key in crossing:
+        parent = parents[foreign_key.parent]
+        parent_row = ctx.insert_as(user_a, parent.shape, ctx.synthetic.new_row(parent, user_a))
+        child = ctx.synthetic.new_row(table, user_b, {foreign_key.column: parent_row[parent.id_column]})
+        try:
+            ctx.insert_as(user_b, table.shape, child)
+        except RpcError:
+            continue
+        raise CheckFailure(f"user B's row references user A's row: {foreign_key.problem}", fix=foreign_key.fix_sql())

@@ -257,6 +257,78 @@ $step$;
 end
 $supabase_sync$;
 
+-- schema step 0005_isolation (skipped when already recorded)
+do $supabase_sync$
+begin
+    if not exists (select from supabase_sync.schema_step where step = '0005_isolation') then
+        execute $step$
+-- supabase-sync pack, schema step 0005: what keeps one user from interfering
+-- with another (issue 11, docs/protocol.md "Threat model").
+
+-- Bounds of a push, checked by supabase_sync.check_push_shape before any
+-- per-row or per-key work (in this order):
+--   max_push_bytes   binary jsonb size of a whole push (8 MiB)
+--   max_row_bytes    binary jsonb size of one row (1 MiB)
+--   max_row_keys     keys of one row (2000)
+--   max_id_bytes     bytes of one id (512; a tombstone key must fit a btree entry)
+--   max_clock_skew   how far a client's updated_at may be ahead of the server
+--                    clock for lww (an interval); a later value is rejected
+--   big_numbers      pack-wide default for int8/numeric in pulls: number | string
+insert into supabase_sync.meta (key, value) values
+('max_push_bytes', '8388608'),
+('max_row_bytes', '1048576'),
+('max_row_keys', '2000'),
+('max_id_bytes', '512'),
+('max_clock_skew', '5 minutes'),
+('big_numbers', 'number')
+on conflict (key) do nothing;
+
+-- A digest of the payload a push_id answered, so a reuse of the push_id with a
+-- different payload is an error instead of a silent drop. Null for rows logged
+-- before this step (they are answered as before).
+alter table supabase_sync.push_log add column if not exists payload_digest text;
+
+-- Per table: how change notifications reach clients (broadcast | postgres_changes
+-- | off) and how int8/numeric go out in pulls (null: meta big_numbers).
+alter table supabase_sync.synced_table add column if not exists realtime text not null default 'postgres_changes';
+alter table supabase_sync.synced_table add column if not exists big_numbers text;
+
+alter table supabase_sync.synced_table drop constraint if exists synced_table_realtime_check;
+alter table supabase_sync.synced_table add constraint synced_table_realtime_check
+check (realtime in ('broadcast', 'postgres_changes', 'off'));
+alter table supabase_sync.synced_table drop constraint if exists synced_table_big_numbers_check;
+alter table supabase_sync.synced_table add constraint synced_table_big_numbers_check
+check (big_numbers in ('number', 'string'));
+
+-- Broadcast (synced_table.realtime = 'broadcast') sends to private topics
+-- `supabase_sync:<user uuid>`: a signed-in user may receive its own topic
+-- only. Created where Supabase Realtime is installed and the installer may.
+do $$
+begin
+    if pg_catalog.to_regclass('realtime.messages') is null then
+        return;
+    end if;
+    if not exists (
+        select from pg_catalog.pg_policy
+        where
+            polrelid = pg_catalog.to_regclass('realtime.messages')
+            and polname = 'supabase_sync: users receive their own topic'
+    ) then
+        execute 'create policy "supabase_sync: users receive their own topic" on realtime.messages'
+        || ' for select to authenticated'
+        || ' using (realtime.topic() = ''supabase_sync:'' || (select auth.uid())::text)';
+    end if;
+exception
+    when insufficient_privilege then
+        raise notice 'supabase_sync: cannot add the realtime.messages policy for broadcast topics: %', sqlerrm;
+end
+$$;
+$step$;
+        insert into supabase_sync.schema_step (step) values ('0005_isolation');
+    end if;
+end
+$supabase_sync$;
+
 -- schema step 0006_sharing (skipped when already recorded)
 do $supabase_sync$
 begin
@@ -394,6 +466,12 @@ $supabase_sync$;
 -- Checks in order: caller, shape and size, table allow-list, cursor, push_id
 -- replay, then per table (dependency order) ownership and conflicts while
 -- writing, deletes in reverse order, and finally the reject conflicts (PT409).
+-- push_id: the log keeps a digest of the payload (sha256 of the canonical jsonb
+-- text, which orders keys), so a retry is recognised and the same push_id
+-- with a different payload is an error naming it (issue 11.11), never a
+-- silent drop of the new changes.
+-- Ids are compared by the id column's type before created and updated are
+-- merged: one uuid in two letter cases is one row (issue 11.12).
 create or replace function supabase_sync.apply_push(
     changes jsonb,
     since bigint,
@@ -420,6 +498,9 @@ declare
     ignored jsonb := '{}'::jsonb;
     ignored_columns jsonb := '{}'::jsonb;
     response jsonb;
+    digest text;
+    stored_digest text;
+    table_changes jsonb;
 begin
     perform supabase_sync.check_push_shape(changes, caller);
     perform supabase_sync.check_collections(array(select pg_catalog.jsonb_object_keys(changes)), caller);
@@ -428,14 +509,25 @@ begin
     )).version;
 
     if push_id is not null then
+        digest := pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(changes::text, 'UTF8')), 'hex');
         -- Serializes retries of one push: the second waits, then finds the log row.
         perform pg_catalog.pg_advisory_xact_lock(
             pg_catalog.hashtextextended('supabase_sync.push:' || uid::text || ':' || push_id::text, 0)
         );
-        select pl.response into stored
+        select pl.response, pl.payload_digest into stored, stored_digest
         from supabase_sync.push_log as pl
         where pl.user_id = uid and pl.push_id = apply_push.push_id;
         if found then
+            if stored_digest is not null and stored_digest <> digest then
+                raise exception using
+                    errcode = '22023',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: push_id %s was already used for a different push', caller, push_id
+                    ),
+                    detail = 'A push_id names one push: its retries must send the same changes. '
+                    || 'The earlier push stays applied; these changes were not.',
+                    hint = 'Send new changes with a new push_id (e.g. a fresh UUID per push).';
+            end if;
             return stored;
         end if;
     end if;
@@ -444,7 +536,7 @@ begin
     perform pg_catalog.set_config('supabase_sync.client_id', coalesce(client_id::text, ''), true);
 
     for tbl in
-        select sc.relid, sc.collection
+        select sc.relid, sc.collection, sc.id_type
         from supabase_sync.synced_collection as sc
         where changes ? sc.collection
         order by sc.dependency_rank, sc.collection
@@ -459,9 +551,10 @@ begin
             end
         ) as d (value);
 
+        table_changes := supabase_sync.canonical_push_ids(changes -> tbl.collection, tbl.id_type);
         result := supabase_sync.push_upserts(
             tbl.relid,
-            supabase_sync.merge_push_rows(changes -> tbl.collection),
+            supabase_sync.merge_push_rows(table_changes),
             delete_ids,
             since_version,
             client_id,
@@ -478,6 +571,13 @@ begin
             pg_catalog.jsonb_build_object('table', tbl.collection, 'id', lost.id, 'reason', 'server row is newer')
         ), '[]'::jsonb) into conflicts
         from pg_catalog.jsonb_array_elements_text(result -> 'lost') as lost (id);
+        -- A row the caller may not write (an id taken by a row it cannot see,
+        -- e.g. re-created by another user after the caller deleted it) is, to
+        -- this caller, a row deleted on the server: the device drops it.
+        select conflicts || coalesce(pg_catalog.jsonb_agg(
+            pg_catalog.jsonb_build_object('table', tbl.collection, 'id', refused.id, 'reason', 'deleted on the server')
+        ), '[]'::jsonb) into conflicts
+        from pg_catalog.jsonb_array_elements_text(result -> 'refused') as refused (id);
         if pg_catalog.jsonb_array_length(result -> 'ignored_columns') > 0 then
             ignored_columns := ignored_columns || pg_catalog.jsonb_build_object(tbl.collection, result -> 'ignored_columns');
         end if;
@@ -524,8 +624,8 @@ begin
         'ignored_columns', ignored_columns
     );
     if push_id is not null then
-        insert into supabase_sync.push_log (user_id, push_id, response)
-        values (uid, apply_push.push_id, response);
+        insert into supabase_sync.push_log (user_id, push_id, response, payload_digest)
+        values (uid, apply_push.push_id, response, digest);
     end if;
     return response;
 end;
@@ -536,6 +636,197 @@ grant execute on function supabase_sync.apply_push(jsonb, bigint, uuid, uuid, te
 
 comment on function supabase_sync.apply_push(jsonb, bigint, uuid, uuid, text) is
 'supabase-sync: applies a push in one transaction (core of sync_push and push_changes).';
+
+-- functions of big_numbers_row.sql
+-- A row as a pull sends it, with the table's big-numbers choice applied
+-- (issue 11.9): JavaScript reads JSON numbers as doubles, so an int8 beyond
+-- 2^53 or a numeric with many digits loses precision in the client. With
+-- big_numbers = 'string' (synced_table.big_numbers, else meta big_numbers,
+-- default 'number') the int8 and numeric columns go out as JSON strings,
+-- exactly as PostgreSQL prints them; pushes accept either form (a JSON string
+-- is read by the column type's input function). 'number' returns the row
+-- unchanged (the exact round trip for clients that read numbers exactly).
+--
+-- For any pull: `supabase_sync.big_numbers_row(<relid>, to_jsonb(t))` per row,
+-- or, once per table and page, `supabase_sync.big_number_columns(<relid>)`
+-- (null when nothing to convert) and then `row || jsonb_object_agg(c, row ->> c)`
+-- over those columns. Cost: one registry lookup per table (cache it per page);
+-- per row, one jsonb_set per int8/numeric column, nothing for 'number' tables.
+create or replace function supabase_sync.big_number_columns(target regclass)
+returns text[]
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+    select case
+        when coalesce(
+            st.big_numbers,
+            (select m.value from supabase_sync.meta as m where m.key = 'big_numbers'),
+            'number'
+        ) = 'string'
+            then coalesce(
+                (
+                    select pg_catalog.array_agg(a.attname::text order by a.attnum)
+                    from pg_catalog.pg_attribute as a
+                    where
+                        a.attrelid = target
+                        and a.attnum > 0
+                        and not a.attisdropped
+                        and a.atttypid in ('pg_catalog.int8'::regtype, 'pg_catalog.numeric'::regtype)
+                ),
+                '{}'::text[]
+            )
+    end
+    from supabase_sync.synced_table as st
+    where st.relid = target
+$$;
+
+create or replace function supabase_sync.big_numbers_row(target regclass, row_doc jsonb, columns text[] default null)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+    convert text[] := coalesce(columns, supabase_sync.big_number_columns(target));
+    col text;
+begin
+    if convert is null or pg_catalog.cardinality(convert) = 0 then
+        return row_doc;
+    end if;
+    foreach col in array convert loop
+        if pg_catalog.jsonb_typeof(row_doc -> col) = 'number' then
+            row_doc := pg_catalog.jsonb_set(row_doc, array[col], pg_catalog.to_jsonb(row_doc ->> col));
+        end if;
+    end loop;
+    return row_doc;
+end;
+$$;
+
+revoke all on function supabase_sync.big_number_columns(regclass) from public, anon;
+grant execute on function supabase_sync.big_number_columns(regclass) to authenticated;
+revoke all on function supabase_sync.big_numbers_row(regclass, jsonb, text[]) from public, anon;
+grant execute on function supabase_sync.big_numbers_row(regclass, jsonb, text[]) to authenticated;
+
+comment on function supabase_sync.big_number_columns(regclass) is
+'supabase-sync: the int8/numeric columns a pull sends as strings for this table (big_numbers = string), or null.';
+comment on function supabase_sync.big_numbers_row(regclass, jsonb, text[]) is
+'supabase-sync: a row as a pull sends it, int8/numeric as JSON strings when the table''s big_numbers is string.';
+
+-- functions of broadcast_change.sql
+-- Trigger of tables synced with `enable --realtime broadcast` (issue 11.15):
+-- tells the owner's devices that a row changed, through Supabase Realtime
+-- Broadcast from the database (realtime.send) on the owner's private topic
+-- `supabase_sync:<owner uuid>`. The message carries only the table and the row
+-- id (`{"table": "public.task", "id": "…"}`, event insert/update/delete): the
+-- device then pulls, under RLS. Unlike Postgres Changes, whose DELETE events
+-- skip RLS and reach every subscriber, nothing reaches another user (private
+-- topics are authorised by the policy on realtime.messages, schema step 0005).
+-- A row moved to another owner notifies both. Without Supabase Realtime
+-- (no realtime.send) it does nothing.
+-- Arguments: id column, owner column. SECURITY DEFINER (owner of the pack):
+-- API users may not write realtime.messages themselves.
+create or replace function supabase_sync.broadcast_change()
+returns trigger
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+    id_column text := tg_argv[0];
+    owner_column text := tg_argv[1];
+    old_doc jsonb := case when tg_op in ('UPDATE', 'DELETE') then pg_catalog.to_jsonb(old) end;
+    new_doc jsonb := case when tg_op in ('INSERT', 'UPDATE') then pg_catalog.to_jsonb(new) end;
+    doc jsonb := coalesce(new_doc, old_doc);
+    payload jsonb;
+    recipient text;
+begin
+    if pg_catalog.to_regprocedure('realtime.send(jsonb, text, text, boolean)') is null then
+        return null;
+    end if;
+    payload := pg_catalog.jsonb_build_object(
+        'table', pg_catalog.format('%I.%I', tg_table_schema, tg_table_name),
+        'id', doc -> id_column
+    );
+    for recipient in
+        select distinct r.owner_id
+        from (values (new_doc ->> owner_column), (old_doc ->> owner_column)) as r (owner_id)
+        where r.owner_id is not null
+    loop
+        execute 'select realtime.send($1, $2, $3, true)'
+        using payload, pg_catalog.lower(tg_op), 'supabase_sync:' || recipient;
+    end loop;
+    return null;
+end;
+$$;
+
+revoke all on function supabase_sync.broadcast_change() from public, anon, authenticated;
+
+comment on function supabase_sync.broadcast_change() is
+'supabase-sync: notifies the row owner''s private Realtime topic of a change (table and id only).';
+
+-- functions of canonical_push_ids.sql
+-- One table's changes of a push with the ids of created/updated rows in the
+-- canonical text of the id column's type (a uuid lower-case, as `::uuid::text`
+-- prints it), so merge_push_rows merges what is one row for the table, not one
+-- string (issue 11.12: the same uuid in two letter cases was two entries and
+-- the later one was dropped).
+-- Cheap in the usual case: one cast per id to see whether any id is not in
+-- canonical form; only then the rows are rebuilt. An id the type cannot read
+-- is left as sent (push_upserts names it with 22P02).
+create or replace function supabase_sync.canonical_push_ids(table_changes jsonb, id_type text)
+returns jsonb
+language plpgsql
+immutable
+security invoker
+set search_path = ''
+as $$
+declare
+    canonical boolean;
+    part text;
+    rebuilt jsonb := table_changes;
+begin
+    if id_type = 'text' or pg_catalog.jsonb_typeof(table_changes) <> 'object' then
+        return table_changes;
+    end if;
+    begin
+        execute pg_catalog.format(
+            'select coalesce(pg_catalog.bool_and(i.id = (i.id)::%s::text), true)'
+            ' from pg_catalog.jsonb_array_elements_text('
+            'pg_catalog.jsonb_path_query_array($1, ''strict $.created[*].id'')'
+            ' || pg_catalog.jsonb_path_query_array($1, ''strict $.updated[*].id'')) as i (id)',
+            id_type
+        ) into canonical using table_changes;
+    exception
+        when data_exception then
+            return table_changes;
+    end;
+    if canonical then
+        return table_changes;
+    end if;
+    foreach part in array array['created', 'updated'] loop
+        if pg_catalog.jsonb_typeof(table_changes -> part) = 'array' then
+            execute pg_catalog.format(
+                'select coalesce(pg_catalog.jsonb_agg('
+                'e.r || pg_catalog.jsonb_build_object(''id'', (e.r ->> ''id'')::%s::text) order by e.n), ''[]'')'
+                ' from pg_catalog.jsonb_array_elements($1) with ordinality as e (r, n)',
+                id_type
+            ) into rebuilt using table_changes -> part;
+            table_changes := pg_catalog.jsonb_set(table_changes, array[part], rebuilt);
+        end if;
+    end loop;
+    return table_changes;
+end;
+$$;
+
+revoke all on function supabase_sync.canonical_push_ids(jsonb, text) from public, anon;
+grant execute on function supabase_sync.canonical_push_ids(jsonb, text) to authenticated;
+
+comment on function supabase_sync.canonical_push_ids(jsonb, text) is
+'supabase-sync: a push''s created/updated ids in the canonical text of the id type, before merging.';
 
 -- functions of check_collections.sql
 -- Raises 22023 naming the first entry of `names` that is not a synced collection.
@@ -680,6 +971,16 @@ comment on function supabase_sync.check_cursor(bigint, text, text[]) is
 -- changes = {"<collection>": {"created": [row...], "updated": [row...], "deleted": [id or row...]}}
 -- A row is a JSON object with a non-null string or number `id`. Raises 22023
 -- naming the table and the entry; returns the number of entries.
+--
+-- Bounds (meta, schema step 0005), checked in this order and before any
+-- per-key work, so no input can make a push run past its statement timeout or
+-- ignore a cancel (issue 11.1): the binary size of the whole push
+-- (max_push_bytes, pg_column_size: O(1)), the number of entries
+-- (max_push_rows), the binary size of each row (max_row_bytes, one pass over
+-- the entries), the keys of each row (max_row_keys: counted only for rows
+-- large enough to hold that many keys, a jsonb pair taking at least 8 bytes,
+-- and those rows are at most max_row_bytes), the bytes of each id
+-- (max_id_bytes). Each raises 22023 naming the limit, its value and the entry.
 create or replace function supabase_sync.check_push_shape(changes jsonb, caller text)
 returns bigint
 language plpgsql
@@ -692,6 +993,11 @@ declare
     entries bigint;
     well_formed boolean;
     max_rows bigint;
+    max_push_bytes bigint;
+    max_row_bytes bigint;
+    max_row_keys bigint;
+    max_id_bytes bigint;
+    push_bytes bigint;
 begin
     if changes is null or pg_catalog.jsonb_typeof(changes) <> 'object' then
         raise exception using
@@ -702,6 +1008,27 @@ begin
             ),
             detail = 'changes maps each table to its created, updated and deleted entries.',
             hint = 'Send {"public.task": {"created": [...], "updated": [...], "deleted": [...]}}.';
+    end if;
+
+    select
+        coalesce(pg_catalog.max(m.value) filter (where m.key = 'max_push_rows'), '10000')::bigint,
+        coalesce(pg_catalog.max(m.value) filter (where m.key = 'max_push_bytes'), '8388608')::bigint,
+        coalesce(pg_catalog.max(m.value) filter (where m.key = 'max_row_bytes'), '1048576')::bigint,
+        coalesce(pg_catalog.max(m.value) filter (where m.key = 'max_row_keys'), '2000')::bigint,
+        coalesce(pg_catalog.max(m.value) filter (where m.key = 'max_id_bytes'), '512')::bigint
+    into max_rows, max_push_bytes, max_row_bytes, max_row_keys, max_id_bytes
+    from supabase_sync.meta as m
+    where m.key in ('max_push_rows', 'max_push_bytes', 'max_row_bytes', 'max_row_keys', 'max_id_bytes');
+
+    push_bytes := pg_catalog.pg_column_size(changes);
+    if push_bytes > max_push_bytes then
+        raise exception using
+            errcode = '22023',
+            message = pg_catalog.format(
+                'supabase_sync: %s: push is %s bytes, the limit max_push_bytes is %s', caller, push_bytes, max_push_bytes
+            ),
+            detail = 'The size of the whole changes document (binary jsonb) counts towards the limit (meta max_push_bytes).',
+            hint = 'Split the push into several smaller pushes (fewer rows each, each with its own push_id).';
     end if;
 
     -- Fast path, one scan of the tables and their parts: jsonpath checks each
@@ -826,17 +1153,77 @@ begin
         end if;
     end if;
 
-    select meta.value::bigint into max_rows
-    from supabase_sync.meta
-    where meta.key = 'max_push_rows';
-    if entries > coalesce(max_rows, 10000) then
+    if entries > max_rows then
         raise exception using
             errcode = '22023',
             message = pg_catalog.format(
-                'supabase_sync: %s: push has %s entries, the limit is %s', caller, entries, coalesce(max_rows, 10000)
+                'supabase_sync: %s: push has %s entries, the limit is %s', caller, entries, max_rows
             ),
             detail = 'created + updated + deleted entries of all tables count towards the limit (meta max_push_rows).',
-            hint = pg_catalog.format('Split the push into batches of at most %s entries.', coalesce(max_rows, 10000));
+            hint = pg_catalog.format('Split the push into batches of at most %s entries.', max_rows);
+    end if;
+
+    -- One pass over the entries (each at most max_push_bytes in total): the
+    -- first entry over a per-row bound. Keys are counted only for a row of at
+    -- least 8 * max_row_keys bytes (smaller ones cannot hold more keys), and
+    -- such a row is already known to be under max_row_bytes.
+    select
+        tbl.key as collection,
+        part.key as part,
+        entry.ord - 1 as pos,
+        pg_catalog.left(coalesce(entry.value ->> 'id', entry.value #>> '{}'), 100) as row_id,
+        case
+            when pg_catalog.pg_column_size(entry.value) > max_row_bytes then 'max_row_bytes'
+            when pg_catalog.octet_length(coalesce(entry.value ->> 'id', entry.value #>> '{}')) > max_id_bytes
+                then 'max_id_bytes'
+            when
+                pg_catalog.jsonb_typeof(entry.value) = 'object'
+                and pg_catalog.pg_column_size(entry.value) >= 8 * max_row_keys
+                and (select pg_catalog.count(*) from pg_catalog.jsonb_object_keys(entry.value)) > max_row_keys
+                then 'max_row_keys'
+        end as limit_name,
+        pg_catalog.pg_column_size(entry.value) as row_bytes,
+        pg_catalog.octet_length(coalesce(entry.value ->> 'id', entry.value #>> '{}')) as id_bytes
+    into bad
+    from pg_catalog.jsonb_each(changes) as tbl
+    cross join lateral pg_catalog.jsonb_each(tbl.value) as part
+    cross join lateral pg_catalog.jsonb_array_elements(
+        case when pg_catalog.jsonb_typeof(part.value) = 'array' then part.value else '[]'::jsonb end
+    ) with ordinality as entry (value, ord)
+    where
+        pg_catalog.pg_column_size(entry.value) > max_row_bytes
+        or pg_catalog.octet_length(coalesce(entry.value ->> 'id', entry.value #>> '{}')) > max_id_bytes
+        or (
+            pg_catalog.jsonb_typeof(entry.value) = 'object'
+            and pg_catalog.pg_column_size(entry.value) >= 8 * max_row_keys
+            and (select pg_catalog.count(*) from pg_catalog.jsonb_object_keys(entry.value)) > max_row_keys
+        )
+    limit 1;
+    if found then
+        raise exception using
+            errcode = '22023',
+            message = pg_catalog.format(
+                'supabase_sync: %s: %s %s[%s] %s, the limit %s is %s',
+                caller, pg_catalog.left(bad.collection, 200), bad.part, bad.pos,
+                case bad.limit_name
+                    when 'max_row_bytes' then pg_catalog.format('is %s bytes', bad.row_bytes)
+                    when 'max_id_bytes' then pg_catalog.format('has an id of %s bytes', bad.id_bytes)
+                    else 'has too many keys'
+                end,
+                bad.limit_name,
+                case bad.limit_name
+                    when 'max_row_bytes' then max_row_bytes
+                    when 'max_id_bytes' then max_id_bytes
+                    else max_row_keys
+                end
+            ),
+            detail = 'Rows and ids are bounded so that no push can run past its statement timeout (meta '
+            || bad.limit_name || ').',
+            hint = case bad.limit_name
+                when 'max_id_bytes' then 'Use short ids (e.g. UUIDs).'
+                when 'max_row_keys' then 'Send only the columns of the table (and a few bookkeeping keys) in a row.'
+                else 'Store large values elsewhere (e.g. Storage) and sync a reference to them.'
+            end;
     end if;
     return entries;
 end;
@@ -1136,6 +1523,7 @@ as $$
 declare
     rows_per_page integer;
 begin
+    perform supabase_sync.require_user('pull_changes');
     select meta.value::integer into rows_per_page
     from supabase_sync.meta
     where meta.key = 'default_page_size';
@@ -1172,7 +1560,8 @@ comment on function public.pull_changes(text[], timestamptz) is
 -- the tombstone check is leakproof; as the table owner (who bypasses RLS: the
 -- contract requirement "rls.key_function_bypasses") the (owner, version,
 -- bucket) index serves the range and the primary key serves "lives again". It
--- returns nothing but keys, and only the caller's: the uid comes from
+-- returns nothing but keys, and only the caller's (supabase_sync.read_filter: the
+-- rows the select policies let the caller see): the uid comes from
 -- auth.uid() here, never from an argument, and only registered tables in
 -- `relids` are read. The page phase (pull_page, SECURITY INVOKER) then fetches
 -- the rows by primary key under RLS.
@@ -1235,23 +1624,23 @@ begin
             pg_catalog.format(
                 '(select %1$s::oid as relid, t.server_version as version, %3$s as bucket,'
                 ' t.%4$I::text as row_id, false as tombstone'
-                ' from %2$s as t where t.%5$I = $1 and (t.server_version, %3$s) >= ($2, $3)'
+                ' from %2$s as t where %5$s and (t.server_version, %3$s) >= ($2, $3)'
                 || pg_catalog.format(upper_filter, 't.server_version', '%3$s')
                 || echo_rows || live_rows
                 || ' order by t.server_version, %3$s limit $9)',
                 st.relid::oid, st.relid,
                 pg_catalog.format('(pg_catalog.hashtextextended(t.%I::text, 0) & 32767)', st.id_column),
-                st.id_column, st.owner_column
+                st.id_column, supabase_sync.read_filter(st.relid, true)
             )
             || case when below_horizon then pg_catalog.format(
                 ' union all (select %1$s::oid, $6, %3$s, t.%4$I::text, false'
-                ' from %2$s as t where t.%5$I = $1 and t.server_version < $6 and %3$s >= $3'
+                ' from %2$s as t where %5$s and t.server_version < $6 and %3$s >= $3'
                 || pg_catalog.format(horizon_upper, '', '%3$s')
                 || echo_rows || live_rows
                 || ' order by %3$s limit $9)',
                 st.relid::oid, st.relid,
                 pg_catalog.format('(pg_catalog.hashtextextended(t.%I::text, 0) & 32767)', st.id_column),
-                st.id_column, st.owner_column
+                st.id_column, supabase_sync.read_filter(st.relid, false)
             ) else '' end
             || case when skip_deletions then '' else pg_catalog.format(
                 ' union all (select %1$s::oid, tb.version, %2$s, tb.row_id, true'
@@ -1758,6 +2147,7 @@ security invoker
 set search_path = ''
 as $$
 begin
+    perform supabase_sync.require_user('push_changes');
     perform supabase_sync.apply_push(
         _changes,
         supabase_sync.cursor_from_timestamp(last_pulled_at, 'push_changes'),
@@ -1779,7 +2169,8 @@ comment on function public.push_changes(jsonb, timestamptz) is
 -- Soft-deletes the caller's rows among a push's deleted ids of one table
 -- (deleted_at = now() unless already set; the row stays so other devices learn
 -- of the delete). Ids of rows the caller does not own, or that do not exist,
--- are ignored, like WatermelonDB's "delete of a missing record". Conflicts were
+-- are ignored, like WatermelonDB's "delete of a missing record" (which rows
+-- the caller may write: supabase_sync.write_filter). Conflicts were
 -- checked (and the rows locked) by supabase_sync.push_upserts.
 -- Returns {"deleted": n (own rows among the ids), "ignored": n (the other ids)}.
 create or replace function supabase_sync.push_deletes(target regclass, delete_ids text[])
@@ -1807,8 +2198,8 @@ begin
         ' where t.%1$I = own.id and own.deleted_at is null returning 1)'
         ' select (select pg_catalog.count(*) from own),'
         ' (select pg_catalog.count(distinct d.id) from pg_catalog.unnest($1::%3$s[]) as d (id))',
-        tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'delete', 2)
-    ) into own_rows, distinct_ids using delete_ids, auth.uid();
+        tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'delete', null)
+    ) into own_rows, distinct_ids using delete_ids;
 
     return pg_catalog.jsonb_build_object('deleted', own_rows, 'ignored', distinct_ids - own_rows);
 end;
@@ -1825,10 +2216,26 @@ comment on function supabase_sync.push_deletes(regclass, text[]) is
 -- per id, from supabase_sync.merge_push_rows) and checks the table's deleted ids
 -- for conflicts. Set-based: one locking read, one INSERT, one UPDATE.
 --
--- Ownership: ids the caller can see (RLS + supabase_sync.write_filter: the owner,
--- or the scope roles of a shared table) are its rows; the other
--- ids are inserted (`on conflict do nothing`); an id neither seen nor inserted
--- belongs to another user: 42501, without saying whose.
+-- Ownership: ids the caller may write (RLS + supabase_sync.write_filter,
+-- the one place that decides it: the owner, or the scope roles of a shared table) are its rows; the other ids are inserted
+-- (`on conflict do nothing`); an id neither writable nor inserted is taken by a
+-- row the caller cannot write (another user's, or a squatter's after the
+-- caller deleted it): that row alone is refused and reported under "refused"
+-- (apply_push lists it as deleted on the server), without saying whose, and
+-- the push's other rows apply (issue 11.6).
+-- Parents: a foreign key to a synced table is checked here, as the caller
+-- (under RLS), before anything is written: a parent the caller cannot see is
+-- answered exactly like a parent that does not exist (one code path, one
+-- error, 23503), so a foreign key is neither an existence oracle nor a way to
+-- hang a row on another user's row (issue 11.3). Single-column keys; a key
+-- that includes the owner column cannot cross owners anyway (the owner is
+-- forced to the caller). Cost: one anti-join per key, by the parent's index.
+-- Locks: the caller's rows are locked `for no key update`, in id order (no
+-- deadlock between two pushes of one user). That serialises conflicting
+-- pushes of the same rows, yet does not wait for the `for key share` lock a
+-- foreign-key check of another transaction holds on a parent row until it
+-- commits (issue 11.4); the UPDATE itself takes no stronger lock, as it
+-- never changes the key.
 -- Conflicts (per row, a row last written by the same client_id never conflicts):
 --   reject  with `since` given: a row changed since then is reported under
 --           "conflicts" (sync_push raises PT409 after all tables); so is an id
@@ -1836,8 +2243,12 @@ comment on function supabase_sync.push_deletes(regclass, text[]) is
 --   lww     a row changed since `since` (any row when null) by another client
 --           loses when the client's updated_at is older than the server's; it
 --           is not written and is reported under "lost".
+-- lww trusts client clocks only so far: an updated_at later than the server
+-- clock plus meta max_clock_skew (5 minutes) would win every conflict forever
+-- ('infinity', year 294276), so such a row is rejected (22023 naming the row
+-- and the limit) before anything is written (issue 11.10).
 -- Returns {"created": n, "updated": n, "conflicts": [id...], "lost": [id...],
---          "ignored_columns": [key...]}.
+--          "refused": [id...], "ignored_columns": [key...]}.
 create or replace function supabase_sync.push_upserts(
     target regclass,
     upserts jsonb,
@@ -1885,6 +2296,11 @@ declare
     updated_count bigint := 0;
     bad_column text;
     bad_id text;
+    may_write text := supabase_sync.write_filter(target, 'update', null);
+    fk record;
+    orphan record;
+    skewed record;
+    max_skew interval;
 begin
     select sc.collection, sc.id_column, sc.id_type, sc.owner_column, sc.conflict_strategy into tbl
     from supabase_sync.synced_collection as sc
@@ -1974,23 +2390,18 @@ begin
     -- Keys that are not writable columns (client bookkeeping such as isRemote,
     -- server-maintained columns) are reported, never written. The owner column
     -- is silently forced to the caller.
-    -- Two cheap passes instead of listing every key of every row: the extra keys
-    -- of the first row that has any, then those of rows with still other keys
-    -- (usually none: a client sends the same bookkeeping keys in every row).
+    -- Linear in the keys of the push (bounded by check_push_shape): each key is
+    -- compared with the table's few columns, never with the keys found so far
+    -- (`row - known_keys` with a growing list cost keys² in one uninterruptible
+    -- operator, issue 11.1).
     known_keys := writable::text[] || tbl.owner_column::text;
-    select coalesce(pg_catalog.array_agg(k.key), '{}') into ignored_columns
+    select coalesce(pg_catalog.array_agg(extra.key order by extra.key), '{}') into ignored_columns
     from (
-        select e.r from pg_catalog.jsonb_array_elements(upserts) as e (r)
-        where e.r - known_keys <> '{}'::jsonb
-        limit 1
-    ) as first_row
-    cross join lateral pg_catalog.jsonb_object_keys(first_row.r - known_keys) as k (key);
-    known_keys := known_keys || ignored_columns;
-    select ignored_columns || coalesce(pg_catalog.array_agg(distinct k.key), '{}') into ignored_columns
-    from pg_catalog.jsonb_array_elements(upserts) as e (r)
-    cross join lateral pg_catalog.jsonb_object_keys(e.r - known_keys) as k (key)
-    where e.r - known_keys <> '{}'::jsonb;
-    ignored_columns := array(select k.key from pg_catalog.unnest(ignored_columns) as k (key) order by k.key);
+        select distinct k.key
+        from pg_catalog.jsonb_array_elements(upserts) as e (r)
+        cross join lateral pg_catalog.jsonb_object_keys(e.r) as k (key)
+        where not k.key = any(known_keys)
+    ) as extra;
 
     begin
         -- Canonical ids (e.g. lower-case uuids): a malformed id fails here.
@@ -2003,14 +2414,82 @@ begin
         -- Shared tables: a viewer's (or an outsider's) row is refused here, by id (docs/protocol.md "Sharing").
         perform supabase_sync.check_writable(target, upserts, delete_ids, caller);
 
+        if tbl.conflict_strategy = 'lww' and ('updated_at' = any(every_column) or 'updated_at' = any(some_column)) then
+            select coalesce(pg_catalog.max(m.value), '5 minutes')::interval into max_skew
+            from supabase_sync.meta as m
+            where m.key = 'max_clock_skew';
+            select e.r ->> 'id' as row_id, e.r ->> 'updated_at' as updated_at into skewed
+            from pg_catalog.jsonb_array_elements(upserts) as e (r)
+            where (e.r ->> 'updated_at')::timestamptz > pg_catalog.now() + max_skew
+            limit 1;
+            if skewed.row_id is not null then
+                raise exception using
+                    errcode = '22023',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s has updated_at %s, later than the server clock plus'
+                        ' max_clock_skew (%s)',
+                        caller, tbl.collection, skewed.row_id, pg_catalog.left(skewed.updated_at, 40), max_skew
+                    ),
+                    detail = 'Last-writer-wins compares client clocks: a time in the future would win every conflict.',
+                    hint = 'Set updated_at from the device clock when the row changes; fix the device clock.';
+            end if;
+        end if;
+
+        for fk in
+            select
+                con.conname,
+                child.attname as child_column,
+                parent.attname as parent_column,
+                con.confrelid::regclass as parent_table,
+                sc.collection as parent_collection
+            from pg_catalog.pg_constraint as con
+            inner join supabase_sync.synced_collection as sc on con.confrelid = sc.relid
+            inner join pg_catalog.pg_attribute as child
+                on con.conrelid = child.attrelid and con.conkey[1] = child.attnum
+            inner join pg_catalog.pg_attribute as parent
+                on con.confrelid = parent.attrelid and con.confkey[1] = parent.attnum
+            where
+                con.conrelid = target
+                and con.contype = 'f'
+                and pg_catalog.cardinality(con.conkey) = 1
+                and (child.attname = any(every_column) or child.attname = any(some_column))
+            order by con.conname
+        loop
+            execute pg_catalog.format(
+                'select p.%1$I::text as row_id, p.%2$I::text as parent_id from %3$s'
+                ' where p.%2$I is not null'
+                ' and not exists (select from %4$s as r where r.%5$I = p.%2$I)%6$s'
+                ' limit 1',
+                tbl.id_column, fk.child_column, row_source, fk.parent_table, fk.parent_column,
+                case
+                    when fk.parent_table = target then
+                        pg_catalog.format(' and not p.%I::text = any($2)', fk.child_column)
+                    else ''
+                end
+            ) into orphan using upserts, upsert_ids;
+            if orphan.row_id is not null then
+                raise exception using
+                    errcode = '23503',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s references %s %s, which does not exist',
+                        caller, tbl.collection, orphan.row_id, fk.parent_collection, orphan.parent_id
+                    ),
+                    detail = pg_catalog.format(
+                        'Foreign key %s: no row %s of %s is on the server for you.',
+                        fk.conname, orphan.parent_id, fk.parent_collection
+                    ),
+                    hint = 'Push the parent first (in this push or an earlier one), or drop the row.';
+            end if;
+        end loop;
+
         lock_sql := pg_catalog.format(
             'select coalesce(pg_catalog.array_agg(l.id), ''{}''),'
             ' coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), ''{}'')'
             ' from (select t.%1$I::text as id, %5$s as conflict'
             ' from %2$s as t %6$s'
             ' where t.%1$I = any($1::%3$s[]) and %4$s'
-            ' order by t.%1$I for update of t) as l',
-            tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'update', 2),
+            ' order by t.%1$I for no key update of t) as l',
+            tbl.id_column, target, tbl.id_type, may_write,
             case tbl.conflict_strategy
                 when 'lww' then
                     '(c.id is not null and ($4::xid8 is null or t.server_version >= $4)'
@@ -2073,15 +2552,8 @@ begin
             existing := existing || more_existing;
             conflicting := conflicting || more_conflicting;
             missing := array(select pg_catalog.unnest(missing) except select pg_catalog.unnest(more_existing));
-            if pg_catalog.cardinality(missing) > 0 then
-                raise exception using
-                    errcode = '42501',
-                    message = pg_catalog.format(
-                        'supabase_sync: %s: %s row %s cannot be written', caller, tbl.collection, missing[1]
-                    ),
-                    detail = 'Ids are unique across all users and this id is taken by a row you cannot access.',
-                    hint = 'Create new rows with fresh ids (e.g. UUID v4).';
-            end if;
+            -- What is left is taken by a row this caller may not write:
+            -- refused, per row (reported like a row deleted on the server).
         end if;
 
         if tbl.conflict_strategy = 'reject' and since is not null then
@@ -2107,8 +2579,7 @@ begin
                 ' and exists (select from pg_catalog.unnest($2::%6$s[]) as w (id) where w.id = p.%4$I)'
                 ' returning 1)'
                 ' select pg_catalog.count(*) from updated',
-                target, update_sets, row_source, tbl.id_column, supabase_sync.write_filter(target, 'update', 3),
-                tbl.id_type
+                target, update_sets, row_source, tbl.id_column, may_write, tbl.id_type
             ) into updated_count using upserts, winners, uid;
         end if;
     exception
@@ -2138,6 +2609,7 @@ begin
         'updated', updated_count,
         'conflicts', case when tbl.conflict_strategy = 'reject' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
         'lost', case when tbl.conflict_strategy = 'lww' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
+        'refused', pg_catalog.to_jsonb(missing),
         'ignored_columns', pg_catalog.to_jsonb(ignored_columns)
     );
 end;
@@ -2246,6 +2718,58 @@ grant execute on function supabase_sync.raise_bad_value(regclass, jsonb, text[],
 comment on function supabase_sync.raise_bad_value(regclass, jsonb, text[], text) is
 'supabase-sync: names the row id and column of a value a push could not convert (22P02).';
 
+-- functions of read_filter.sql
+-- Which rows of a synced table the caller's pull reads, as SQL text over the
+-- alias t with $1 the caller (the uid supabase_sync.pull_keys binds), in
+-- agreement with the generated select policies (docs/protocol.md "Sharing"):
+--   owner table   the owner column is the caller;
+--   scope table   the caller owns the row, or its id is a scope the caller sees;
+--   scoped table  its scope column names a scope the caller sees (membership
+--                 tables included: they are scoped tables of their scope).
+-- The scope ids come from supabase_sync.visible_scopes in a (select ...): once
+-- per statement. With `from_lower` a scoped table's filter also bounds
+-- server_version from below ($2, the lower position's version) so its (scope
+-- column, server_version) index serves the range: the cost follows the changes,
+-- not the scopes' rows.
+-- Every name comes from the registry, quoted with %I / %L.
+-- Not yet delivered (issue 14, open): the rows of a scope gained since the
+-- cursor that did not change since, and the ids of a scope lost since.
+create or replace function supabase_sync.read_filter(target regclass, from_lower boolean)
+returns text
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+    reg record;
+begin
+    select st.kind, st.owner_column, st.id_column, st.scope, st.scope_column
+    into reg
+    from supabase_sync.synced_table as st
+    where st.relid = target;
+    if reg.kind = 'scope' then
+        return pg_catalog.format(
+            '(t.%1$I = $1 or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass))::%4$s[]))',
+            reg.owner_column, reg.id_column, target::text, supabase_sync.column_type(target, reg.id_column)
+        );
+    elsif reg.kind = 'scoped' then
+        return pg_catalog.format(
+            '(t.%1$I = any((select supabase_sync.visible_scopes(%2$L::regclass))::%3$s[])%4$s)',
+            reg.scope_column, reg.scope::text, supabase_sync.column_type(target, reg.scope_column),
+            case when from_lower then ' and t.server_version >= $2' else '' end
+        );
+    end if;
+    return pg_catalog.format('t.%I = $1', reg.owner_column);
+end;
+$$;
+
+revoke all on function supabase_sync.read_filter(regclass, boolean) from public, anon;
+grant execute on function supabase_sync.read_filter(regclass, boolean) to authenticated;
+
+comment on function supabase_sync.read_filter(regclass, boolean) is
+'supabase-sync: the condition (SQL over alias t, $1 the caller) on the rows a pull of the table reads.';
+
 -- functions of record_membership_event.sql
 -- AFTER INSERT OR UPDATE OR DELETE trigger (for each row) of a membership table:
 -- records in supabase_sync.access_event that a user gained or lost a scope row.
@@ -2329,7 +2853,10 @@ begin
     if old_owner is not distinct from new_owner and scope_id = new_row ->> tg_argv[0] then
         return null;
     end if;
+    -- Server code (service_role, or no user at all) may move a scope row; a user only their own
+    -- or as an admin member.
     if auth.uid() is not null
+        and auth.role() is distinct from 'service_role'
         and old_owner is distinct from auth.uid()
         and supabase_sync.scope_role(scope, scope_id) is distinct from 'admin' then
         raise exception using
@@ -2535,7 +3062,9 @@ revoke all on function supabase_sync.refresh_dependency_ranks() from public;
 -- functions of require_user.sql
 -- The signed-in user of the request, for the sync RPCs: auth.uid(), or 42501
 -- (HTTP 401/403 through PostgREST) naming the function when the request
--- carries no user JWT.
+-- carries no user JWT, or acts as service_role (Supabase's default privileges
+-- give it EXECUTE on the RPCs, but they act for one signed-in user: a service
+-- key has no owner to sync for, issue 11.13). The RPCs call it first.
 create or replace function supabase_sync.require_user(caller text)
 returns uuid
 language plpgsql
@@ -2546,6 +3075,14 @@ as $$
 declare
     uid uuid := auth.uid();
 begin
+    if current_user = 'service_role' or coalesce(auth.jwt() ->> 'role', '') = 'service_role' then
+        raise exception using
+            errcode = '42501',
+            message = pg_catalog.format('supabase_sync: %s acts for a signed-in user, not service_role', caller),
+            detail = 'The sync RPCs read and write the rows of auth.uid(); a service key has none.',
+            hint = 'Call it with the access token of a signed-in user (role authenticated); '
+            || 'server code acting for a user passes that user''s token.';
+    end if;
     if uid is null then
         raise exception using
             errcode = '42501',
@@ -2558,7 +3095,7 @@ end;
 $$;
 
 revoke all on function supabase_sync.require_user(text) from public, anon;
-grant execute on function supabase_sync.require_user(text) to authenticated;
+grant execute on function supabase_sync.require_user(text) to authenticated, service_role;
 
 comment on function supabase_sync.require_user(text) is
 'supabase-sync: auth.uid() of the request, or 42501 when it carries no user.';
@@ -2665,6 +3202,7 @@ as $$
 declare
     rows_per_page integer := page_size;
 begin
+    perform supabase_sync.require_user('sync_pull');
     if rows_per_page is null then
         select meta.value::integer into rows_per_page
         from supabase_sync.meta
@@ -2708,6 +3246,7 @@ security invoker
 set search_path = ''
 as $$
 begin
+    perform supabase_sync.require_user('sync_push');
     return supabase_sync.apply_push(changes, last_pulled_at, push_id, client_id, 'sync_push');
 end;
 $$;
@@ -2848,7 +3387,8 @@ comment on function supabase_sync.writable_columns(regclass) is
 --   membership table  the same with at least admin (owner and admins manage members).
 -- write_filter returns that condition as SQL text over the alias t, with
 -- $<caller_param> the caller (the parameter the push statement already binds
--- to auth.uid()); the scope ids come
+-- to auth.uid()), or, with caller_param null, `(select auth.uid())` (evaluated once
+-- per statement); the scope ids come
 -- from supabase_sync.visible_scopes in a (select ...), once per statement.
 -- Every name in it comes from the registry, quoted with %I / %L.
 create or replace function supabase_sync.write_filter(target regclass, command text, caller_param integer)
@@ -2861,6 +3401,7 @@ as $$
 declare
     reg record;
     role text;
+    caller_sql text := coalesce('$' || caller_param, '(select auth.uid())');
 begin
     select
         st.kind, st.owner_column, st.id_column, st.scope, st.scope_column,
@@ -2871,9 +3412,9 @@ begin
     if reg.kind = 'scope' then
         role := case when command = 'delete' then 'admin' else 'editor' end;
         return pg_catalog.format(
-            '(t.%1$I = $%6$s or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass, %4$L))::%5$s[]))',
+            '(t.%1$I = %6$s or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass, %4$L))::%5$s[]))',
             reg.owner_column, reg.id_column, target::text, role, supabase_sync.column_type(target, reg.id_column),
-            caller_param
+            caller_sql
         );
     elsif reg.kind = 'scoped' then
         role := case when reg.membership then 'admin' else 'editor' end;
@@ -2882,7 +3423,7 @@ begin
             reg.scope_column, reg.scope::text, role, supabase_sync.column_type(target, reg.scope_column)
         );
     end if;
-    return pg_catalog.format('t.%I = $%s', reg.owner_column, caller_param);
+    return pg_catalog.format('t.%I = %s', reg.owner_column, caller_sql);
 end;
 $$;
 

@@ -132,6 +132,9 @@ begin
 end
 $supabase_sync$;
 
+-- revoke truncate on public.project from anon, authenticated
+revoke truncate on table "public"."project" from anon, authenticated;
+
 -- publish public.project in supabase_realtime (when the publication exists)
 do $supabase_sync$
 begin
@@ -158,6 +161,11 @@ on conflict (relid) do update
         conflict_strategy = excluded.conflict_strategy
     where (st.owner_column, st.id_column, st.conflict_strategy)
     is distinct from (excluded.owner_column, excluded.id_column, excluded.conflict_strategy);
+
+-- register public.project realtime postgres_changes
+update supabase_sync.synced_table
+set realtime = 'postgres_changes'
+where relid = '"public"."project"'::regclass and realtime is distinct from 'postgres_changes';
 
 -- add column created_at to public.task
 alter table "public"."task"
@@ -282,6 +290,9 @@ begin
 end
 $supabase_sync$;
 
+-- revoke truncate on public.task from anon, authenticated
+revoke truncate on table "public"."task" from anon, authenticated;
+
 -- publish public.task in supabase_realtime (when the publication exists)
 do $supabase_sync$
 begin
@@ -308,6 +319,11 @@ on conflict (relid) do update
         conflict_strategy = excluded.conflict_strategy
     where (st.owner_column, st.id_column, st.conflict_strategy)
     is distinct from (excluded.owner_column, excluded.id_column, excluded.conflict_strategy);
+
+-- register public.task realtime postgres_changes
+update supabase_sync.synced_table
+set realtime = 'postgres_changes'
+where relid = '"public"."task"'::regclass and realtime is distinct from 'postgres_changes';
 
 -- add column created_at to public.doc_updates
 alter table "public"."doc_updates"
@@ -432,6 +448,9 @@ begin
 end
 $supabase_sync$;
 
+-- revoke truncate on public.doc_updates from anon, authenticated
+revoke truncate on table "public"."doc_updates" from anon, authenticated;
+
 -- publish public.doc_updates in supabase_realtime (when the publication exists)
 do $supabase_sync$
 begin
@@ -458,6 +477,11 @@ on conflict (relid) do update
         conflict_strategy = excluded.conflict_strategy
     where (st.owner_column, st.id_column, st.conflict_strategy)
     is distinct from (excluded.owner_column, excluded.id_column, excluded.conflict_strategy);
+
+-- register public.doc_updates realtime postgres_changes
+update supabase_sync.synced_table
+set realtime = 'postgres_changes'
+where relid = '"public"."doc_updates"'::regclass and realtime is distinct from 'postgres_changes';
 
 -- recompute the push order of synced tables
 select supabase_sync.refresh_dependency_ranks();

@@ -172,6 +172,9 @@ drop policy if exists "supabase_sync: owner can update" on "public"."project";
 -- drop policy "supabase_sync: owner can delete" on public.project
 drop policy if exists "supabase_sync: owner can delete" on "public"."project";
 
+-- revoke truncate on public.project from anon, authenticated
+revoke truncate on table "public"."project" from anon, authenticated;
+
 -- publish public.project in supabase_realtime (when the publication exists)
 do $supabase_sync$
 begin
@@ -215,6 +218,11 @@ where
         'scope', '"public"."project_member"'::regclass, 'user_id'::name, 'project_id'::name,
         null::regclass, null::name
     );
+
+-- register public.project realtime postgres_changes
+update supabase_sync.synced_table
+set realtime = 'postgres_changes'
+where relid = '"public"."project"'::regclass and realtime is distinct from 'postgres_changes';
 
 -- check that public.project_member has a single-column uuid or text primary key
 do $supabase_sync$
@@ -422,6 +430,9 @@ drop policy if exists "supabase_sync: owner can update" on "public"."project_mem
 -- drop policy "supabase_sync: owner can delete" on public.project_member
 drop policy if exists "supabase_sync: owner can delete" on "public"."project_member";
 
+-- revoke truncate on public.project_member from anon, authenticated
+revoke truncate on table "public"."project_member" from anon, authenticated;
+
 -- index project_member_sync_position_idx on public.project_member
 do $supabase_sync$
 begin
@@ -493,6 +504,11 @@ where
         'scoped', null::regclass, null::name, null::name,
         '"public"."project"'::regclass, 'project_id'::name
     );
+
+-- register public.project_member realtime postgres_changes
+update supabase_sync.synced_table
+set realtime = 'postgres_changes'
+where relid = '"public"."project_member"'::regclass and realtime is distinct from 'postgres_changes';
 
 -- recompute the push order of synced tables
 select supabase_sync.refresh_dependency_ranks();

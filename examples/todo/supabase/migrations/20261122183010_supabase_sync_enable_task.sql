@@ -163,6 +163,9 @@ drop policy if exists "supabase_sync: owner can update" on "public"."task";
 -- drop policy "supabase_sync: owner can delete" on public.task
 drop policy if exists "supabase_sync: owner can delete" on "public"."task";
 
+-- revoke truncate on public.task from anon, authenticated
+revoke truncate on table "public"."task" from anon, authenticated;
+
 -- publish public.task in supabase_realtime (when the publication exists)
 do $supabase_sync$
 begin
@@ -206,6 +209,11 @@ where
         'scoped', null::regclass, null::name, null::name,
         '"public"."project"'::regclass, 'project_id'::name
     );
+
+-- register public.task realtime postgres_changes
+update supabase_sync.synced_table
+set realtime = 'postgres_changes'
+where relid = '"public"."task"'::regclass and realtime is distinct from 'postgres_changes';
 
 -- recompute the push order of synced tables
 select supabase_sync.refresh_dependency_ranks();

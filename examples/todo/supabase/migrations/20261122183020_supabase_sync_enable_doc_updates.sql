@@ -194,6 +194,9 @@ drop policy if exists "supabase_sync: owner can update" on "public"."doc_updates
 -- drop policy "supabase_sync: owner can delete" on public.doc_updates
 drop policy if exists "supabase_sync: owner can delete" on "public"."doc_updates";
 
+-- revoke truncate on public.doc_updates from anon, authenticated
+revoke truncate on table "public"."doc_updates" from anon, authenticated;
+
 -- publish public.doc_updates in supabase_realtime (when the publication exists)
 do $supabase_sync$
 begin
@@ -237,6 +240,11 @@ where
         'scoped', null::regclass, null::name, null::name,
         '"public"."project"'::regclass, 'project_id'::name
     );
+
+-- register public.doc_updates realtime postgres_changes
+update supabase_sync.synced_table
+set realtime = 'postgres_changes'
+where relid = '"public"."doc_updates"'::regclass and realtime is distinct from 'postgres_changes';
 
 -- recompute the push order of synced tables
 select supabase_sync.refresh_dependency_ranks();

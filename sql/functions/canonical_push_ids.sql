@@ -1,0 +1,58 @@
+-- One table's changes of a push with the ids of created/updated rows in the
+-- canonical text of the id column's type (a uuid lower-case, as `::uuid::text`
+-- prints it), so merge_push_rows merges what is one row for the table, not one
+-- string (issue 11.12: the same uuid in two letter cases was two entries and
+-- the later one was dropped).
+-- Cheap in the usual case: one cast per id to see whether any id is not in
+-- canonical form; only then the rows are rebuilt. An id the type cannot read
+-- is left as sent (push_upserts names it with 22P02).
+create or replace function supabase_sync.canonical_push_ids(table_changes jsonb, id_type text)
+returns jsonb
+language plpgsql
+immutable
+security invoker
+set search_path = ''
+as $$
+declare
+    canonical boolean;
+    part text;
+    rebuilt jsonb := table_changes;
+begin
+    if id_type = 'text' or pg_catalog.jsonb_typeof(table_changes) <> 'object' then
+        return table_changes;
+    end if;
+    begin
+        execute pg_catalog.format(
+            'select coalesce(pg_catalog.bool_and(i.id = (i.id)::%s::text), true)'
+            ' from pg_catalog.jsonb_array_elements_text('
+            'pg_catalog.jsonb_path_query_array($1, ''strict $.created[*].id'')'
+            ' || pg_catalog.jsonb_path_query_array($1, ''strict $.updated[*].id'')) as i (id)',
+            id_type
+        ) into canonical using table_changes;
+    exception
+        when data_exception then
+            return table_changes;
+    end;
+    if canonical then
+        return table_changes;
+    end if;
+    foreach part in array array['created', 'updated'] loop
+        if pg_catalog.jsonb_typeof(table_changes -> part) = 'array' then
+            execute pg_catalog.format(
+                'select coalesce(pg_catalog.jsonb_agg('
+                'e.r || pg_catalog.jsonb_build_object(''id'', (e.r ->> ''id'')::%s::text) order by e.n), ''[]'')'
+                ' from pg_catalog.jsonb_array_elements($1) with ordinality as e (r, n)',
+                id_type
+            ) into rebuilt using table_changes -> part;
+            table_changes := pg_catalog.jsonb_set(table_changes, array[part], rebuilt);
+        end if;
+    end loop;
+    return table_changes;
+end;
+$$;
+
+revoke all on function supabase_sync.canonical_push_ids(jsonb, text) from public, anon;
+grant execute on function supabase_sync.canonical_push_ids(jsonb, text) to authenticated;
+
+comment on function supabase_sync.canonical_push_ids(jsonb, text) is
+'supabase-sync: a push''s created/updated ids in the canonical text of the id type, before merging.';
