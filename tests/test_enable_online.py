@@ -255,7 +255,7 @@ def test_squawk_finds_no_missing_concurrent_index_nor_lock_timeout_in_the_dry_ru
     # The same plan run the old way (one transaction, plain index) is what squawk flagged: the check bites.
     from supabase_sync.enable import build_blind_enable_plan
 
-    spec = TableSpec(TableName("public", "note"), owner_column="user_id", id_column=None)
+    spec = TableSpec(TableName("public", "note"), owner_column="user_id", id_column="id")
     plain = build_blind_enable_plan([spec], add_missing_columns=True)
     plain.timeouts = None
     assert _squawk_rules(plain.script(), tmp_path) >= SQUAWK_RULES

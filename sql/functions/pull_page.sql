@@ -196,8 +196,8 @@ begin
             )
             else pg_catalog.format(
                 '(select e from (select '
-                'coalesce((select pg_catalog.array_agg(t) from %1$s as t where t.%2$I = any(%4$s)'
-                ' and t.deleted_at is null%5$s), ''{}'') as created, '
+                'coalesce((select ' || agg.rows || ' from %1$s as t where t.%2$I = any(%4$s)'
+                ' and t.deleted_at is null%5$s), ' || agg.empty || ') as created, '
                 '%6$s as updated, '
                 '%7$s as deleted'
                 ') as e)',
@@ -213,11 +213,14 @@ begin
                     st.id_column
                 ) else '' end,
                 case
-                    when since is null then pg_catalog.format('''{}''::%s[]', st.relid)
+                    when since is null then agg.empty || pg_catalog.format(
+                        case when agg.columns is null then '::%s[]' else '' end, st.relid
+                    )
                     else pg_catalog.format(
-                        'coalesce((select pg_catalog.array_agg(t) from %1$s as t where t.%2$I = any(%3$s)'
+                        'coalesce((select ' || agg.rows || ' from %1$s as t where t.%2$I = any(%3$s)'
                         ' and t.deleted_at is null and ((greatest(t.server_created_version, $4),'
-                        ' pg_catalog.hashtextextended(t.%2$I::text, 0) & 32767) >= ($5, $6)) is not true), ''{}'')',
+                        ' pg_catalog.hashtextextended(t.%2$I::text, 0) & 32767) >= ($5, $6)) is not true), '
+                        || agg.empty || ')',
                         st.relid, st.id_column,
                         pg_catalog.format(
                             'array(select c.i::%s from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) as c (r, i, tb)'
@@ -250,6 +253,20 @@ begin
     )
     into entry_sql
     from supabase_sync.synced_table as st
+    -- How a table's rows are aggregated: as table rows (to jsonb once, at the
+    -- end), or, for a table whose int8/numeric columns go out as strings
+    -- (issue 11.9, supabase_sync.big_numbers_row), as jsonb rows converted here.
+    cross join lateral (
+        select
+            cols.columns,
+            case when cols.columns is null then 'pg_catalog.array_agg(t)'
+            else pg_catalog.format(
+                'pg_catalog.jsonb_agg(supabase_sync.big_numbers_row(%s::oid::regclass, pg_catalog.to_jsonb(t), %L::text[]))',
+                st.relid::oid, cols.columns
+            ) end as rows,
+            case when cols.columns is null then '''{}''' else '''[]''::jsonb' end as empty
+        from (select supabase_sync.big_number_columns(st.relid) as columns) as cols
+    ) as agg
     where st.relid = any(relids);
 
     if names is null then

@@ -2,7 +2,7 @@
 -- alias t with $1 the caller (the uid supabase_sync.pull_keys binds), in
 -- agreement with the generated select policies (docs/protocol.md "Sharing"):
 --   owner table   the owner column is the caller;
---   scope table   the caller owns the row, or its id is a scope the caller sees;
+--   scope table   the caller owns the row, or is a member of it;
 --   scoped table  its scope column names a scope the caller sees (membership
 --                 tables included: they are scoped tables of their scope).
 -- The scope ids come from supabase_sync.visible_scopes in a (select ...): once
@@ -22,15 +22,28 @@ set search_path = ''
 as $$
 declare
     reg record;
+    member_of text[];
 begin
-    select st.kind, st.owner_column, st.id_column, st.scope, st.scope_column
+    select st.kind, st.owner_column, st.id_column, st.scope, st.scope_column, st.members, st.member_column,
+        st.member_scope_column
     into reg
     from supabase_sync.synced_table as st
     where st.relid = target;
     if reg.kind = 'scope' then
+        -- The caller's memberships (a few rows, by the membership table's user
+        -- index) are read now and written into the filter as a constant: with
+        -- none, the filter is the owner's and the position index serves it in
+        -- order (an `or` would make the planner sort all the owner's rows).
+        execute pg_catalog.format(
+            'select pg_catalog.array_agg(m.%1$I::text) from %2$s as m where m.%3$I = auth.uid()',
+            reg.member_scope_column, reg.members, reg.member_column
+        ) into member_of;
+        if member_of is null then
+            return pg_catalog.format('t.%I = $1', reg.owner_column);
+        end if;
         return pg_catalog.format(
-            '(t.%1$I = $1 or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass))::%4$s[]))',
-            reg.owner_column, reg.id_column, target::text, supabase_sync.column_type(target, reg.id_column)
+            '(t.%1$I = $1 or t.%2$I = any(%3$L::%4$s[]))',
+            reg.owner_column, reg.id_column, member_of, supabase_sync.column_type(target, reg.id_column)
         );
     elsif reg.kind = 'scoped' then
         return pg_catalog.format(

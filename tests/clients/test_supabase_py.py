@@ -131,13 +131,6 @@ def _member_who_does_not_exist(stand_in: SupabaseStandIn) -> tuple[APIError, Acc
     return ann.error("sync_push", {"changes": {"public.project_member": {"created": [grant]}}}), ann
 
 
-def _row_of_another_user(stand_in: SupabaseStandIn) -> tuple[APIError, Account]:
-    ann, bob = sign_up_and_in(stand_in, "ann"), sign_up_and_in(stand_in, "bob")
-    row = {"id": new_id(), "name": "ann's"}
-    ann.rpc("sync_push", {"changes": {"public.project": {"created": [row]}}})
-    return bob.error("sync_push", {"changes": {"public.project": {"updated": [{"id": row["id"], "name": "bob's"}]}}}), bob
-
-
 def _service_role(stand_in: SupabaseStandIn) -> tuple[APIError, Any]:
     client = supabase.create_client(stand_in.url, stand_in.service_key)  # server code with the service key
     with pytest.raises(APIError) as caught:
@@ -165,7 +158,6 @@ SCENARIOS: dict[str, Callable[[SupabaseStandIn], tuple[APIError, Any]]] = {
     "22P02 bad value": _push_error({"public.project": {"created": [{"id": new_id(), "name": "p", "archived": "maybe"}]}}),
     "23502 null in a not null column": _push_error({"public.project": {"created": [{"id": new_id(), "name": None}]}}),
     "23503 parent row missing": _member_who_does_not_exist,
-    "42501 another user's row": _row_of_another_user,
     "42501 service_role": _service_role,
     "42501 anon": _anon,
     "PT409 conflict": _conflict,

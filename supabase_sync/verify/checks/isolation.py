@@ -123,8 +123,9 @@ def push(ctx: VerifyContext, table: SyncedTable | None) -> None:
         response = ctx.push(user_b, {table.collection: {"created": [], "updated": [edited], "deleted": []}})
         answered = refused in response.get("conflicts", []) and user_a not in str(response)
     except RpcError as error:
-        # A row that references A's parent row (which B cannot see) is answered like one whose parent is missing.
-        answered = error.sqlstate == "23503" and user_a not in f"{error.message} {error.detail} {error.hint}"
+        # A row that references A's parent row (which B cannot see) is answered like one whose parent is missing;
+        # a shared (scoped) row of a scope B cannot write is refused with 42501, as a scope that does not exist.
+        answered = error.sqlstate in ("23503", "42501") and user_a not in f"{error.message} {error.detail} {error.hint}"
     if not answered:
         raise CheckFailure(
             f"sync_push of user A's row {row_id} by user B did not refuse that row as deleted on the server",

@@ -1894,8 +1894,8 @@ begin
             )
             else pg_catalog.format(
                 '(select e from (select '
-                'coalesce((select pg_catalog.array_agg(t) from %1$s as t where t.%2$I = any(%4$s)'
-                ' and t.deleted_at is null%5$s), ''{}'') as created, '
+                'coalesce((select ' || agg.rows || ' from %1$s as t where t.%2$I = any(%4$s)'
+                ' and t.deleted_at is null%5$s), ' || agg.empty || ') as created, '
                 '%6$s as updated, '
                 '%7$s as deleted'
                 ') as e)',
@@ -1911,11 +1911,14 @@ begin
                     st.id_column
                 ) else '' end,
                 case
-                    when since is null then pg_catalog.format('''{}''::%s[]', st.relid)
+                    when since is null then agg.empty || pg_catalog.format(
+                        case when agg.columns is null then '::%s[]' else '' end, st.relid
+                    )
                     else pg_catalog.format(
-                        'coalesce((select pg_catalog.array_agg(t) from %1$s as t where t.%2$I = any(%3$s)'
+                        'coalesce((select ' || agg.rows || ' from %1$s as t where t.%2$I = any(%3$s)'
                         ' and t.deleted_at is null and ((greatest(t.server_created_version, $4),'
-                        ' pg_catalog.hashtextextended(t.%2$I::text, 0) & 32767) >= ($5, $6)) is not true), ''{}'')',
+                        ' pg_catalog.hashtextextended(t.%2$I::text, 0) & 32767) >= ($5, $6)) is not true), '
+                        || agg.empty || ')',
                         st.relid, st.id_column,
                         pg_catalog.format(
                             'array(select c.i::%s from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) as c (r, i, tb)'
@@ -1948,6 +1951,20 @@ begin
     )
     into entry_sql
     from supabase_sync.synced_table as st
+    -- How a table's rows are aggregated: as table rows (to jsonb once, at the
+    -- end), or, for a table whose int8/numeric columns go out as strings
+    -- (issue 11.9, supabase_sync.big_numbers_row), as jsonb rows converted here.
+    cross join lateral (
+        select
+            cols.columns,
+            case when cols.columns is null then 'pg_catalog.array_agg(t)'
+            else pg_catalog.format(
+                'pg_catalog.jsonb_agg(supabase_sync.big_numbers_row(%s::oid::regclass, pg_catalog.to_jsonb(t), %L::text[]))',
+                st.relid::oid, cols.columns
+            ) end as rows,
+            case when cols.columns is null then '''{}''' else '''[]''::jsonb' end as empty
+        from (select supabase_sync.big_number_columns(st.relid) as columns) as cols
+    ) as agg
     where st.relid = any(relids);
 
     if names is null then
@@ -2723,7 +2740,7 @@ comment on function supabase_sync.raise_bad_value(regclass, jsonb, text[], text)
 -- alias t with $1 the caller (the uid supabase_sync.pull_keys binds), in
 -- agreement with the generated select policies (docs/protocol.md "Sharing"):
 --   owner table   the owner column is the caller;
---   scope table   the caller owns the row, or its id is a scope the caller sees;
+--   scope table   the caller owns the row, or is a member of it;
 --   scoped table  its scope column names a scope the caller sees (membership
 --                 tables included: they are scoped tables of their scope).
 -- The scope ids come from supabase_sync.visible_scopes in a (select ...): once
@@ -2743,15 +2760,28 @@ set search_path = ''
 as $$
 declare
     reg record;
+    member_of text[];
 begin
-    select st.kind, st.owner_column, st.id_column, st.scope, st.scope_column
+    select st.kind, st.owner_column, st.id_column, st.scope, st.scope_column, st.members, st.member_column,
+        st.member_scope_column
     into reg
     from supabase_sync.synced_table as st
     where st.relid = target;
     if reg.kind = 'scope' then
+        -- The caller's memberships (a few rows, by the membership table's user
+        -- index) are read now and written into the filter as a constant: with
+        -- none, the filter is the owner's and the position index serves it in
+        -- order (an `or` would make the planner sort all the owner's rows).
+        execute pg_catalog.format(
+            'select pg_catalog.array_agg(m.%1$I::text) from %2$s as m where m.%3$I = auth.uid()',
+            reg.member_scope_column, reg.members, reg.member_column
+        ) into member_of;
+        if member_of is null then
+            return pg_catalog.format('t.%I = $1', reg.owner_column);
+        end if;
         return pg_catalog.format(
-            '(t.%1$I = $1 or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass))::%4$s[]))',
-            reg.owner_column, reg.id_column, target::text, supabase_sync.column_type(target, reg.id_column)
+            '(t.%1$I = $1 or t.%2$I = any(%3$L::%4$s[]))',
+            reg.owner_column, reg.id_column, member_of, supabase_sync.column_type(target, reg.id_column)
         );
     elsif reg.kind = 'scoped' then
         return pg_catalog.format(
