@@ -91,8 +91,11 @@ export function createSupabaseSync ({ supabase, database, tables, timestamps = {
   async function pullAllPages (cursor, device, size = pageSize) {
     const merged = Object.fromEntries(Object.keys(collections).map((local) => [local, new Map()]))
     let timestamp = cursor
+    // The echo filter (client_id) leaves out this device's own writes: right for an incremental
+    // pull, wrong for the later pages of a pull from null (a resync must bring everything back).
+    const echo = cursor == null ? undefined : device
     for (let page = 0; page < MAX_PAGES; page++) {
-      const args = { last_pulled_at: timestamp, collections: Object.values(collections), client_id: device }
+      const args = { last_pulled_at: timestamp, collections: Object.values(collections), client_id: echo }
       if (size != null) args.page_size = size
       const response = await rpc('sync_pull', args)
       for (const [remote, change] of Object.entries(response.changes)) {

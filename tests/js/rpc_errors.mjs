@@ -54,11 +54,16 @@ const scenarios = {
     const ann = await signedIn('ann')
     return failure(ann.client, 'sync_pull', { page_size: 0 })
   },
-  '22P02 bad value': pushError({ 'public.task': { created: [{ id: randomUUID(), title: 't', due_on: 'someday' }] } }),
-  '23502 null in a not null column': pushError({ 'public.task': { created: [{ id: randomUUID(), title: null }] } }),
-  '23503 parent row missing': pushError({
-    'public.task': { created: [{ id: randomUUID(), title: 't', project_id: randomUUID() }] }
-  }),
+  // The example's tasks belong to a project (a scope): these use projects and members instead.
+  '22P02 bad value': pushError({ 'public.project': { created: [{ id: randomUUID(), name: 'p', archived: 'maybe' }] } }),
+  '23502 null in a not null column': pushError({ 'public.project': { created: [{ id: randomUUID(), name: null }] } }),
+  '23503 parent row missing': async () => {
+    const ann = await signedIn('ann')
+    const project = { id: randomUUID(), name: 'shared' }
+    await ok(ann.client, 'sync_push', { changes: { 'public.project': { created: [project] } } })
+    const grant = { id: randomUUID(), project_id: project.id, user_id: randomUUID(), role: 'viewer' }
+    return failure(ann.client, 'sync_push', { changes: { 'public.project_member': { created: [grant] } } })
+  },
   '42501 service_role': async () => failure(createClient(url, serviceKey, options), 'sync_push', {
     changes: { 'public.project': { created: [{ id: randomUUID(), name: 'p' }] } }
   }),

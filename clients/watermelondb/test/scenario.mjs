@@ -241,7 +241,7 @@ for (const dev of [phone, laptop, bobPhone]) {
 for (const dev of [phone, laptop, bobPhone, phone]) await dev.sync.synchronize()
 check((await rows(laptop, 'task'))[offline.id]?.title === 'written offline before the resync', 'offline work survived the resync')
 check((await rows(laptop, 'task'))[milk.id].notes === 'edited before the resync', 'an offline edit survived the resync')
-check(Object.keys(await rows(laptop, 'project')).length === 2, 'the replacement kept every page')
+check(Object.keys(await rows(laptop, 'project')).length === 2, `the replacement kept every page (projects: ${JSON.stringify(Object.values(await rows(laptop, 'project')).map((p) => p.name))})`)
 
 // 6. A replacement spanning pages keeps every page (a server stub, so the pages are exactly
 //    these): the device had `kept`, `gone` (no longer on the server) and `unpushed` (created

@@ -2315,7 +2315,8 @@ declare
     bad_id text;
     may_write text := supabase_sync.write_filter(target, 'update', null);
     fk record;
-    orphan record;
+    orphan_id text;
+    orphan_parent text;
     skewed record;
     max_skew interval;
 begin
@@ -2483,17 +2484,17 @@ begin
                         pg_catalog.format(' and not p.%I::text = any($2)', fk.child_column)
                     else ''
                 end
-            ) into orphan using upserts, upsert_ids;
-            if orphan.row_id is not null then
+            ) into orphan_id, orphan_parent using upserts, upsert_ids;
+            if orphan_id is not null then
                 raise exception using
                     errcode = '23503',
                     message = pg_catalog.format(
                         'supabase_sync: %s: %s row %s references %s %s, which does not exist',
-                        caller, tbl.collection, orphan.row_id, fk.parent_collection, orphan.parent_id
+                        caller, tbl.collection, orphan_id, fk.parent_collection, orphan_parent
                     ),
                     detail = pg_catalog.format(
                         'Foreign key %s: no row %s of %s is on the server for you.',
-                        fk.conname, orphan.parent_id, fk.parent_collection
+                        fk.conname, orphan_parent, fk.parent_collection
                     ),
                     hint = 'Push the parent first (in this push or an earlier one), or drop the row.';
             end if;
