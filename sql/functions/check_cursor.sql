@@ -27,7 +27,6 @@ security invoker
 set search_path = ''
 as $$
 declare
-    horizon xid8;
     truncated text;
 begin
     ahead := false;
@@ -62,7 +61,7 @@ begin
             ),
             hint = 'Discard the local cursor and pull again with last_pulled_at null.';
     end if;
-    select st.horizon, st.collection into horizon, truncated
+    select st.collection into truncated
     from supabase_sync.synced_table as st
     where (collections is null or st.collection = any(collections)) and st.horizon > version
     order by st.horizon desc

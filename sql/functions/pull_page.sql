@@ -57,7 +57,6 @@ security invoker
 set search_path = ''
 as $$
 declare
-    uid uuid := supabase_sync.require_user(caller);
     snapshot_xmin xid8 := pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot());
     since_position record;
     horizon xid8;
@@ -86,6 +85,7 @@ declare
     changes_sql text;
     page jsonb;
 begin
+    perform supabase_sync.require_user(caller);
     since_position := supabase_sync.check_cursor(since => since, caller => caller, collections => collections);
 
     select

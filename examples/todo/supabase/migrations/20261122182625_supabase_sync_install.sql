@@ -907,7 +907,6 @@ security invoker
 set search_path = ''
 as $$
 declare
-    horizon xid8;
     truncated text;
 begin
     ahead := false;
@@ -942,7 +941,7 @@ begin
             ),
             hint = 'Discard the local cursor and pull again with last_pulled_at null.';
     end if;
-    select st.horizon, st.collection into horizon, truncated
+    select st.collection into truncated
     from supabase_sync.synced_table as st
     where (collections is null or st.collection = any(collections)) and st.horizon > version
     order by st.horizon desc
@@ -1755,7 +1754,6 @@ security invoker
 set search_path = ''
 as $$
 declare
-    uid uuid := supabase_sync.require_user(caller);
     snapshot_xmin xid8 := pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot());
     since_position record;
     horizon xid8;
@@ -1784,6 +1782,7 @@ declare
     changes_sql text;
     page jsonb;
 begin
+    perform supabase_sync.require_user(caller);
     since_position := supabase_sync.check_cursor(since => since, caller => caller, collections => collections);
 
     select
