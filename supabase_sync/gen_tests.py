@@ -256,9 +256,20 @@ def _as_other_user_assertions(
         f"select throws_ok({_dollar(forged_insert)}, '42501', null, 'user B cannot insert a {label} row owned by A');",
         f"select ok(position({_literal(conn, row_id)} in public.sync_pull()::text) = 0,"
         f" 'sync_pull as user B does not return A''s {label} row');",
-        f"select throws_ok({_dollar(f'select public.sync_push(changes => {_literal(conn, push)}::jsonb)')},"
-        f" '42501', null, 'sync_push as user B cannot update A''s {label} row');",
+        _push_refused(conn, table, push, label),
     ]
+
+
+def _push_refused(conn: psycopg.Connection, table: SyncedTable, push: Any, label: str) -> str:
+    """B's sync_push of A's row: a shared (scoped) row answers 42501; any other row is refused alone,
+    listed as deleted on the server (docs/protocol.md "Threat model")."""
+    call = f"select public.sync_push(changes => {_literal(conn, push)}::jsonb)"
+    if table.kind == "scoped":
+        return f"select throws_ok({_dollar(call)}, '42501', null, 'sync_push as user B cannot update A''s {label} row');"
+    return (
+        f"select ok(position('deleted on the server' in ({call})::text) > 0,"
+        f" 'sync_push as user B cannot update A''s {label} row');"
+    )
 
 
 def _anon_table_assertion(conn: psycopg.Connection, table: SyncedTable) -> str:
