@@ -30,7 +30,7 @@ begin
         ' where t.%1$I = own.id and own.deleted_at is null returning 1)'
         ' select (select pg_catalog.count(*) from own),'
         ' (select pg_catalog.count(distinct d.id) from pg_catalog.unnest($1::%3$s[]) as d (id))',
-        tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'delete', null)
+        tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'delete')
     ) into own_rows, distinct_ids using delete_ids;
 
     return pg_catalog.jsonb_build_object('deleted', own_rows, 'ignored', distinct_ids - own_rows);

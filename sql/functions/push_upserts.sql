@@ -82,7 +82,7 @@ declare
     updated_count bigint := 0;
     bad_column text;
     bad_id text;
-    may_write text := supabase_sync.write_filter(target, 'update', null);
+    may_write text := supabase_sync.write_filter(target, 'update');
     fk record;
     orphan_id text;
     orphan_parent text;

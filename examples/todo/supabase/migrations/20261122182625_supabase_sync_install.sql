@@ -2214,7 +2214,7 @@ begin
         ' where t.%1$I = own.id and own.deleted_at is null returning 1)'
         ' select (select pg_catalog.count(*) from own),'
         ' (select pg_catalog.count(distinct d.id) from pg_catalog.unnest($1::%3$s[]) as d (id))',
-        tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'delete', null)
+        tbl.id_column, target, tbl.id_type, supabase_sync.write_filter(target, 'delete')
     ) into own_rows, distinct_ids using delete_ids;
 
     return pg_catalog.jsonb_build_object('deleted', own_rows, 'ignored', distinct_ids - own_rows);
@@ -2312,7 +2312,7 @@ declare
     updated_count bigint := 0;
     bad_column text;
     bad_id text;
-    may_write text := supabase_sync.write_filter(target, 'update', null);
+    may_write text := supabase_sync.write_filter(target, 'update');
     fk record;
     orphan_id text;
     orphan_parent text;
@@ -3415,13 +3415,11 @@ comment on function supabase_sync.writable_columns(regclass) is
 --                     editor (update) or admin (delete, which is a soft delete);
 --   scoped table      the row's scope row reaches the caller with at least editor;
 --   membership table  the same with at least admin (owner and admins manage members).
--- write_filter returns that condition as SQL text over the alias t, with
--- $<caller_param> the caller (the parameter the push statement already binds
--- to auth.uid()), or, with caller_param null, `(select auth.uid())` (evaluated once
--- per statement); the scope ids come
--- from supabase_sync.visible_scopes in a (select ...), once per statement.
+-- write_filter returns that condition as SQL text over the alias t, the caller
+-- as `(select auth.uid())` and the scope ids from supabase_sync.visible_scopes
+-- in a (select ...): each evaluated once per statement.
 -- Every name in it comes from the registry, quoted with %I / %L.
-create or replace function supabase_sync.write_filter(target regclass, command text, caller_param integer)
+create or replace function supabase_sync.write_filter(target regclass, command text)
 returns text
 language plpgsql
 stable
@@ -3431,7 +3429,6 @@ as $$
 declare
     reg record;
     role text;
-    caller_sql text := coalesce('$' || caller_param, '(select auth.uid())');
 begin
     select
         st.kind, st.owner_column, st.id_column, st.scope, st.scope_column,
@@ -3442,9 +3439,8 @@ begin
     if reg.kind = 'scope' then
         role := case when command = 'delete' then 'admin' else 'editor' end;
         return pg_catalog.format(
-            '(t.%1$I = %6$s or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass, %4$L))::%5$s[]))',
-            reg.owner_column, reg.id_column, target::text, role, supabase_sync.column_type(target, reg.id_column),
-            caller_sql
+            '(t.%1$I = (select auth.uid()) or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass, %4$L))::%5$s[]))',
+            reg.owner_column, reg.id_column, target::text, role, supabase_sync.column_type(target, reg.id_column)
         );
     elsif reg.kind = 'scoped' then
         role := case when reg.membership then 'admin' else 'editor' end;
@@ -3453,14 +3449,14 @@ begin
             reg.scope_column, reg.scope::text, role, supabase_sync.column_type(target, reg.scope_column)
         );
     end if;
-    return pg_catalog.format('t.%I = %s', reg.owner_column, caller_sql);
+    return pg_catalog.format('t.%I = (select auth.uid())', reg.owner_column);
 end;
 $$;
 
-revoke all on function supabase_sync.write_filter(regclass, text, integer) from public, anon;
-grant execute on function supabase_sync.write_filter(regclass, text, integer) to authenticated;
+revoke all on function supabase_sync.write_filter(regclass, text) from public, anon;
+grant execute on function supabase_sync.write_filter(regclass, text) to authenticated;
 
-comment on function supabase_sync.write_filter(regclass, text, integer) is
+comment on function supabase_sync.write_filter(regclass, text) is
 'supabase-sync: the condition (SQL over alias t) a row meets when the caller may update or delete it.';
 
 -- The type of one column, as format_type prints it (for casts in generated SQL).
