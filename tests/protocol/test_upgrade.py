@@ -1,9 +1,9 @@
-"""Upgrade in place: a database with pack 1 (as shipped) upgrades with `supabase-sync install` and syncs on.
+"""Upgrade in place: a database with an earlier pack (as shipped) upgrades with `supabase-sync install` and syncs on.
 
-Pack 1 is the install and enable migrations the example shipped with
-PACK_VERSION 1 (tests/fixtures/pack_v1, never regenerated). Clients keep their
-pack 1 cursors across the upgrade: no PT410, nothing missed, and the next
-cursor is above the old one.
+Each released pack is the tables, install and enable migrations the example
+shipped with that PACK_VERSION (tests/fixtures/pack_v<N>, never regenerated).
+Clients keep their cursors across the upgrade: no PT410, nothing missed, and
+the next cursor is above the old one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from helpers.protocol import Device, project, task
+from helpers.protocol import Device, new_id, project, task
 
 from supabase_sync import PACK_VERSION, api, rpc
 from supabase_sync.migrations import apply_migrations
@@ -22,6 +22,7 @@ from supabase_sync.resources import sql_files
 
 REPO = Path(__file__).resolve().parents[2]
 PACK_V1 = REPO / "tests" / "fixtures" / "pack_v1"
+PACK_V2 = REPO / "tests" / "fixtures" / "pack_v2"
 TABLES = REPO / "examples" / "todo" / "supabase" / "migrations" / "20250101000000_create_todo_tables.sql"
 DIGESTS = REPO / "tests" / "fixtures" / "pack_digests.json"
 
@@ -73,6 +74,40 @@ def test_a_pack_1_database_upgrades_in_place_and_its_clients_sync_on(fresh_db: A
     bob.cursor = None
     assert len(bob.pull_all()["public.project"]) == 1
     # Upgrading again changes nothing.
+    assert not api.install(fresh_db.owner_dsn).changed
+
+
+def test_a_pack_2_database_upgrades_in_place_and_its_members_sync_on(fresh_db: Any, tmp_path: Path) -> None:
+    # Pack 2 as shipped: projects shared through project_member, tasks and doc
+    # updates following their project (its own tables file: the example's may move on).
+    apply_migrations(fresh_db.owner_dsn, PACK_V2)
+    owner = fresh_db.connect()
+    assert owner.execute("select value from supabase_sync.meta where key = 'pack_version'").fetchone()[0] == "2"
+    alice = Device(fresh_db.connect(), fresh_db.create_user())
+    bob = Device(fresh_db.connect(), fresh_db.create_user())
+    shared, removed = project(), project()
+    alice.push({
+        "public.project": {"created": [shared, removed]},
+        "public.task": {"created": [task(shared["id"])]},
+        "public.project_member": {"created": [{"id": new_id(), "project_id": shared["id"], "user_id": str(bob.user_id), "role": "editor"}]},
+    })
+    alice.pull_all()
+    bob.pull_all()
+    with rpc.as_user(alice.conn, user_id=alice.user_id) as cur:
+        cur.execute("delete from public.project where id = %s", (removed["id"],))  # a pack 2 tombstone
+    alice_cursor, bob_cursor = alice.cursor, bob.cursor
+    assert alice_cursor is not None and bob_cursor is not None
+
+    api.install(fresh_db.owner_dsn)
+    api.enable(["public.project", "public.task", "public.doc_updates"], db_url=fresh_db.owner_dsn)
+
+    assert owner.execute("select value from supabase_sync.meta where key = 'pack_version'").fetchone()[0] == PACK_VERSION
+    bob.push({"public.task": {"created": [task(shared["id"], title="bob after upgrade")]}}, last_pulled_at=bob_cursor)
+    merged = alice.pull_all()
+    assert merged["public.project"][removed["id"]] is None
+    assert [row["title"] for row in merged["public.task"].values() if row] == ["bob after upgrade"]
+    assert alice.cursor is not None and alice.cursor > alice_cursor
+    assert api.status(fresh_db.owner_dsn).passed
     assert not api.install(fresh_db.owner_dsn).changed
 
 
