@@ -114,10 +114,10 @@ def _watch_locks(dsn: str, pid: int, seen: set[str], done: threading.Event) -> N
 def run_steps(dsn: str, *, online: bool) -> tuple[list[Row], float]:
     """Enable public.big statement by statement, recording locks and times; return rows and the longest lock hold."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        checks, _warnings = judge_tables(
+        judgement = judge_tables(
             conn, [TABLE], owner_column="user_id", conflict_strategy="reject", add_missing_columns=True, db_url=dsn
         )
-        plan = build_enable_plan(checks, timeouts=Timeouts() if online else None)
+        plan = build_enable_plan(judgement.checks, timeouts=Timeouts() if online else None)
         if not online:
             plan.timeouts = None
         pid = conn.info.backend_pid

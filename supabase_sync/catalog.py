@@ -96,6 +96,8 @@ class Registration:
     scope: TableName | None = None
     scope_column: str | None = None
     realtime: str = "postgres_changes"
+    #: number | string; None: the pack-wide default (meta big_numbers).
+    big_numbers: str | None = None
 
 
 @dataclass(frozen=True)
@@ -332,6 +334,7 @@ def read_synced_tables(conn: psycopg.Connection) -> list[SyncedTable]:
                 scope=_table_or_none(r["scope_schema"], r["scope_table"]),
                 scope_column=r["scope_column"],
                 realtime=r["realtime"],
+                big_numbers=r["big_numbers"],
             ),
         )
         for r in fetch_rows(conn, "synced_tables")

@@ -72,6 +72,7 @@ from supabase_sync.render.table import (
     render_broadcast_trigger,
     render_publication_membership,
     render_publication_removal,
+    render_register_big_numbers,
     render_register_realtime,
     render_refresh_dependency_ranks,
     render_register_table,
@@ -115,6 +116,11 @@ CONFLICT_STRATEGIES: tuple[ConflictStrategy, ...] = get_args(ConflictStrategy)
 #: topic, Supabase's Postgres Changes (the publication; DELETE events reach every subscriber), or neither.
 RealtimeMode = Literal["postgres_changes", "broadcast", "off"]
 REALTIME_MODES: tuple[RealtimeMode, ...] = get_args(RealtimeMode)
+#: How a pull sends a table's int8 and numeric columns (``enable --big-numbers``): as exact JSON numbers, or as
+#: JSON strings exactly as PostgreSQL prints them (JavaScript reads numbers as doubles). A spec's None leaves the
+#: choice to the pack-wide default, ``supabase_sync.meta`` key ``big_numbers`` (``number`` unless set).
+BigNumbers = Literal["number", "string"]
+BIG_NUMBERS: tuple[BigNumbers, ...] = get_args(BigNumbers)
 
 #: Roles PostgREST requests run as; a policy for one of them is reachable through the Data API.
 API_ROLES = frozenset({"public", "anon", "authenticated"})
@@ -198,6 +204,8 @@ class TableSpec:
     #: a table below a scoped table (doc_updates -> task): the parent whose scope column it copies.
     scope_parent: ScopeParent | None = None
     realtime: RealtimeMode = "postgres_changes"
+    #: None: the pack-wide default (meta ``big_numbers``).
+    big_numbers: BigNumbers | None = None
 
     @classmethod
     def from_registration(
@@ -208,6 +216,7 @@ class TableSpec:
         realtime: RealtimeMode = next(
             (mode for mode in REALTIME_MODES if mode == registration.realtime), "postgres_changes"
         )
+        big_numbers: BigNumbers | None = next((mode for mode in BIG_NUMBERS if mode == registration.big_numbers), None)
         kind: TableKind = registration.kind if registration.kind in ("scope", "scoped") else "owner"  # type: ignore[assignment]
         member_column = registration.member_column
         membership = False
@@ -228,6 +237,7 @@ class TableSpec:
             scope_column=registration.scope_column,
             membership=membership,
             realtime=realtime,
+            big_numbers=big_numbers,
         )
 
     @property
@@ -722,6 +732,22 @@ def _check_realtime_registered(subject: Subject) -> Problem | None:
     if registration.realtime == subject.spec.realtime:
         return None
     return Problem(f"{subject.table} is registered with realtime {registration.realtime}, not {subject.spec.realtime}")
+
+
+def big_numbers_label(big_numbers: str | None) -> str:
+    """How a table's big-numbers choice reads in messages: the value, or the pack-wide default."""
+    return big_numbers or "the pack default (meta big_numbers)"
+
+
+def _check_big_numbers_registered(subject: Subject) -> Problem | None:
+    registration = subject.info.registration
+    assert registration is not None  # applies only to registered tables
+    if registration.big_numbers == subject.spec.big_numbers:
+        return None
+    return Problem(
+        f"{subject.table} is registered with big numbers {big_numbers_label(registration.big_numbers)},"
+        f" not {big_numbers_label(subject.spec.big_numbers)}"
+    )
 
 
 def _check_publication(subject: Subject) -> Problem | None:
@@ -1370,6 +1396,15 @@ REQUIREMENTS: dict[TableKind, tuple[Requirement, ...]] = {
             render=lambda spec: (render_register_realtime(spec.table, spec.realtime),),
             applies=_registered,
         ),
+        Requirement(
+            "registry.big_numbers",
+            "registry",
+            "how pulls send its int8/numeric columns (synced_table.big_numbers: number, string, or null for the"
+            " pack default) is the choice it is enabled with",
+            _check_big_numbers_registered,
+            render=lambda spec: (render_register_big_numbers(spec.table, spec.big_numbers),),
+            applies=_registered,
+        ),
     ),
 }
 
@@ -1616,6 +1651,8 @@ def enable_command(spec: TableSpec, *, add_missing_columns: bool = False, db_url
         parts += ["--conflict-strategy", spec.conflict_strategy]
     if spec.realtime != "postgres_changes":
         parts += ["--realtime", spec.realtime]
+    if spec.big_numbers is not None:
+        parts += ["--big-numbers", spec.big_numbers]
     if add_missing_columns:
         parts.append(ADD_COLUMNS_FLAG)
     if db_url_argument:

@@ -32,7 +32,9 @@ import psycopg
 from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
 from supabase_sync.catalog import PackState, TableInfo, read_pack_state, read_tables
 from supabase_sync.contract import (
+    BIG_NUMBERS,
     REALTIME_MODES,
+    BigNumbers,
     RealtimeMode,
     ADD_COLUMNS_FLAG,
     CONFLICT_STRATEGIES,
@@ -250,6 +252,22 @@ def build_blind_enable_plan(
     return plan
 
 
+@dataclasses.dataclass(frozen=True)
+class Judgement:
+    """Tables judged against the contract: what enable plans from.
+
+    ``checks`` hold the specs enable holds the tables to; ``warnings`` name
+    referenced tables that are not synced; ``created`` are the statements
+    creating tables enable creates (a membership table) and ``new_tables``
+    their specs, whose requirements are planned in their idempotent form.
+    """
+
+    checks: list[TableCheck]
+    warnings: list[str]
+    created: list[Statement] = dataclasses.field(default_factory=list)
+    new_tables: list[TableSpec] = dataclasses.field(default_factory=list)
+
+
 def judge_tables(
     conn: psycopg.Connection,
     parsed: Sequence[TableName],
@@ -259,12 +277,18 @@ def judge_tables(
     add_missing_columns: bool,
     db_url: str | None,
     migrations_dir: Path | None = None,
-) -> tuple[list[TableCheck], list[str]]:
+    realtime: RealtimeMode = "postgres_changes",
+    big_numbers: BigNumbers | None = None,
+    sharing: SharingOptions | None = None,
+) -> Judgement:
     """Judge ``parsed`` against the contract on ``conn``; refuse what enable cannot fix.
 
-    Returns the checks and the warnings (referenced tables that are not synced).
-    Raises :class:`NotInstalled` (naming ``migrations_dir`` when the catalog is
-    a project's migrated sandbox) or :class:`TableError`.
+    The one judgement of both modes: the database itself (``--db-url``) and a
+    project's migrated sandbox (``migrations_dir``, named in the refusals).
+    ``sharing`` shapes the specs by the sharing options (and a shared table
+    enabled again without them stays shared); None judges the tables as owner
+    tables, as a migration written by convention is checked. Raises
+    :class:`NotInstalled` or :class:`TableError`.
     """
     state = read_pack_state(conn)
     _require_installed(state, db_url, migrations_dir=migrations_dir)
@@ -272,23 +296,31 @@ def judge_tables(
     for table in parsed:
         refuse_unsyncable(table, infos.get(table))
     database = read_database_facts(conn, parsed, state=state)
-    checks = [
-        evaluate(
-            spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy),
-            infos[table],
-            database,
-        )
+    specs = [
+        spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy)
         for table in parsed
     ]
+    created: list[Statement] = []
+    new_tables: list[TableSpec] = []
+    if sharing is not None and sharing.shared:
+        specs, created, new_tables = _shared_specs(conn, specs, infos, database, sharing)
+        infos = {**infos, **read_tables(conn, [spec.table for spec in specs if spec.table not in infos])}
+    elif sharing is not None:
+        # A shared table enabled again without sharing options stays shared (its registry row says how).
+        specs = [_keep_sharing(spec, database) for spec in specs]
+    # Every table enable names or creates gets the notification and big-numbers choices it is given.
+    specs = [dataclasses.replace(spec, realtime=realtime, big_numbers=big_numbers) for spec in specs]
+    new_tables = [dataclasses.replace(spec, realtime=realtime, big_numbers=big_numbers) for spec in new_tables]
+    checks = [evaluate(spec, infos[spec.table], database) for spec in specs]
     for check in checks:
         refuse_unmet_by_hand(check, add_missing_columns=add_missing_columns)
-    synced = {*parsed, *database.synced}
+    synced = {*parsed, *database.synced, *(spec.table for spec in new_tables)}
     warnings = [
         _unsynced_parent_warning(check.table, parent)
         for check in checks
         for parent in unsynced_parents(check, synced)
     ]
-    return checks, warnings
+    return Judgement(checks, warnings, created, new_tables)
 
 
 def _partitioned(checks: Sequence[TableCheck]) -> frozenset[str]:
@@ -325,7 +357,7 @@ def _judge_in_sandbox(
     with migrated_database(
         migrations_dir, purpose="enable", backend=backend, sandbox_url=sandbox_url, log=ignore
     ) as database, psycopg.connect(database.owner_dsn, autocommit=True) as conn:
-        checks, warnings = judge_tables(
+        judgement = judge_tables(
             conn,
             parsed,
             owner_column=owner_column,
@@ -334,7 +366,12 @@ def _judge_in_sandbox(
             db_url=None,
             migrations_dir=migrations_dir,
         )
-    return warnings, _partitioned(checks), {check.table: check.spec.id_column for check in checks if check.spec.id_column}
+    checks = judgement.checks
+    return (
+        judgement.warnings,
+        _partitioned(checks),
+        {check.table: check.spec.id_column for check in checks if check.spec.id_column},
+    )
 
 
 def enable(
@@ -345,6 +382,7 @@ def enable(
     add_missing_columns: bool = False,
     conflict_strategy: ConflictStrategy = "reject",
     realtime: RealtimeMode = "postgres_changes",
+    big_numbers: BigNumbers | None = None,
     dry_run: bool = False,
     migrations_dir: str | Path | None = None,
     project_dir: str | Path | None = None,
@@ -389,6 +427,11 @@ def enable(
         raise ConfigError(
             f"unknown realtime mode {realtime!r}", hint=f"use one of: {', '.join(REALTIME_MODES)}"
         )
+    if big_numbers is not None and big_numbers not in BIG_NUMBERS:
+        raise ConfigError(
+            f"unknown big-numbers choice {big_numbers!r}",
+            hint=f"use --big-numbers {' or '.join(BIG_NUMBERS)} (or leave it out for the pack default)",
+        )
     parsed = _parse_tables(tables)
     limits = timeouts or Timeouts()
     sharing = SharingOptions(
@@ -413,7 +456,9 @@ def enable(
             sandbox_url=sandbox_url,
         )
         specs = [
-            dataclasses.replace(spec, id_column=id_columns.get(spec.table, spec.id_column), realtime=realtime)
+            dataclasses.replace(
+                spec, id_column=id_columns.get(spec.table, spec.id_column), realtime=realtime, big_numbers=big_numbers
+            )
             for spec in _blind_specs(parsed, owner_column=owner_column, conflict_strategy=conflict_strategy, sharing=sharing)
         ]
         created = {specs[1].table: create_members_statement(specs[0])} if sharing.create_members else None
@@ -423,38 +468,25 @@ def enable(
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration)
     assert target.db_url is not None
     with connection(target.db_url) as conn:
-        state = read_pack_state(conn)
-        _require_installed(state, target.db_url)
-        infos = read_tables(conn, parsed)
-        for table in parsed:
-            refuse_unsyncable(table, infos.get(table))
-        database = read_database_facts(conn, parsed, state=state)
-        specs = [
-            dataclasses.replace(
-                spec_for(table, infos[table], owner_column=owner_column, conflict_strategy=conflict_strategy),
-                realtime=realtime,
-            )
-            for table in parsed
-        ]
-        created: list[Statement] = []
-        blind: list[TableSpec] = []
-        if not sharing.shared:
-            # A shared table enabled again without sharing options stays shared (its registry row says how).
-            specs = [_keep_sharing(spec, database) for spec in specs]
-        if sharing.shared:
-            specs, created, blind = _shared_specs(conn, specs, infos, database, sharing)
-            infos = {**infos, **read_tables(conn, [spec.table for spec in specs if spec.table not in infos])}
-        checks = [evaluate(spec, infos[spec.table], database) for spec in specs]
-        for check in checks:
-            refuse_unmet_by_hand(check, add_missing_columns=add_missing_columns)
-        synced = {*parsed, *database.synced, *(spec.table for spec in blind)}
-        warnings = [
-            _unsynced_parent_warning(check.table, parent)
-            for check in checks
-            for parent in unsynced_parents(check, synced)
-        ]
-        plan = build_enable_plan(checks, warnings=warnings, created=created, new_tables=blind, timeouts=limits)
-        plan.index_in_transaction = _partitioned(checks)
+        judgement = judge_tables(
+            conn,
+            parsed,
+            owner_column=owner_column,
+            conflict_strategy=conflict_strategy,
+            add_missing_columns=add_missing_columns,
+            db_url=target.db_url,
+            realtime=realtime,
+            big_numbers=big_numbers,
+            sharing=sharing,
+        )
+        plan = build_enable_plan(
+            judgement.checks,
+            warnings=judgement.warnings,
+            created=judgement.created,
+            new_tables=judgement.new_tables,
+            timeouts=limits,
+        )
+        plan.index_in_transaction = _partitioned(judgement.checks)
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn, log=log)
 
 
@@ -465,7 +497,7 @@ def _keep_sharing(spec: TableSpec, database: DatabaseFacts) -> TableSpec:
     kept = TableSpec.from_registration(spec.table, registration, database.synced)
     return dataclasses.replace(
         kept, owner_column=spec.owner_column if not kept.membership else kept.owner_column,
-        id_column=spec.id_column, conflict_strategy=spec.conflict_strategy, realtime=spec.realtime,
+        id_column=spec.id_column, conflict_strategy=spec.conflict_strategy,
     )
 
 

@@ -58,6 +58,10 @@ class TableStatus:
     #: owner, scope or scoped (DESIGN 3.4); ``shared_with`` the membership table or scope table, if any.
     kind: str = "owner"
     shared_with: str | None = None
+    #: how clients learn of changes (enable --realtime).
+    realtime: str = "postgres_changes"
+    #: how pulls send int8/numeric (enable --big-numbers): number, string, or None for the pack default.
+    big_numbers: str | None = None
     checks: dict[str, bool] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
 
@@ -75,6 +79,8 @@ class TableStatus:
             "owner_column": self.owner_column,
             "id_column": self.id_column,
             "conflict_strategy": self.conflict_strategy,
+            "realtime": self.realtime,
+            "big_numbers": self.big_numbers,
             "dependency_rank": self.dependency_rank,
             "registered": self.registered,
             "passed": self.passed,
@@ -159,6 +165,8 @@ def table_status(check: TableCheck, *, registered: bool = True, db_url_argument:
         registered=registered,
         kind=check.spec.kind,
         shared_with=_shared_with(check),
+        realtime=check.spec.realtime,
+        big_numbers=check.spec.big_numbers,
     )
     for verdict in check.verdicts:
         if verdict.state == "not applicable":

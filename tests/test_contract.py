@@ -9,13 +9,24 @@ owner can change); running enable then leaves all four clean.
 
 from __future__ import annotations
 
+import dataclasses
+import shlex
 from pathlib import Path
 
 import pytest
 from helpers.contract import lint_keys, status_keys, verify_keys
 
 from supabase_sync import api
-from supabase_sync.contract import FAMILIES, REQUIREMENTS, TableSpec, requirements
+from supabase_sync.cli import main
+from supabase_sync.contract import (
+    FAMILIES,
+    REQUIREMENTS,
+    DatabaseFacts,
+    TableSpec,
+    check_registered_tables,
+    evaluate,
+    requirements,
+)
 from supabase_sync.errors import TableError
 from supabase_sync.lint.rules import RULES
 from supabase_sync.names import TableName
@@ -180,7 +191,8 @@ def test_every_requirement_has_a_case_above_or_is_met_by_construction() -> None:
     # Met by construction on a registered table: its registry row is what status and verify read the spec from;
     # the primary key and owner column are refused by enable (tests/test_enable.py covers them).
     # The realtime requirements of broadcast/off tables are judged against the mode enable is given
-    # (tests/protocol/test_isolation.py::test_realtime_* enables them and checks the result).
+    # (tests/protocol/test_isolation.py::test_realtime_* enables them and checks the result); so is the
+    # big-numbers choice (test_a_fix_command_keeps_a_tables_big_numbers_choice below breaks the table around it).
     by_construction = {
         "registry.row",
         "registry.sharing",
@@ -188,6 +200,7 @@ def test_every_requirement_has_a_case_above_or_is_met_by_construction() -> None:
         "column.owner",
         "column.scope",
         "registry.realtime",
+        "registry.big_numbers",
         "publication.not_exposed",
         "trigger.broadcast",
     }
@@ -230,3 +243,38 @@ def test_a_half_enabled_table_is_reported_by_status_and_lint_alike(example_db, t
 def test_a_spec_names_what_enable_holds_a_table_to() -> None:
     spec = TableSpec(TableName("public", "task"))
     assert (spec.owner_column, spec.id_column, spec.conflict_strategy, spec.kind) == ("user_id", "id", "reject", "owner")
+
+
+def test_a_fix_command_keeps_a_tables_big_numbers_choice(example_db, capsys) -> None:  # type: ignore[no-untyped-def]
+    dsn = example_db.owner_dsn
+    api.enable([TASK], db_url=dsn, big_numbers="string")
+    with example_db.connect() as conn:
+        conn.execute("drop trigger supabase_sync_tombstone on public.task")
+
+    (task,) = [table for table in api.status(dsn).tables if table.table == TASK]
+    assert task.big_numbers == "string"
+    (gap,) = task.gaps
+    assert gap.key == "trigger.tombstone" and "--big-numbers string" in gap.fix
+    with pytest.raises(SystemExit) as done:
+        main([*shlex.split(gap.fix)[1:], "--db-url", dsn])
+    assert done.value.code == 0, capsys.readouterr().err
+    assert api.status(dsn).passed
+    with example_db.connect() as conn:
+        assert conn.execute(
+            "select big_numbers from supabase_sync.synced_table where relid = 'public.task'::regclass"
+        ).fetchone() == ("string",)
+
+
+def test_a_table_enabled_with_another_big_numbers_choice_has_one_unmet_requirement(example_db) -> None:  # type: ignore[no-untyped-def]
+    dsn = example_db.owner_dsn
+    with example_db.connect() as conn:
+        (registered,) = [check for check in check_registered_tables(conn) if check.table.display == "public.project"]
+    spec = dataclasses.replace(registered.spec, big_numbers="string")
+    verdicts = evaluate(spec, registered.info, DatabaseFacts(realtime_publication=True)).verdicts
+    (verdict,) = [verdict for verdict in verdicts if verdict.key == "registry.big_numbers"]
+    assert verdict.state == "unmet"
+    assert verdict.problem == (
+        "public.project is registered with big numbers the pack default (meta big_numbers), not string"
+    )
+    dry = api.enable(["public.project"], db_url=dsn, big_numbers="string", dry_run=True)
+    assert _plan_statements(dry) == [statement.sql_text().strip() for statement in verdict.fix_statements()]

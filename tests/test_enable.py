@@ -487,3 +487,46 @@ def test_in_a_project_folder_enable_before_install_exits_1_saying_to_install_fir
         "supabase_sync_enable_project.sql",
         "supabase_sync_enable_project_indexes.sql",
     ]
+
+
+# --- big numbers (issue 11.9): how pulls send int8/numeric -------------------------------
+
+
+def _registered_big_numbers(db, table: str) -> str | None:  # type: ignore[no-untyped-def]
+    with db.connect() as conn:
+        (value,) = conn.execute(
+            "select big_numbers from supabase_sync.synced_table where relid = %s::regclass", (table,)
+        ).fetchone()
+    return value
+
+
+def test_big_numbers_lands_in_the_registry_and_the_dry_run_prints_exactly_what_runs(example_db, capsys):
+    dsn = example_db.owner_dsn
+    assert _registered_big_numbers(example_db, "public.task") is None  # the pack default
+    dry = api.enable(["public.task"], db_url=dsn, big_numbers="string", dry_run=True)
+    # The table has everything else: the plan is the lock and the one registry update.
+    (register,) = dry.planned[1:]
+    assert "set big_numbers = 'string'" in register
+    code, err = _enable_cli(["enable", "public.task", "--big-numbers", "string", "--db-url", dsn], capsys)
+    assert code == 0, err
+    assert _registered_big_numbers(example_db, "public.task") == "string"
+    assert not api.enable(["public.task"], db_url=dsn, big_numbers="string", dry_run=True).changed
+    dry = api.enable(["public.task"], db_url=dsn, big_numbers="number", dry_run=True)
+    real = api.enable(["public.task"], db_url=dsn, big_numbers="number")
+    assert dry.statements == real.executed and dry.sql == real.sql
+    assert _registered_big_numbers(example_db, "public.task") == "number"
+    (task,) = [table for table in api.status(dsn).to_dict()["tables"] if table["table"] == "public.task"]
+    assert task["big_numbers"] == "number" and task["passed"]
+    # Like the conflict strategy, enable sets what it is given: without the flag, the pack default again.
+    api.enable(["public.task"], db_url=dsn)
+    assert _registered_big_numbers(example_db, "public.task") is None
+
+
+def test_big_numbers_in_a_written_migration_and_an_unknown_choice_refused():
+    spec = TableSpec(TableName("public", "t"), big_numbers="string")
+    sql_text = build_blind_enable_plan([spec], add_missing_columns=True).script()
+    assert "set big_numbers = 'string'" in sql_text
+    default = build_blind_enable_plan([TableSpec(TableName("public", "t"))], add_missing_columns=True).script()
+    assert "set big_numbers = null::text" in default
+    with pytest.raises(ConfigError, match="number or string"):
+        api.enable(["public.t"], big_numbers="bigint", migrations_dir="/nonexistent")  # type: ignore[arg-type]

@@ -18,7 +18,9 @@ select
     sc.relname::text as scope_table,
     to_jsonb(st) ->> 'scope_column' as scope_column,
     -- absent before schema step 0005
-    coalesce(pg_catalog.to_jsonb(st) ->> 'realtime', 'postgres_changes') as realtime
+    coalesce(pg_catalog.to_jsonb(st) ->> 'realtime', 'postgres_changes') as realtime,
+    -- null: the pack-wide default (meta big_numbers); absent before step 0005
+    pg_catalog.to_jsonb(st) ->> 'big_numbers' as big_numbers
 from supabase_sync.synced_table as st
 inner join pg_catalog.pg_class as c on st.relid = c.oid
 inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid

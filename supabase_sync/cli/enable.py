@@ -113,6 +113,14 @@ _SECONDS = click.FloatRange(min=0)
     help="How clients learn of changes: postgres_changes (the supabase_realtime publication; its DELETE events"
     " reach every subscriber), broadcast (row id to the owner's private topic, nothing leaks), off.",
 )
+@click.option(
+    "--big-numbers",
+    type=click.Choice(["number", "string"]),
+    default=None,
+    help="How pulls send int8 and numeric columns: number (exact JSON numbers; JavaScript reads them as"
+    " doubles, so 9007199254740993 becomes ...992) or string (JSON strings exactly as PostgreSQL prints"
+    " them). Pushes accept both. Default: the pack-wide choice (meta big_numbers, number unless set).",
+)
 @db_url_option
 @dry_run_option
 @migrations_dir_option
@@ -132,6 +140,7 @@ def enable_command(
     index_timeout: float,
     retries: int,
     realtime: str,
+    big_numbers: str | None,
     db_url: str | None,
     dry_run: bool,
     migrations_dir: str | None,
@@ -162,6 +171,7 @@ def enable_command(
         add_missing_columns=add_missing_columns,
         conflict_strategy=conflict_strategy,
         realtime=realtime,
+        big_numbers=big_numbers,
         dry_run=dry_run,
         migrations_dir=migrations_dir,
         members=members,

@@ -45,8 +45,11 @@ def _print_report(report: api.StatusReport) -> None:
         state = "ok" if table.passed else f"{len(table.gaps)} gap(s)"
         registered = "" if table.registered else ", not registered"
         shared = f", {table.kind} table: {table.shared_with}" if table.shared_with else ""
+        realtime = f", realtime {table.realtime}" if table.realtime != "postgres_changes" else ""
+        big_numbers = f", big numbers {table.big_numbers}" if table.big_numbers else ""
         click.echo(
-            f"{table.table} (owner {table.owner_column}, {table.conflict_strategy}{shared}{registered}): {state}"
+            f"{table.table} (owner {table.owner_column}, {table.conflict_strategy}{shared}{realtime}{big_numbers}"
+            f"{registered}): {state}"
         )
         for gap in table.gaps:
             click.echo(f"  ! {gap.problem}\n    fix: {gap.fix}")

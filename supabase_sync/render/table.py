@@ -257,6 +257,18 @@ def render_register_realtime(table: TableName, realtime: str) -> Statement:
     )
 
 
+def render_register_big_numbers(table: TableName, big_numbers: str | None) -> Statement:
+    """Record how pulls send the table's int8/numeric columns (``synced_table.big_numbers``; None: the pack default)."""
+    return Statement(
+        f"register {table} big numbers {big_numbers or 'default'}",
+        render_template(
+            "register_big_numbers",
+            table_name=table.regclass,
+            big_numbers=sql.Literal(big_numbers) if big_numbers is not None else sql.SQL("null::text"),
+        ),
+    )
+
+
 def render_publication_membership(table: TableName) -> Statement:
     """Add the table to ``supabase_realtime`` when that publication exists."""
     return Statement(
