@@ -139,6 +139,8 @@ class PackState:
     pack_version: str | None
     steps: tuple[str, ...]
     has_realtime_publication: bool
+    #: the pack-wide big-numbers choice (meta ``big_numbers``: number | string), None before schema step 0005.
+    big_numbers: str | None = None
 
 
 @dataclass(frozen=True)
@@ -192,16 +194,18 @@ def read_pack_state(conn: psycopg.Connection) -> PackState:
     (state,) = fetch_rows(conn, "pack_state")
     steps: tuple[str, ...] = ()
     version: str | None = None
+    big_numbers: str | None = None
     if state["has_schema_step"]:
         steps = tuple(row["step"] for row in fetch_rows(conn, "schema_steps"))
     if state["has_meta"]:
-        found = fetch_rows(conn, "pack_version")
-        version = found[0]["value"] if found else None
+        (found,) = fetch_rows(conn, "pack_version")
+        version, big_numbers = found["value"], found["big_numbers"]
     return PackState(
         installed=bool(state["has_registry"]) and version is not None,
         pack_version=version,
         steps=steps,
         has_realtime_publication=bool(state["has_realtime_publication"]),
+        big_numbers=big_numbers,
     )
 
 

@@ -8,7 +8,9 @@ Install plan, in one transaction under the supabase-sync advisory lock:
    DO block that checks ``schema_step`` again, so a migration file replayed by
    psql or ``supabase db push`` skips what already ran;
 3. every ``sql/functions`` file, re-applied (``create or replace``);
-4. ``meta.pack_version``.
+4. ``meta.pack_version``;
+5. with ``big_numbers``, the pack-wide big-numbers choice (``meta.big_numbers``:
+   how pulls send int8/numeric of tables enabled without ``--big-numbers``).
 
 With a database URL the plan leaves out the steps already recorded; written as
 a migration (no catalog to read) it holds them all, guarded. Both are rendered
@@ -33,9 +35,10 @@ from supabase_sync.catalog import (
     read_synced_tables,
     snapshot,
 )
+from supabase_sync.contract import BIG_NUMBERS, BigNumbers
 from supabase_sync.dsn import resolve_db_url
 from supabase_sync.errors import ConfigError, NotInstalled, UnsafeOperation
-from supabase_sync.plan import Plan
+from supabase_sync.plan import Plan, Statement
 from supabase_sync.names import TableName
 from supabase_sync.render.pack import (
     function_names,
@@ -44,12 +47,13 @@ from supabase_sync.render.pack import (
     render_drop_pack_schema,
     render_function_file,
     render_lock,
+    render_pack_setting,
     render_pack_version,
     render_schema_step,
 )
 from supabase_sync.render.table import render_drop_column, render_drop_trigger
 from supabase_sync.resources import sql_files
-from supabase_sync.sync_objects import ALL_SYNC_TRIGGERS, PACK_SCHEMA, SYNC_COLUMNS
+from supabase_sync.sync_objects import ALL_SYNC_TRIGGERS, BIG_NUMBERS_SETTING, PACK_SCHEMA, SYNC_COLUMNS
 
 #: The step that creates the schema and ``schema_step``; idempotent, applied first.
 BOOTSTRAP_STEP = "0000_bootstrap"
@@ -110,7 +114,16 @@ def _version_note(state: PackState) -> str:
     return f"repairs SQL pack {PACK_VERSION}: its functions differ from the shipped ones"
 
 
-def build_install_plan(state: PackState | None = None, *, functions_current: bool = False) -> Plan:
+def _settings(state: PackState | None, big_numbers: BigNumbers | None) -> list[Statement]:
+    """The statements setting the pack-wide choices given (those the database does not hold yet)."""
+    if big_numbers is None or (state is not None and state.big_numbers == big_numbers):
+        return []
+    return [render_pack_setting(BIG_NUMBERS_SETTING, big_numbers)]
+
+
+def build_install_plan(
+    state: PackState | None = None, *, functions_current: bool = False, big_numbers: BigNumbers | None = None
+) -> Plan:
     """Return the install plan; ``state`` (from the catalog) leaves out what is already there.
 
     Without ``state`` (a migration file) every step is included; each one is
@@ -118,6 +131,7 @@ def build_install_plan(state: PackState | None = None, *, functions_current: boo
     schema steps already recorded are left out, and a database holding this
     very pack (same version, every step, ``functions_current``) gets a plan
     that changes nothing, as ``enable`` does for a table that has everything.
+    ``big_numbers`` sets the pack-wide big-numbers choice (None keeps it).
     """
     applied = set(state.steps) if state else set()
     plan = Plan("install")
@@ -126,6 +140,7 @@ def build_install_plan(state: PackState | None = None, *, functions_current: boo
         every_step = all(step in applied for step, _ in schema_steps())
         if state.pack_version == PACK_VERSION and every_step and functions_current:
             plan.notes.append(f"SQL pack {PACK_VERSION} is installed and current")
+            plan.extend(_settings(state, big_numbers))
             return plan
         plan.notes.append(_version_note(state))
     for step, text in schema_steps():
@@ -138,6 +153,7 @@ def build_install_plan(state: PackState | None = None, *, functions_current: boo
     for name, text in function_files():
         plan.add(render_function_file(name, text))
     plan.add(render_pack_version(PACK_VERSION))
+    plan.extend(_settings(state, big_numbers))
     if state is not None:
         skipped = [step for step, _ in schema_steps() if step in applied]
         if skipped:
@@ -148,6 +164,7 @@ def build_install_plan(state: PackState | None = None, *, functions_current: boo
 def install(
     db_url: str | None = None,
     *,
+    big_numbers: BigNumbers | None = None,
     dry_run: bool = False,
     migrations_dir: str | Path | None = None,
     project_dir: str | Path | None = None,
@@ -161,16 +178,23 @@ def install(
     the current folder), write ``supabase/migrations/<UTC ts>_supabase_sync_install.sql``.
     Re-running changes nothing and says so (``changed`` is False); a newer pack
     applies only its missing steps and re-creates the functions.
+    ``big_numbers`` sets the pack-wide default of how pulls send int8/numeric
+    (``number`` or ``string``; tables enabled with ``--big-numbers`` keep their own).
     """
+    if big_numbers is not None and big_numbers not in BIG_NUMBERS:
+        raise ConfigError(
+            f"unknown big-numbers choice {big_numbers!r}", hint=f"use --big-numbers {' or '.join(BIG_NUMBERS)}"
+        )
     target = resolve_target(db_url, migrations_dir=migrations_dir, project_dir=project_dir)
     if target.destination is Destination.MIGRATION:
-        return run_plan(build_install_plan(), target, dry_run=dry_run, migration_name=INSTALL_MIGRATION)
+        plan = build_install_plan(big_numbers=big_numbers)
+        return run_plan(plan, target, dry_run=dry_run, migration_name=INSTALL_MIGRATION)
     assert target.db_url is not None
     with connection(target.db_url) as conn:
         state = read_pack_state(conn)
         _check_not_newer(state)
         current = state.pack_version == PACK_VERSION and functions_are_current(conn)
-        plan = build_install_plan(state, functions_current=current)
+        plan = build_install_plan(state, functions_current=current, big_numbers=big_numbers)
         return run_plan(plan, target, dry_run=dry_run, migration_name=INSTALL_MIGRATION, conn=conn)
 
 

@@ -97,6 +97,8 @@ class StatusReport:
     installed: bool
     pack_version: str | None
     expected_pack_version: str
+    #: the pack-wide big-numbers choice (meta big_numbers), for tables enabled without --big-numbers.
+    big_numbers: str | None = None
     missing_steps: list[str] = field(default_factory=list)
     missing_functions: list[str] = field(default_factory=list)
     pack_gaps: list[Gap] = field(default_factory=list)
@@ -121,6 +123,7 @@ class StatusReport:
             "installed": self.installed,
             "pack_version": self.pack_version,
             "expected_pack_version": self.expected_pack_version,
+            "big_numbers": self.big_numbers,
             "missing_steps": self.missing_steps,
             "missing_functions": self.missing_functions,
             "pack_gaps": [gap.to_dict() for gap in self.pack_gaps],
@@ -241,6 +244,7 @@ def status(db_url: str | None = None) -> StatusReport:
         installed=state.installed,
         pack_version=state.pack_version,
         expected_pack_version=PACK_VERSION,
+        big_numbers=state.big_numbers,
         missing_steps=missing_steps if state.installed else [],
         missing_functions=missing_functions,
         pack_gaps=_pack_gaps(state, missing_steps, missing_functions, install),

@@ -36,6 +36,10 @@ DELETED_ROWS_TABLE = "supabase_sync_deleted_rows"
 #: returns only that user's keys and lives in the pack's schema, never exposed.
 KEY_PHASE_FUNCTION = "pull_keys"
 
+#: The ``supabase_sync.meta`` key of the pack-wide big-numbers choice (``install --big-numbers``): how pulls
+#: send int8/numeric of tables whose registry row leaves it to the pack (``synced_table.big_numbers`` null).
+BIG_NUMBERS_SETTING = "big_numbers"
+
 #: Publication Supabase Realtime listens to.
 REALTIME_PUBLICATION = "supabase_realtime"
 

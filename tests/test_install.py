@@ -272,3 +272,19 @@ def test_the_examples_generated_migrations_equal_what_the_tool_renders_today():
     assert rendered, "the example has no generated migrations"
     stale = [path.name for path, text in rendered.items() if path.read_text(encoding="utf-8") != text]
     assert not stale, f"stale generated migrations {stale}: run `python examples/todo/regenerate.py`"
+
+
+def test_install_big_numbers_sets_the_pack_wide_choice_and_the_dry_run_prints_exactly_what_runs(installed_db, capsys):
+    dsn = installed_db.owner_dsn
+    dry, _ = _install_cli(dsn, capsys, "--big-numbers", "string", "--dry-run")
+    assert dry["changed"] is True and "('big_numbers', 'string')" in dry["sql"]
+    planned = api.install(dsn, big_numbers="string", dry_run=True)
+    real = api.install(dsn, big_numbers="string")
+    assert real.executed == planned.statements
+    with installed_db.connect() as conn:
+        assert read_pack_state(conn).big_numbers == "string"
+    assert _install_cli(dsn, capsys, "--big-numbers", "string")[0]["changed"] is False
+    assert _install_cli(dsn, capsys)[0]["changed"] is False  # left out: the choice stays
+    assert api.status(dsn).to_dict()["big_numbers"] == "string"
+    written = api.install(big_numbers="number", migrations_dir="/nonexistent", dry_run=True)
+    assert "('big_numbers', 'number')" in written.sql

@@ -11,11 +11,21 @@ from supabase_sync.cli.plan_output import report_plan
 
 
 @cli.command("install")
+@click.option(
+    "--big-numbers",
+    type=click.Choice(["number", "string"]),
+    default=None,
+    help="Set the pack-wide default of how pulls send int8 and numeric columns: number (exact JSON numbers,"
+    " the default) or string (JSON strings, for JavaScript clients); tables enabled with --big-numbers keep"
+    " their own. Left out: unchanged.",
+)
 @db_url_option
 @dry_run_option
 @migrations_dir_option
 @json_option
-def install_command(db_url: str | None, dry_run: bool, migrations_dir: str | None, as_json: bool) -> None:
+def install_command(
+    big_numbers: str | None, db_url: str | None, dry_run: bool, migrations_dir: str | None, as_json: bool
+) -> None:
     """Install or upgrade the sync SQL pack (schema supabase_sync and its functions).
 
     With --db-url (or $SUPABASE_DB_URL / $DATABASE_URL outside a project folder)
@@ -24,7 +34,7 @@ def install_command(db_url: str | None, dry_run: bool, migrations_dir: str | Non
     --migrations-dir, it writes supabase/migrations/<UTC timestamp>_supabase_sync_install.sql
     for `supabase db push`. --dry-run prints the exact SQL instead.
     """
-    result = api.install(db_url, dry_run=dry_run, migrations_dir=migrations_dir)
+    result = api.install(db_url, big_numbers=big_numbers, dry_run=dry_run, migrations_dir=migrations_dir)
     if as_json:
         echo_json(result.to_dict())
         return

@@ -35,6 +35,8 @@ def status_command(db_url: str | None, as_json: bool) -> None:
 def _print_report(report: api.StatusReport) -> None:
     if report.installed:
         click.echo(f"supabase-sync SQL pack {report.pack_version} installed in {report.db_url}")
+        if report.big_numbers == "string":
+            click.echo("int8/numeric go out as JSON strings unless a table chose otherwise (install --big-numbers)")
     else:
         click.echo(f"supabase-sync is not installed in {report.db_url}")
     for gap in report.pack_gaps:

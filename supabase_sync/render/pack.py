@@ -49,6 +49,14 @@ def render_pack_version(version: str) -> Statement:
     return Statement(f"record pack version {version}", render_template("pack_version", version=sql.Literal(version)))
 
 
+def render_pack_setting(key: str, value: str) -> Statement:
+    """Set the pack-wide setting ``key`` (a ``supabase_sync.meta`` row) to ``value``."""
+    return Statement(
+        f"set pack-wide {key} {value}",
+        render_template("pack_setting", key=sql.Literal(key), value=sql.Literal(value)),
+    )
+
+
 def render_drop_function(schema: str, name: str, argument_types: list[str]) -> Statement:
     """Drop one function of the pack, given its schema, name and argument types."""
     # Argument types come from format_type() in the catalog, already quoted by Postgres.
