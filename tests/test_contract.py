@@ -192,7 +192,8 @@ def test_every_requirement_has_a_case_above_or_is_met_by_construction() -> None:
     # the primary key and owner column are refused by enable (tests/test_enable.py covers them).
     # The realtime requirements of broadcast/off tables are judged against the mode enable is given
     # (tests/protocol/test_isolation.py::test_realtime_* enables them and checks the result); so is the
-    # big-numbers choice (test_a_fix_command_keeps_a_tables_big_numbers_choice below breaks the table around it).
+    # big-numbers choice (test_a_fix_command_keeps_a_tables_big_numbers_and_realtime_choices below breaks the table
+    # around it).
     by_construction = {
         "registry.row",
         "registry.sharing",
@@ -245,24 +246,27 @@ def test_a_spec_names_what_enable_holds_a_table_to() -> None:
     assert (spec.owner_column, spec.id_column, spec.conflict_strategy, spec.kind) == ("user_id", "id", "reject", "owner")
 
 
-def test_a_fix_command_keeps_a_tables_big_numbers_choice(example_db, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_fix_command_keeps_a_tables_big_numbers_and_realtime_choices(example_db, capsys) -> None:  # type: ignore[no-untyped-def]
+    # public.task is scoped: its fix command names --scope-column, and enable then rebuilds its spec from the
+    # sharing options; the choices must survive that too.
     dsn = example_db.owner_dsn
-    api.enable([TASK], db_url=dsn, big_numbers="string")
+    api.enable([TASK], db_url=dsn, big_numbers="string", realtime="off")
     with example_db.connect() as conn:
         conn.execute("drop trigger supabase_sync_tombstone on public.task")
 
     (task,) = [table for table in api.status(dsn).tables if table.table == TASK]
-    assert task.big_numbers == "string"
+    assert (task.big_numbers, task.realtime) == ("string", "off")
     (gap,) = task.gaps
-    assert gap.key == "trigger.tombstone" and "--big-numbers string" in gap.fix
+    assert gap.key == "trigger.tombstone"
+    assert "--scope-column project_id" in gap.fix and "--realtime off --big-numbers string" in gap.fix
     with pytest.raises(SystemExit) as done:
         main([*shlex.split(gap.fix)[1:], "--db-url", dsn])
     assert done.value.code == 0, capsys.readouterr().err
     assert api.status(dsn).passed
     with example_db.connect() as conn:
         assert conn.execute(
-            "select big_numbers from supabase_sync.synced_table where relid = 'public.task'::regclass"
-        ).fetchone() == ("string",)
+            "select big_numbers, realtime from supabase_sync.synced_table where relid = 'public.task'::regclass"
+        ).fetchone() == ("string", "off")
 
 
 def test_a_table_enabled_with_another_big_numbers_choice_has_one_unmet_requirement(example_db) -> None:  # type: ignore[no-untyped-def]
