@@ -1,9 +1,11 @@
 """Enables (and disables) sync on tables: the per-table contract of :mod:`supabase_sync.contract`.
 
-For each table, enable adds what is missing: the sync columns, the three
-triggers, row level security with the four owner policies, the
-(owner, server_version) index, ``supabase_realtime`` membership and the
-registry row, then recomputes the push order.
+For each table, enable adds what is missing: the sync columns, the sync
+triggers, row level security with the owner (or sharing) policies, the
+revoked TRUNCATE, the (owner, server_version, bucket) position index, Realtime
+(``supabase_realtime`` membership or the broadcast trigger) and the registry
+row, then recomputes the push order. Both modes judge the tables through
+:func:`judge_tables`.
 
 With a database URL it judges each table against the contract and plans
 exactly its unmet requirements, so enabling an enabled table changes nothing;

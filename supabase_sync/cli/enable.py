@@ -149,9 +149,11 @@ def enable_command(
     """Enable sync on TABLE... (schema.table; quote like Postgres: '"My Schema"."My Table"').
 
     Adds what is missing: sync columns (with --add-missing-columns), the triggers
-    supabase_sync_stamp, supabase_sync_tombstone and supabase_sync_truncate, row level
-    security with four owner policies, the (owner, server_version) index, membership in
-    the supabase_realtime publication and the registry row. Enabling an enabled table
+    supabase_sync_stamp, supabase_sync_tombstone, supabase_sync_truncate and
+    supabase_sync_transfer, row level security with four owner policies (or the sharing
+    policies: --members, --scope-column), no TRUNCATE for the API roles, the (owner,
+    server_version, bucket) position index, Realtime as --realtime says and the registry
+    row (conflict strategy, realtime, big numbers). Enabling an enabled table
     changes nothing. Destinations as for install: --db-url executes, --dry-run prints,
     a Supabase project folder or --migrations-dir gets
     <UTC timestamp>_supabase_sync_enable_<tables>.sql and, one second later,

@@ -15,8 +15,8 @@ from supabase_sync.errors import ChecksFailed
 @json_option
 def status_command(db_url: str | None, as_json: bool) -> None:
     """Show the installed SQL pack and each synced table's health: every requirement of
-    the per-table contract (sync columns, triggers, RLS, the four owner policies, the
-    (owner, server_version) index, supabase_realtime membership, registry row). Every gap
+    the per-table contract (sync columns, triggers, RLS, the owner or sharing policies, the
+    position index, Realtime, registry row with the realtime and big-numbers choices). Every gap
     is printed with the command that fixes it, aimed at the same database.
 
     Exit codes: 0 healthy, 2 gaps found, 1 error.
