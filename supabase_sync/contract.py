@@ -734,7 +734,7 @@ def _check_realtime_registered(subject: Subject) -> Problem | None:
     return Problem(f"{subject.table} is registered with realtime {registration.realtime}, not {subject.spec.realtime}")
 
 
-def big_numbers_label(big_numbers: str | None) -> str:
+def _big_numbers_label(big_numbers: str | None) -> str:
     """How a table's big-numbers choice reads in messages: the value, or the pack-wide default."""
     return big_numbers or "the pack default (meta big_numbers)"
 
@@ -745,8 +745,8 @@ def _check_big_numbers_registered(subject: Subject) -> Problem | None:
     if registration.big_numbers == subject.spec.big_numbers:
         return None
     return Problem(
-        f"{subject.table} is registered with big numbers {big_numbers_label(registration.big_numbers)},"
-        f" not {big_numbers_label(subject.spec.big_numbers)}"
+        f"{subject.table} is registered with big numbers {_big_numbers_label(registration.big_numbers)},"
+        f" not {_big_numbers_label(subject.spec.big_numbers)}"
     )
 
 
