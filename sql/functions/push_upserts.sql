@@ -194,9 +194,9 @@ begin
         -- Canonical ids (e.g. lower-case uuids): a malformed id fails here.
         execute pg_catalog.format(
             'select coalesce(pg_catalog.array_agg(e.id::%s::text), ''{}'')'
-            ' from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array($1, ''strict $[*].id'')) as e (id)',
+            ' from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array($1, $2)) as e (id)',
             tbl.id_type
-        ) into upsert_ids using upserts;
+        ) into upsert_ids using upserts, ('strict $[*]' || supabase_sync.jsonpath_member(tbl.id_column))::jsonpath;
         all_ids := upsert_ids || delete_ids;
         -- Shared tables: a viewer's (or an outsider's) row is refused here, by id (docs/protocol.md "Sharing").
         perform supabase_sync.check_writable(target, upserts, delete_ids, caller);
@@ -205,7 +205,7 @@ begin
             select coalesce(pg_catalog.max(m.value), '5 minutes')::interval into max_skew
             from supabase_sync.meta as m
             where m.key = 'max_clock_skew';
-            select e.r ->> 'id' as row_id, e.r ->> 'updated_at' as updated_at into skewed
+            select e.r ->> tbl.id_column as row_id, e.r ->> 'updated_at' as updated_at into skewed
             from pg_catalog.jsonb_array_elements(upserts) as e (r)
             where (e.r ->> 'updated_at')::timestamptz > pg_catalog.now() + max_skew
             limit 1;
@@ -289,7 +289,7 @@ begin
             end,
             case tbl.conflict_strategy
                 when 'lww' then pg_catalog.format(
-                    'left join (select (e.r ->> ''id'')::%1$s as id, (e.r ->> ''updated_at'')::timestamptz as updated_at'
+                    'left join (select (e.r ->> %2$L)::%1$s as id, (e.r ->> ''updated_at'')::timestamptz as updated_at'
                     ' from pg_catalog.jsonb_array_elements($3) as e (r)) as c on t.%2$I = c.id',
                     tbl.id_type, tbl.id_column
                 )
@@ -375,7 +375,7 @@ begin
             raise;
         when not_null_violation then
             get stacked diagnostics bad_column = column_name;
-            select e.r ->> 'id' into bad_id
+            select e.r ->> tbl.id_column into bad_id
             from pg_catalog.jsonb_array_elements(upserts) with ordinality as e (r, ord)
             order by
                 case when e.r -> bad_column = 'null'::jsonb then 0 when not e.r ? bad_column then 1 else 2 end,

@@ -72,7 +72,7 @@ begin
                                 errcode = '22P02',
                                 message = pg_catalog.format(
                                     'supabase_sync: %s: %s row %s column %s: %s',
-                                    caller, tbl.collection, pg_catalog.left(doc ->> 'id', 200),
+                                    caller, tbl.collection, pg_catalog.left(doc ->> tbl.id_column, 200),
                                     col.column_name, reason
                                 ),
                                 detail = pg_catalog.format(

@@ -1,0 +1,22 @@
+-- A jsonpath member accessor for a key, `."<key>"` with `\` and `"` escaped, so
+-- a push can read each row's id from the key named by the table's id column
+-- (a table keyed by "order_no" sends `{"order_no": ...}`) with jsonpath, which
+-- gathers the ids of an array in place (`strict $[*]."order_no"`) instead of
+-- copying every row. The key comes from the registry (synced_table.id_column),
+-- never from a client.
+create or replace function supabase_sync.jsonpath_member(key text)
+returns text
+language sql
+immutable
+parallel safe
+security invoker
+set search_path = ''
+as $$
+    select '."' || pg_catalog.replace(pg_catalog.replace(key, '\', '\\'), '"', '\"') || '"';
+$$;
+
+revoke all on function supabase_sync.jsonpath_member(text) from public, anon;
+grant execute on function supabase_sync.jsonpath_member(text) to authenticated;
+
+comment on function supabase_sync.jsonpath_member(text) is
+'supabase-sync: the jsonpath accessor ."key" of a key (quoted), e.g. a table''s id column.';
