@@ -76,7 +76,7 @@ begin
 
     for tbl in
         select sc.relid, sc.collection, sc.id_column, sc.id_type
-        from supabase_sync.synced_collection as sc
+        from supabase_sync.synced_table as sc
         where changes ? sc.collection
         order by sc.dependency_rank, sc.collection
     loop
@@ -124,7 +124,7 @@ begin
 
     for tbl in
         select sc.relid, sc.collection, sc.id_column
-        from supabase_sync.synced_collection as sc
+        from supabase_sync.synced_table as sc
         where pg_catalog.jsonb_array_length(
             case
                 when pg_catalog.jsonb_typeof(changes -> sc.collection -> 'deleted') = 'array'

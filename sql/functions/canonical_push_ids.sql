@@ -18,20 +18,36 @@ declare
     canonical boolean;
     part text;
     rebuilt jsonb := table_changes;
+    created_ids jsonpath;
+    updated_ids jsonpath;
 begin
     if id_type = 'text' or pg_catalog.jsonb_typeof(table_changes) <> 'object' then
+        return table_changes;
+    end if;
+    created_ids := ('strict $.created[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath;
+    updated_ids := ('strict $.updated[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath;
+    -- uuid ids as clients make them (lower-case) are canonical: a static
+    -- statement (its plan cached) and no cast, so no subtransaction either.
+    -- Silent jsonpath: a push may leave out created or updated.
+    if id_type = 'uuid' and (
+        select coalesce(
+            pg_catalog.bool_and(i.id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'), true
+        )
+        from pg_catalog.jsonb_array_elements_text(
+            pg_catalog.jsonb_path_query_array(table_changes, created_ids, '{}', true)
+            || pg_catalog.jsonb_path_query_array(table_changes, updated_ids, '{}', true)
+        ) as i (id)
+    ) then
         return table_changes;
     end if;
     begin
         execute pg_catalog.format(
             'select coalesce(pg_catalog.bool_and(i.id = (i.id)::%s::text), true)'
             ' from pg_catalog.jsonb_array_elements_text('
-            'pg_catalog.jsonb_path_query_array($1, $2) || pg_catalog.jsonb_path_query_array($1, $3)) as i (id)',
+            'pg_catalog.jsonb_path_query_array($1, $2, ''{}'', true)'
+            ' || pg_catalog.jsonb_path_query_array($1, $3, ''{}'', true)) as i (id)',
             id_type
-        ) into canonical using
-            table_changes,
-            ('strict $.created[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath,
-            ('strict $.updated[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath;
+        ) into canonical using table_changes, created_ids, updated_ids;
     exception
         when data_exception then
             return table_changes;

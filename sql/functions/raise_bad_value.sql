@@ -24,7 +24,7 @@ declare
     reason text;
 begin
     select sc.collection, sc.id_column, sc.id_type into tbl
-    from supabase_sync.synced_collection as sc
+    from supabase_sync.synced_table as sc
     where sc.relid = target;
 
     foreach bad_id in array coalesce(delete_ids, '{}') loop

@@ -375,3 +375,62 @@ def test_push_conflicts_and_pulls_name_rows_by_the_tables_id_column(alice: Devic
     )
     assert lost["conflicts"] == [{"table": orders, "id": fresh, "reason": "server row is newer"}]
     assert _order(owner, fresh)[0] == "a"
+
+
+def _facts_are_current(owner, table: str) -> bool:
+    found = owner.execute(
+        "select pf.fingerprint = supabase_sync.catalog_fingerprint(pf.relid) from supabase_sync.push_facts as pf"
+        " where pf.relid = %s::regclass",
+        (table,),
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def test_a_push_after_a_ddl_change_writes_the_tables_current_columns(alice: Device, owner, orders: str) -> None:
+    assert _facts_are_current(owner, orders)  # enable stored what the push needs of the table
+    owner.execute("alter table public.purchase add column colour text default 'blue'")
+    assert not _facts_are_current(owner, orders)
+    # Rows with and without the new column in one push: the absent key takes the column's default.
+    red, plain = str(uuid.uuid4()), str(uuid.uuid4())
+    alice.push({orders: {"created": [{"order_no": red, "colour": "red"}, {"order_no": plain}]}})
+    assert _facts_are_current(owner, orders)  # the push derived and stored them afresh
+    owner.execute("alter table public.purchase alter column colour set default 'green'")
+    green = str(uuid.uuid4())
+    alice.push({orders: {"created": [{"order_no": str(uuid.uuid4()), "colour": "red"}, {"order_no": green}]}})
+    colours = dict(owner.execute("select order_no::text, colour from public.purchase").fetchall())
+    assert (colours[red], colours[plain], colours[green]) == ("red", "blue", "green")
+    owner.execute("alter table public.purchase alter column quantity type bigint")
+    alice.push({orders: {"updated": [{"order_no": red, "quantity": 2**40}]}})
+    assert owner.execute("select quantity from public.purchase where order_no = %s", (red,)).fetchone() == (2**40,)
+    owner.execute("alter table public.purchase rename column item to label")
+    renamed = alice.push({orders: {"updated": [{"order_no": red, "label": "tea", "item": "x"}]}})
+    assert renamed["ignored_columns"] == {orders: ["item"]}
+    owner.execute("alter table public.purchase drop column colour")
+    dropped = alice.push({orders: {"updated": [{"order_no": red, "colour": "blue"}]}})
+    assert dropped["ignored_columns"] == {orders: ["colour"]}
+    assert owner.execute("select label from public.purchase where order_no = %s", (red,)).fetchone() == ("tea",)
+
+
+def test_a_foreign_key_added_after_enable_is_checked_as_the_caller(
+    alice: Device, bob: Device, owner, orders: str
+) -> None:
+    bobs = project()
+    bob.push({"public.project": {"created": [bobs]}})
+    owner.execute("alter table public.purchase add column project_id uuid references public.project (id)")
+    error = alice.push_error({orders: {"created": [{"order_no": str(uuid.uuid4()), "project_id": bobs["id"]}]}})
+    assert error.sqlstate == "23503"
+    assert f"references public.project {bobs['id']}, which does not exist" in error.message
+
+
+def test_an_api_user_cannot_put_anything_into_the_push_facts(alice: Device, owner, orders: str) -> None:
+    before = owner.execute("select to_jsonb(pf) from supabase_sync.push_facts as pf where relid = %s::regclass", (orders,))
+    expected = before.fetchone()
+    with rpc.as_user(alice.conn, user_id=str(alice.user_id)) as cur:
+        cur.execute(
+            "update supabase_sync.push_facts set columns = '{item, \"x; drop table public.purchase\"}',"
+            " column_defaults = '{now(), now()}', fingerprint = 'forged' where relid = %s::regclass",
+            (orders,),
+        )
+    after = owner.execute("select to_jsonb(pf) from supabase_sync.push_facts as pf where relid = %s::regclass", (orders,))
+    assert after.fetchone() == expected
+    assert _facts_are_current(owner, orders)

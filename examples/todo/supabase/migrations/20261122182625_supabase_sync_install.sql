@@ -471,6 +471,207 @@ begin
 -- signatures go (the function files create the new ones).
 drop function if exists supabase_sync.merge_push_rows(jsonb);
 drop function if exists supabase_sync.canonical_push_ids(jsonb, text);
+
+-- What a push needs of a synced table's catalog, derived when the table is
+-- registered (issue 13) so that no push reads it through format_type,
+-- pg_get_expr or the synced_collection view:
+--   columns, column_types, column_defaults
+--                 the columns a push may write, in table order, with their types
+--                 and default expressions ('null' for none; supabase_sync.writable_columns);
+--   foreign_keys  its single-column foreign keys, as [{"name", "child_column",
+--                 "parent" (oid), "parent_column"}] (supabase_sync.push_foreign_keys);
+--   fingerprint   supabase_sync.catalog_fingerprint of the table when they were derived.
+-- A push compares the stored fingerprint with the table's current one (three
+-- index probes into pg_attribute, pg_attrdef and pg_constraint by the table's
+-- oid, whatever the size of the catalog) and, when they differ, has the facts
+-- derived afresh and stored (refresh_push_facts) before it builds any SQL: a
+-- DDL change after enable (a column added, dropped, retyped, renamed, a
+-- default or a foreign key changed) never makes a push apply stale SQL, and
+-- only the first push after it pays for the derivation. Every write of the
+-- registry (enable) stores them anew too. The facts are put into the push's
+-- SQL text: a row's content is always derived by the trigger below, never
+-- taken from what a statement writes, so the API role (which stores them
+-- anew after a DDL change) can put nothing of its own into them.
+create table if not exists supabase_sync.push_facts (
+    relid regclass primary key references supabase_sync.synced_table (relid) on delete cascade,
+    columns name [] not null,
+    column_types text [] not null,
+    column_defaults text [] not null,
+    foreign_keys jsonb not null,
+    fingerprint text not null
+);
+
+revoke all on supabase_sync.push_facts from public, anon, authenticated;
+grant select, insert, update on supabase_sync.push_facts to authenticated;
+grant all on supabase_sync.push_facts to service_role;
+
+-- The parts of a table's catalog the push facts are derived from: each column
+-- (number, name, type, dropped, generated, identity, has a default), the oids
+-- of its defaults (a SET DEFAULT makes a new one) and each foreign key (its
+-- oid, and the name of the parent column it references). Three index probes by
+-- the table's oid, whatever the size of the catalog; plpgsql, so the plans are
+-- cached for the session (a sql function with its own search_path is planned
+-- on every call).
+create or replace function supabase_sync.catalog_fingerprint(target regclass)
+returns text
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+    return pg_catalog.concat_ws(
+        '|',
+        (
+            select pg_catalog.string_agg(
+                pg_catalog.concat_ws(
+                    ',', a.attnum, a.attname, a.atttypid, a.atttypmod, a.attisdropped, a.attgenerated,
+                    a.attidentity, a.atthasdef
+                ),
+                ';' order by a.attnum
+            )
+            from pg_catalog.pg_attribute as a
+            where a.attrelid = target and a.attnum > 0
+        ),
+        (
+            select pg_catalog.array_agg(d.oid order by d.oid)::text
+            from pg_catalog.pg_attrdef as d
+            where d.adrelid = target
+        ),
+        (
+            select pg_catalog.string_agg(pg_catalog.concat_ws(',', con.oid, parent.attname), ';' order by con.oid)
+            from pg_catalog.pg_constraint as con
+            left join pg_catalog.pg_attribute as parent
+                on con.confrelid = parent.attrelid and con.confkey[1] = parent.attnum
+            where con.conrelid = target and con.contype = 'f'
+        )
+    );
+end;
+$$;
+
+revoke all on function supabase_sync.catalog_fingerprint(regclass) from public, anon;
+grant execute on function supabase_sync.catalog_fingerprint(regclass) to authenticated;
+
+-- The single-column foreign keys of a table (push_upserts checks each parent
+-- that is a synced table as the caller, issue 11.3). The parent is kept as an
+-- oid: cast to regclass when the push runs, it prints the parent's current name.
+create or replace function supabase_sync.push_foreign_keys(target regclass)
+returns jsonb
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+    select coalesce(
+        pg_catalog.jsonb_agg(
+            pg_catalog.jsonb_build_object(
+                'name', con.conname,
+                'child_column', child.attname,
+                'parent', con.confrelid::oid,
+                'parent_column', parent.attname
+            )
+            order by con.conname
+        ),
+        '[]'::jsonb
+    )
+    from pg_catalog.pg_constraint as con
+    inner join pg_catalog.pg_attribute as child
+        on con.conrelid = child.attrelid and con.conkey[1] = child.attnum
+    inner join pg_catalog.pg_attribute as parent
+        on con.confrelid = parent.attrelid and con.confkey[1] = parent.attnum
+    where
+        con.conrelid = target
+        and con.contype = 'f'
+        and pg_catalog.cardinality(con.conkey) = 1;
+$$;
+
+revoke all on function supabase_sync.push_foreign_keys(regclass) from public, anon;
+grant execute on function supabase_sync.push_foreign_keys(regclass) to authenticated;
+
+-- Derives a push_facts row from the catalog whatever was written into it: a
+-- row's content is always supabase_sync's own derivation for its relid (a
+-- registered table, by the foreign key), so the API role may insert and update
+-- rows (a push that finds the facts of its table stale stores them anew)
+-- without being able to put anything into them. An update that would change
+-- nothing writes nothing.
+create or replace function supabase_sync.derive_push_facts()
+returns trigger
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+    select
+        coalesce(pg_catalog.array_agg(w.column_name order by w.n), '{}'),
+        coalesce(pg_catalog.array_agg(w.column_type order by w.n), '{}'),
+        coalesce(pg_catalog.array_agg(coalesce(w.default_expr, 'null') order by w.n), '{}')
+    into new.columns, new.column_types, new.column_defaults
+    from supabase_sync.writable_columns(new.relid) with ordinality as w (column_name, column_type, default_expr, n);
+    new.foreign_keys := supabase_sync.push_foreign_keys(new.relid);
+    new.fingerprint := supabase_sync.catalog_fingerprint(new.relid);
+    if tg_op = 'UPDATE' and new is not distinct from old then
+        return null;
+    end if;
+    return new;
+end;
+$$;
+
+revoke all on function supabase_sync.derive_push_facts() from public, anon;
+
+create or replace trigger derive_push_facts
+before insert or update on supabase_sync.push_facts
+for each row execute function supabase_sync.derive_push_facts();
+
+-- (Re)derives the push facts of one registered table (a push that found them
+-- stale), or of all (target null: every write of the registry; the registry
+-- holds the synced tables only, so refreshing all keeps a fact that depends on
+-- another table's registration right). Two pushes that find the same stale
+-- row: the second waits for the first to commit, then writes nothing.
+create or replace function supabase_sync.refresh_push_facts(target regclass default null)
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+begin
+    insert into supabase_sync.push_facts as pf (relid)
+    select st.relid
+    from supabase_sync.synced_table as st
+    where target is null or st.relid = target
+    on conflict (relid) do update set relid = excluded.relid;
+end;
+$$;
+
+revoke all on function supabase_sync.refresh_push_facts(regclass) from public, anon;
+grant execute on function supabase_sync.refresh_push_facts(regclass) to authenticated;
+
+create or replace function supabase_sync.push_facts_trigger()
+returns trigger
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+    perform supabase_sync.refresh_push_facts();
+    return null;
+end;
+$$;
+
+revoke all on function supabase_sync.push_facts_trigger() from public, anon, authenticated;
+
+-- Statement level: it fires for every registration statement, also one that
+-- changes no row (enable re-run on an unchanged table), so `enable` again after
+-- a DDL change stores fresh facts. Updates of the horizon or the dependency
+-- ranks (purge, truncate, refresh_dependency_ranks) do not fire it.
+create or replace trigger push_facts
+after insert or update of relid, owner_column, id_column, kind, scope, scope_column, members
+on supabase_sync.synced_table
+for each statement execute function supabase_sync.push_facts_trigger();
+
+-- Tables registered by an earlier pack (pack 1 and 2 have writable_columns).
+select supabase_sync.refresh_push_facts()
+where exists (select from supabase_sync.synced_table);
 $step$;
         insert into supabase_sync.schema_step (step) values ('0008_push_facts');
     end if;
@@ -556,7 +757,7 @@ begin
 
     for tbl in
         select sc.relid, sc.collection, sc.id_column, sc.id_type
-        from supabase_sync.synced_collection as sc
+        from supabase_sync.synced_table as sc
         where changes ? sc.collection
         order by sc.dependency_rank, sc.collection
     loop
@@ -604,7 +805,7 @@ begin
 
     for tbl in
         select sc.relid, sc.collection, sc.id_column
-        from supabase_sync.synced_collection as sc
+        from supabase_sync.synced_table as sc
         where pg_catalog.jsonb_array_length(
             case
                 when pg_catalog.jsonb_typeof(changes -> sc.collection -> 'deleted') = 'array'
@@ -808,20 +1009,36 @@ declare
     canonical boolean;
     part text;
     rebuilt jsonb := table_changes;
+    created_ids jsonpath;
+    updated_ids jsonpath;
 begin
     if id_type = 'text' or pg_catalog.jsonb_typeof(table_changes) <> 'object' then
+        return table_changes;
+    end if;
+    created_ids := ('strict $.created[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath;
+    updated_ids := ('strict $.updated[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath;
+    -- uuid ids as clients make them (lower-case) are canonical: a static
+    -- statement (its plan cached) and no cast, so no subtransaction either.
+    -- Silent jsonpath: a push may leave out created or updated.
+    if id_type = 'uuid' and (
+        select coalesce(
+            pg_catalog.bool_and(i.id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'), true
+        )
+        from pg_catalog.jsonb_array_elements_text(
+            pg_catalog.jsonb_path_query_array(table_changes, created_ids, '{}', true)
+            || pg_catalog.jsonb_path_query_array(table_changes, updated_ids, '{}', true)
+        ) as i (id)
+    ) then
         return table_changes;
     end if;
     begin
         execute pg_catalog.format(
             'select coalesce(pg_catalog.bool_and(i.id = (i.id)::%s::text), true)'
             ' from pg_catalog.jsonb_array_elements_text('
-            'pg_catalog.jsonb_path_query_array($1, $2) || pg_catalog.jsonb_path_query_array($1, $3)) as i (id)',
+            'pg_catalog.jsonb_path_query_array($1, $2, ''{}'', true)'
+            ' || pg_catalog.jsonb_path_query_array($1, $3, ''{}'', true)) as i (id)',
             id_type
-        ) into canonical using
-            table_changes,
-            ('strict $.created[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath,
-            ('strict $.updated[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath;
+        ) into canonical using table_changes, created_ids, updated_ids;
     exception
         when data_exception then
             return table_changes;
@@ -852,8 +1069,9 @@ comment on function supabase_sync.canonical_push_ids(jsonb, text, name) is
 
 -- functions of check_collections.sql
 -- Raises 22023 naming the first entry of `names` that is not a synced collection.
--- Names are compared with supabase_sync.synced_collection.collection exactly
--- ("public.task"); they are never parsed or put into SQL text, so a hostile
+-- Names are compared with supabase_sync.synced_table.collection exactly
+-- ("public.task"; the name the registry stores, as pulls compare it, schema
+-- step 0004); they are never parsed or put into SQL text, so a hostile
 -- name ("auth.users", "x; drop table y") can only fail the comparison.
 create or replace function supabase_sync.check_collections(names text[], caller text)
 returns void
@@ -869,7 +1087,7 @@ begin
     select requested.name into unknown
     from pg_catalog.unnest(names) with ordinality as requested (name, ord)
     where not exists (
-        select from supabase_sync.synced_collection as sc
+        select from supabase_sync.synced_table as sc
         where sc.collection = requested.name
     )
     order by requested.ord
@@ -878,7 +1096,7 @@ begin
         return;
     end if;
     select pg_catalog.string_agg(sc.collection, ', ' order by sc.collection) into known
-    from supabase_sync.synced_collection as sc;
+    from supabase_sync.synced_table as sc;
     raise exception using
         errcode = '22023',
         message = pg_catalog.format(
@@ -1425,16 +1643,19 @@ comment on function supabase_sync.move_scope_children() is
 -- (a table keyed by "order_no" sends `{"order_no": ...}`) with jsonpath, which
 -- gathers the ids of an array in place (`strict $[*]."order_no"`) instead of
 -- copying every row. The key comes from the registry (synced_table.id_column),
--- never from a client.
+-- never from a client. plpgsql, not sql: a sql function with its own
+-- search_path is not inlined and would be planned again on every call.
 create or replace function supabase_sync.jsonpath_member(key text)
 returns text
-language sql
+language plpgsql
 immutable
 parallel safe
 security invoker
 set search_path = ''
 as $$
-    select '."' || pg_catalog.replace(pg_catalog.replace(key, '\', '\\'), '"', '\"') || '"';
+begin
+    return '."' || pg_catalog.replace(pg_catalog.replace(key, '\', '\\'), '"', '\"') || '"';
+end;
 $$;
 
 revoke all on function supabase_sync.jsonpath_member(text) from public, anon;
@@ -2262,7 +2483,7 @@ declare
     distinct_ids bigint;
 begin
     select sc.id_column, sc.id_type, sc.owner_column into tbl
-    from supabase_sync.synced_collection as sc
+    from supabase_sync.synced_table as sc
     where sc.relid = target;
 
     execute pg_catalog.format(
@@ -2293,19 +2514,22 @@ comment on function supabase_sync.push_deletes(regclass, text[]) is
 -- deliver rows. A name that is not a synced collection gets "id", so the shape
 -- check (which runs before the allow-list, DESIGN 3.2) still reads its
 -- entries; the allow-list then rejects the name. The collection is only
--- compared with the registry, never put into SQL text.
+-- compared with the registry, never put into SQL text. plpgsql, so its
+-- statement's plan is cached for the session (see jsonpath_member).
 create or replace function supabase_sync.push_id_key(collection text)
 returns text
-language sql
+language plpgsql
 stable
 parallel safe
 security invoker
 set search_path = ''
 as $$
-    select coalesce(
+begin
+    return coalesce(
         (select st.id_column::text from supabase_sync.synced_table as st where st.collection = push_id_key.collection),
         'id'
     );
+end;
 $$;
 
 revoke all on function supabase_sync.push_id_key(text) from public, anon;
@@ -2401,21 +2625,40 @@ declare
     bad_id text;
     may_write text := supabase_sync.write_filter(target, 'update');
     fk record;
+    id_path jsonpath;
     orphan_id text;
     orphan_parent text;
     skewed record;
     max_skew interval;
 begin
-    select sc.collection, sc.id_column, sc.id_type, sc.owner_column, sc.conflict_strategy into tbl
-    from supabase_sync.synced_collection as sc
-    where sc.relid = target;
-
-    select
-        pg_catalog.array_agg(wc.column_name order by wc.n),
-        pg_catalog.array_agg(wc.column_type order by wc.n),
-        pg_catalog.array_agg(coalesce(wc.default_expr, 'null') order by wc.n)
-    into writable, writable_types, writable_defaults
-    from supabase_sync.writable_columns(target) with ordinality as wc (column_name, column_type, default_expr, n);
+    -- The registry row and the push facts of the table (schema step 0008), by
+    -- key. They serve only while the table's catalog fingerprint is the one
+    -- they were derived from; after a DDL change they are derived and stored
+    -- afresh first (refresh_push_facts), so no SQL below is built from a stale
+    -- description.
+    for attempt in 1..2 loop
+        select
+            st.collection, st.id_column, st.id_type, st.owner_column, st.conflict_strategy,
+            pf.columns, pf.column_types, pf.column_defaults, pf.foreign_keys,
+            coalesce(pf.fingerprint = supabase_sync.catalog_fingerprint(target), false) as facts_current
+        into tbl
+        from supabase_sync.synced_table as st
+        left join supabase_sync.push_facts as pf on st.relid = pf.relid
+        where st.relid = target;
+        exit when tbl.facts_current or attempt = 2;
+        perform supabase_sync.refresh_push_facts(target);
+    end loop;
+    if not tbl.facts_current then
+        raise exception using
+            errcode = '55000',
+            message = pg_catalog.format('supabase_sync: %s: the push facts of %s cannot be derived', caller, tbl.collection),
+            detail = 'supabase_sync.push_facts does not match the table''s catalog even after a refresh.',
+            hint = 'Run `supabase-sync enable` for the table again, or `supabase-sync status` to see what is missing.';
+    end if;
+    writable := tbl.columns;
+    writable_types := tbl.column_types;
+    writable_defaults := tbl.column_defaults;
+    id_path := ('strict $[*]' || supabase_sync.jsonpath_member(tbl.id_column))::jsonpath;
 
     -- Which writable columns the rows carry. A column every row has is read
     -- straight from jsonb_to_recordset; a column no row has is left out (the
@@ -2509,11 +2752,17 @@ begin
 
     begin
         -- Canonical ids (e.g. lower-case uuids): a malformed id fails here.
-        execute pg_catalog.format(
-            'select coalesce(pg_catalog.array_agg(e.id::%s::text), ''{}'')'
-            ' from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array($1, $2)) as e (id)',
-            tbl.id_type
-        ) into upsert_ids using upserts, ('strict $[*]' || supabase_sync.jsonpath_member(tbl.id_column))::jsonpath;
+        -- uuid (the usual id type) by a static statement, whose plan is cached.
+        if tbl.id_type = 'uuid' then
+            select coalesce(pg_catalog.array_agg(e.id::uuid::text), '{}') into upsert_ids
+            from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array(upserts, id_path)) as e (id);
+        else
+            execute pg_catalog.format(
+                'select coalesce(pg_catalog.array_agg(e.id::%s::text), ''{}'')'
+                ' from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array($1, $2)) as e (id)',
+                tbl.id_type
+            ) into upsert_ids using upserts, id_path;
+        end if;
         all_ids := upsert_ids || delete_ids;
         -- Shared tables: a viewer's (or an outsider's) row is refused here, by id (docs/protocol.md "Sharing").
         perform supabase_sync.check_writable(target, upserts, delete_ids, caller);
@@ -2541,23 +2790,15 @@ begin
 
         for fk in
             select
-                con.conname,
-                child.attname as child_column,
-                parent.attname as parent_column,
-                con.confrelid::regclass as parent_table,
-                sc.collection as parent_collection
-            from pg_catalog.pg_constraint as con
-            inner join supabase_sync.synced_collection as sc on con.confrelid = sc.relid
-            inner join pg_catalog.pg_attribute as child
-                on con.conrelid = child.attrelid and con.conkey[1] = child.attnum
-            inner join pg_catalog.pg_attribute as parent
-                on con.confrelid = parent.attrelid and con.confkey[1] = parent.attnum
-            where
-                con.conrelid = target
-                and con.contype = 'f'
-                and pg_catalog.cardinality(con.conkey) = 1
-                and (child.attname = any(every_column) or child.attname = any(some_column))
-            order by con.conname
+                f.name as conname,
+                f.child_column,
+                f.parent_column,
+                p.relid as parent_table,
+                p.collection as parent_collection
+            from pg_catalog.jsonb_to_recordset(tbl.foreign_keys) as f (name name, child_column name, parent oid, parent_column name)
+            inner join supabase_sync.synced_table as p on p.relid = f.parent::regclass
+            where f.child_column = any(every_column) or f.child_column = any(some_column)
+            order by f.name
         loop
             execute pg_catalog.format(
                 'select p.%1$I::text as row_id, p.%2$I::text as parent_id from %3$s'
@@ -2752,7 +2993,7 @@ declare
     reason text;
 begin
     select sc.collection, sc.id_column, sc.id_type into tbl
-    from supabase_sync.synced_collection as sc
+    from supabase_sync.synced_table as sc
     where sc.relid = target;
 
     foreach bad_id in array coalesce(delete_ids, '{}') loop
@@ -3602,7 +3843,7 @@ begin
         sc.kind, sc.collection, sc.id_column, sc.id_type, sc.scope, sc.scope_column,
         exists (select from supabase_sync.synced_table as s where s.members = sc.relid) as membership
     into reg
-    from supabase_sync.synced_collection as sc
+    from supabase_sync.synced_table as sc
     where sc.relid = target;
     if reg.kind is distinct from 'scoped' then
         return;
