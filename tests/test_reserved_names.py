@@ -65,13 +65,6 @@ def test_a_table_named_by_reserved_words_lints_clean(order_project: Path, sandbo
     assert linted.findings == [] and linted.problems == [], [f"{f.code} {f.message}" for f in linted.findings]
 
 
-# sync_push reads a row's id from the JSON key "id" (check_push_shape, merge_push_rows, apply_push) but
-# inserts the id column's key, so a table whose id column is not called "id" only takes rows carrying
-# both; verify pushes rows as the table's columns. The push protocol is being rewritten (issue 10).
-PUSH_READS_THE_ID_KEY = "sync_push reads a row's id from the key 'id', not from the table's id column"
-
-
-@pytest.mark.xfail(strict=True, reason=PUSH_READS_THE_ID_KEY)
 def test_a_table_named_by_reserved_words_verifies(order_project: Path, sandbox: Sandbox) -> None:
     report = api.verify(order_project, backend="url", sandbox_url=sandbox.superuser_dsn)
     structure = [result for result in report.results if result.check.startswith("structure.")]
@@ -80,7 +73,6 @@ def test_a_table_named_by_reserved_words_verifies(order_project: Path, sandbox: 
     assert report.passed, report.to_text()
 
 
-@pytest.mark.xfail(strict=True, reason=PUSH_READS_THE_ID_KEY)
 def test_a_row_pushed_as_its_columns_is_stored_under_its_id(order_project: Path, fresh_db) -> None:  # type: ignore[no-untyped-def]
     from supabase_sync.migrations import apply_migrations
 
@@ -102,8 +94,8 @@ def test_a_table_named_by_reserved_words_syncs_and_its_fixes_run(
     alice, bob = fresh_db.create_users(2)
     conn = fresh_db.connect()
     order_id = str(uuid.uuid4())
-    # The push payload names every row's id "id" (check_push_shape); the id column is "select".
-    row = {"id": order_id, "select": order_id, "item": "tea"}
+    # A row's id is the value of its id column, "select"; a key "id" is no column of the table.
+    row = {"id": str(uuid.uuid4()), "select": order_id, "item": "tea"}
     pushed = rpc.call(
         conn,
         "sync_push",
@@ -111,6 +103,7 @@ def test_a_table_named_by_reserved_words_syncs_and_its_fixes_run(
         user_id=alice,
     )
     assert pushed["applied"][COLLECTION]["created"] == 1
+    assert pushed["ignored_columns"] == {COLLECTION: ["id"]}
     pulled = rpc.call(conn, "sync_pull", {"last_pulled_at": None}, user_id=alice)
     (stored,) = pulled["changes"][COLLECTION]["created"]
     assert (stored["select"], stored["user"], stored["item"]) == (order_id, str(alice), "tea")

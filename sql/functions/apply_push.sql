@@ -8,7 +8,9 @@
 -- with a different payload is an error naming it (issue 11.11), never a
 -- silent drop of the new changes.
 -- Ids are compared by the id column's type before created and updated are
--- merged: one uuid in two letter cases is one row (issue 11.12).
+-- merged: one uuid in two letter cases is one row (issue 11.12). A row's id is
+-- the value of the table's id column (a table keyed by order_no sends
+-- {"order_no": ...}), as pulls deliver rows; a deleted entry is an id or a row.
 create or replace function supabase_sync.apply_push(
     changes jsonb,
     since bigint,
@@ -73,12 +75,12 @@ begin
     perform pg_catalog.set_config('supabase_sync.client_id', coalesce(client_id::text, ''), true);
 
     for tbl in
-        select sc.relid, sc.collection, sc.id_type
-        from supabase_sync.synced_collection as sc
+        select sc.relid, sc.collection, sc.id_column, sc.id_type
+        from supabase_sync.synced_table as sc
         where changes ? sc.collection
         order by sc.dependency_rank, sc.collection
     loop
-        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> 'id', d.value #>> '{}')), '{}')
+        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> tbl.id_column, d.value #>> '{}')), '{}')
         into delete_ids
         from pg_catalog.jsonb_array_elements(
             case
@@ -88,10 +90,10 @@ begin
             end
         ) as d (value);
 
-        table_changes := supabase_sync.canonical_push_ids(changes -> tbl.collection, tbl.id_type);
+        table_changes := supabase_sync.canonical_push_ids(changes -> tbl.collection, tbl.id_type, tbl.id_column);
         result := supabase_sync.push_upserts(
             tbl.relid,
-            supabase_sync.merge_push_rows(table_changes),
+            supabase_sync.merge_push_rows(table_changes, tbl.id_column),
             delete_ids,
             since_version,
             client_id,
@@ -121,8 +123,8 @@ begin
     end loop;
 
     for tbl in
-        select sc.relid, sc.collection
-        from supabase_sync.synced_collection as sc
+        select sc.relid, sc.collection, sc.id_column
+        from supabase_sync.synced_table as sc
         where pg_catalog.jsonb_array_length(
             case
                 when pg_catalog.jsonb_typeof(changes -> sc.collection -> 'deleted') = 'array'
@@ -132,7 +134,7 @@ begin
         ) > 0
         order by sc.dependency_rank desc, sc.collection desc
     loop
-        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> 'id', d.value #>> '{}')), '{}')
+        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> tbl.id_column, d.value #>> '{}')), '{}')
         into delete_ids
         from pg_catalog.jsonb_array_elements(changes -> tbl.collection -> 'deleted') as d (value);
         result := supabase_sync.push_deletes(tbl.relid, delete_ids);

@@ -5,8 +5,9 @@
 -- the later one was dropped).
 -- Cheap in the usual case: one cast per id to see whether any id is not in
 -- canonical form; only then the rows are rebuilt. An id the type cannot read
--- is left as sent (push_upserts names it with 22P02).
-create or replace function supabase_sync.canonical_push_ids(table_changes jsonb, id_type text)
+-- is left as sent (push_upserts names it with 22P02). A row's id is the value
+-- of the table's id column (`id_column`, from the registry).
+create or replace function supabase_sync.canonical_push_ids(table_changes jsonb, id_type text, id_column name)
 returns jsonb
 language plpgsql
 immutable
@@ -17,18 +18,36 @@ declare
     canonical boolean;
     part text;
     rebuilt jsonb := table_changes;
+    created_ids jsonpath;
+    updated_ids jsonpath;
 begin
     if id_type = 'text' or pg_catalog.jsonb_typeof(table_changes) <> 'object' then
+        return table_changes;
+    end if;
+    created_ids := ('strict $.created[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath;
+    updated_ids := ('strict $.updated[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath;
+    -- uuid ids as clients make them (lower-case) are canonical: a static
+    -- statement (its plan cached) and no cast, so no subtransaction either.
+    -- Silent jsonpath: a push may leave out created or updated.
+    if id_type = 'uuid' and (
+        select coalesce(
+            pg_catalog.bool_and(i.id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'), true
+        )
+        from pg_catalog.jsonb_array_elements_text(
+            pg_catalog.jsonb_path_query_array(table_changes, created_ids, '{}', true)
+            || pg_catalog.jsonb_path_query_array(table_changes, updated_ids, '{}', true)
+        ) as i (id)
+    ) then
         return table_changes;
     end if;
     begin
         execute pg_catalog.format(
             'select coalesce(pg_catalog.bool_and(i.id = (i.id)::%s::text), true)'
             ' from pg_catalog.jsonb_array_elements_text('
-            'pg_catalog.jsonb_path_query_array($1, ''strict $.created[*].id'')'
-            ' || pg_catalog.jsonb_path_query_array($1, ''strict $.updated[*].id'')) as i (id)',
+            'pg_catalog.jsonb_path_query_array($1, $2, ''{}'', true)'
+            ' || pg_catalog.jsonb_path_query_array($1, $3, ''{}'', true)) as i (id)',
             id_type
-        ) into canonical using table_changes;
+        ) into canonical using table_changes, created_ids, updated_ids;
     exception
         when data_exception then
             return table_changes;
@@ -40,10 +59,10 @@ begin
         if pg_catalog.jsonb_typeof(table_changes -> part) = 'array' then
             execute pg_catalog.format(
                 'select coalesce(pg_catalog.jsonb_agg('
-                'e.r || pg_catalog.jsonb_build_object(''id'', (e.r ->> ''id'')::%s::text) order by e.n), ''[]'')'
+                'e.r || pg_catalog.jsonb_build_object($2, (e.r ->> $2)::%s::text) order by e.n), ''[]'')'
                 ' from pg_catalog.jsonb_array_elements($1) with ordinality as e (r, n)',
                 id_type
-            ) into rebuilt using table_changes -> part;
+            ) into rebuilt using table_changes -> part, id_column::text;
             table_changes := pg_catalog.jsonb_set(table_changes, array[part], rebuilt);
         end if;
     end loop;
@@ -51,8 +70,8 @@ begin
 end;
 $$;
 
-revoke all on function supabase_sync.canonical_push_ids(jsonb, text) from public, anon;
-grant execute on function supabase_sync.canonical_push_ids(jsonb, text) to authenticated;
+revoke all on function supabase_sync.canonical_push_ids(jsonb, text, name) from public, anon;
+grant execute on function supabase_sync.canonical_push_ids(jsonb, text, name) to authenticated;
 
-comment on function supabase_sync.canonical_push_ids(jsonb, text) is
+comment on function supabase_sync.canonical_push_ids(jsonb, text, name) is
 'supabase-sync: a push''s created/updated ids in the canonical text of the id type, before merging.';

@@ -1,6 +1,7 @@
 -- Raises 22023 naming the first entry of `names` that is not a synced collection.
--- Names are compared with supabase_sync.synced_collection.collection exactly
--- ("public.task"); they are never parsed or put into SQL text, so a hostile
+-- Names are compared with supabase_sync.synced_table.collection exactly
+-- ("public.task"; the name the registry stores, as pulls compare it, schema
+-- step 0004); they are never parsed or put into SQL text, so a hostile
 -- name ("auth.users", "x; drop table y") can only fail the comparison.
 create or replace function supabase_sync.check_collections(names text[], caller text)
 returns void
@@ -16,7 +17,7 @@ begin
     select requested.name into unknown
     from pg_catalog.unnest(names) with ordinality as requested (name, ord)
     where not exists (
-        select from supabase_sync.synced_collection as sc
+        select from supabase_sync.synced_table as sc
         where sc.collection = requested.name
     )
     order by requested.ord
@@ -25,7 +26,7 @@ begin
         return;
     end if;
     select pg_catalog.string_agg(sc.collection, ', ' order by sc.collection) into known
-    from supabase_sync.synced_collection as sc;
+    from supabase_sync.synced_table as sc;
     raise exception using
         errcode = '22023',
         message = pg_catalog.format(

@@ -1,7 +1,9 @@
 -- First check of a push (DESIGN 3.2): the shape of `changes` and its size.
 -- changes = {"<collection>": {"created": [row...], "updated": [row...], "deleted": [id or row...]}}
--- A row is a JSON object with a non-null string or number `id`. Raises 22023
--- naming the table and the entry; returns the number of entries.
+-- A row is a JSON object whose id (the key named by the table's id column,
+-- synced_table.id_column: `id`, or e.g. `order_no`; `id` for a name that is
+-- not registered, which the allow-list then rejects) is a non-null string or
+-- number. Raises 22023 naming the table and the entry; returns the number of entries.
 --
 -- Bounds (meta, schema step 0005), checked in this order and before any
 -- per-key work, so no input can make a push run past its statement timeout or
@@ -80,11 +82,13 @@ begin
                         case
                             when part.key = 'deleted' then
                                 'strict $[*] ? (@.type() == "string" || @.type() == "number"'
-                                ' || (@.type() == "object" && (@.id.type() == "string" || @.id.type() == "number")))'
-                                '.type()'
+                                || ' || (@.type() == "object" && (@' || supabase_sync.jsonpath_member(reg.id_key)
+                                || '.type() == "string" || @' || supabase_sync.jsonpath_member(reg.id_key)
+                                || '.type() == "number"))).type()'
                             else
-                                'strict $[*] ? (@.type() == "object" && (@.id.type() == "string" || @.id.type() == "number"))'
-                                '.type()'
+                                'strict $[*] ? (@.type() == "object" && (@' || supabase_sync.jsonpath_member(reg.id_key)
+                                || '.type() == "string" || @' || supabase_sync.jsonpath_member(reg.id_key)
+                                || '.type() == "number")).type()'
                         end::jsonpath,
                         '{}'::jsonb,
                         true
@@ -97,6 +101,7 @@ begin
         ), 0)
     into well_formed, entries
     from pg_catalog.jsonb_each(changes) as tbl
+    cross join lateral supabase_sync.push_id_key(tbl.key) as reg (id_key)
     cross join lateral pg_catalog.jsonb_each(
         case when pg_catalog.jsonb_typeof(tbl.value) = 'object' then tbl.value else '{}'::jsonb end
     ) as part;
@@ -149,9 +154,11 @@ begin
             part.key as part,
             entry.ord - 1 as pos,
             pg_catalog.jsonb_typeof(entry.value) as kind,
-            pg_catalog.jsonb_typeof(entry.value -> 'id') as id_kind
+            pg_catalog.jsonb_typeof(entry.value -> reg.id_key) as id_kind,
+            reg.id_key
         into bad
         from pg_catalog.jsonb_each(changes) as tbl
+        cross join lateral supabase_sync.push_id_key(tbl.key) as reg (id_key)
         cross join lateral pg_catalog.jsonb_each(tbl.value) as part
         cross join lateral pg_catalog.jsonb_array_elements(
             case when pg_catalog.jsonb_typeof(part.value) = 'array' then part.value else '[]'::jsonb end
@@ -159,7 +166,7 @@ begin
         where not coalesce(
             (
                 pg_catalog.jsonb_typeof(entry.value) = 'object'
-                and pg_catalog.jsonb_typeof(entry.value -> 'id') in ('string', 'number')
+                and pg_catalog.jsonb_typeof(entry.value -> reg.id_key) in ('string', 'number')
             )
             or (part.key = 'deleted' and pg_catalog.jsonb_typeof(entry.value) in ('string', 'number')),
             false
@@ -179,8 +186,11 @@ begin
                         else 'has an id of type ' || bad.id_kind
                     end
                 ),
-                detail = 'Every row is a JSON object whose "id" is a non-null string or number.',
-                hint = 'Send rows as objects with their "id"; deleted may list ids or rows.';
+                detail = pg_catalog.format(
+                    'Every row is a JSON object whose id (key %s, the id column) is a non-null string or number.',
+                    pg_catalog.to_jsonb(bad.id_key)
+                ),
+                hint = 'Send rows as objects with their id column; deleted may list ids or rows.';
         end if;
     end if;
 
@@ -202,10 +212,10 @@ begin
         tbl.key as collection,
         part.key as part,
         entry.ord - 1 as pos,
-        pg_catalog.left(coalesce(entry.value ->> 'id', entry.value #>> '{}'), 100) as row_id,
+        pg_catalog.left(coalesce(entry.value ->> reg.id_key, entry.value #>> '{}'), 100) as row_id,
         case
             when pg_catalog.pg_column_size(entry.value) > max_row_bytes then 'max_row_bytes'
-            when pg_catalog.octet_length(coalesce(entry.value ->> 'id', entry.value #>> '{}')) > max_id_bytes
+            when pg_catalog.octet_length(coalesce(entry.value ->> reg.id_key, entry.value #>> '{}')) > max_id_bytes
                 then 'max_id_bytes'
             when
                 pg_catalog.jsonb_typeof(entry.value) = 'object'
@@ -214,16 +224,17 @@ begin
                 then 'max_row_keys'
         end as limit_name,
         pg_catalog.pg_column_size(entry.value) as row_bytes,
-        pg_catalog.octet_length(coalesce(entry.value ->> 'id', entry.value #>> '{}')) as id_bytes
+        pg_catalog.octet_length(coalesce(entry.value ->> reg.id_key, entry.value #>> '{}')) as id_bytes
     into bad
     from pg_catalog.jsonb_each(changes) as tbl
+    cross join lateral supabase_sync.push_id_key(tbl.key) as reg (id_key)
     cross join lateral pg_catalog.jsonb_each(tbl.value) as part
     cross join lateral pg_catalog.jsonb_array_elements(
         case when pg_catalog.jsonb_typeof(part.value) = 'array' then part.value else '[]'::jsonb end
     ) with ordinality as entry (value, ord)
     where
         pg_catalog.pg_column_size(entry.value) > max_row_bytes
-        or pg_catalog.octet_length(coalesce(entry.value ->> 'id', entry.value #>> '{}')) > max_id_bytes
+        or pg_catalog.octet_length(coalesce(entry.value ->> reg.id_key, entry.value #>> '{}')) > max_id_bytes
         or (
             pg_catalog.jsonb_typeof(entry.value) = 'object'
             and pg_catalog.pg_column_size(entry.value) >= 8 * max_row_keys

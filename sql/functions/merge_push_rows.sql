@@ -2,7 +2,9 @@
 -- per id. The same id sent more than once (Drift sends a row in created and
 -- updated, or twice in one array) is merged key by key, the later entry winning
 -- (updated after created, a later array position after an earlier one).
-create or replace function supabase_sync.merge_push_rows(table_changes jsonb)
+-- A row's id is the value of the table's id column (`id_column`, from the
+-- registry), e.g. {"order_no": ...} for a table keyed by order_no.
+create or replace function supabase_sync.merge_push_rows(table_changes jsonb, id_column name)
 returns jsonb
 language plpgsql
 immutable
@@ -19,17 +21,18 @@ declare
         else '[]'::jsonb
     end;
     merged jsonb;
+    ids jsonpath := ('strict $[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath;
 begin
     -- The usual push has each id once: no merge needed (and no copy of a large
     -- array when one of the two parts is empty).
-    -- The ids alone, as text (like ->> 'id'), gathered by jsonpath without
+    -- The ids alone, as text (like ->> id_column), gathered by jsonpath without
     -- copying every row (check_push_shape made sure every row has an id).
     if (
         select pg_catalog.count(distinct item.id)
             = pg_catalog.jsonb_array_length(created) + pg_catalog.jsonb_array_length(updated)
         from pg_catalog.jsonb_array_elements_text(
-            pg_catalog.jsonb_path_query_array(created, 'strict $[*].id')
-            || pg_catalog.jsonb_path_query_array(updated, 'strict $[*].id')
+            pg_catalog.jsonb_path_query_array(created, ids)
+            || pg_catalog.jsonb_path_query_array(updated, ids)
         ) as item (id)
     ) then
         return case
@@ -42,7 +45,7 @@ begin
     with entry as (
         select
             item.doc,
-            item.doc ->> 'id' as id,
+            item.doc ->> id_column as id,
             item.ord as seq
         from pg_catalog.jsonb_array_elements(created || updated) with ordinality as item (doc, ord)
     ),
@@ -81,8 +84,8 @@ begin
 end;
 $$;
 
-revoke all on function supabase_sync.merge_push_rows(jsonb) from public, anon;
-grant execute on function supabase_sync.merge_push_rows(jsonb) to authenticated;
+revoke all on function supabase_sync.merge_push_rows(jsonb, name) from public, anon;
+grant execute on function supabase_sync.merge_push_rows(jsonb, name) to authenticated;
 
-comment on function supabase_sync.merge_push_rows(jsonb) is
+comment on function supabase_sync.merge_push_rows(jsonb, name) is
 'supabase-sync: one row per id from a push''s created and updated entries, later entries winning.';

@@ -18,7 +18,7 @@ declare
     distinct_ids bigint;
 begin
     select sc.id_column, sc.id_type, sc.owner_column into tbl
-    from supabase_sync.synced_collection as sc
+    from supabase_sync.synced_table as sc
     where sc.relid = target;
 
     execute pg_catalog.format(

@@ -84,21 +84,40 @@ declare
     bad_id text;
     may_write text := supabase_sync.write_filter(target, 'update');
     fk record;
+    id_path jsonpath;
     orphan_id text;
     orphan_parent text;
     skewed record;
     max_skew interval;
 begin
-    select sc.collection, sc.id_column, sc.id_type, sc.owner_column, sc.conflict_strategy into tbl
-    from supabase_sync.synced_collection as sc
-    where sc.relid = target;
-
-    select
-        pg_catalog.array_agg(wc.column_name order by wc.n),
-        pg_catalog.array_agg(wc.column_type order by wc.n),
-        pg_catalog.array_agg(coalesce(wc.default_expr, 'null') order by wc.n)
-    into writable, writable_types, writable_defaults
-    from supabase_sync.writable_columns(target) with ordinality as wc (column_name, column_type, default_expr, n);
+    -- The registry row and the push facts of the table (schema step 0008), by
+    -- key. They serve only while the table's catalog fingerprint is the one
+    -- they were derived from; after a DDL change they are derived and stored
+    -- afresh first (refresh_push_facts), so no SQL below is built from a stale
+    -- description.
+    for attempt in 1..2 loop
+        select
+            st.collection, st.id_column, st.id_type, st.owner_column, st.conflict_strategy,
+            pf.columns, pf.column_types, pf.column_defaults, pf.foreign_keys,
+            coalesce(pf.fingerprint = supabase_sync.catalog_fingerprint(target), false) as facts_current
+        into tbl
+        from supabase_sync.synced_table as st
+        left join supabase_sync.push_facts as pf on st.relid = pf.relid
+        where st.relid = target;
+        exit when tbl.facts_current or attempt = 2;
+        perform supabase_sync.refresh_push_facts(target);
+    end loop;
+    if not tbl.facts_current then
+        raise exception using
+            errcode = '55000',
+            message = pg_catalog.format('supabase_sync: %s: the push facts of %s cannot be derived', caller, tbl.collection),
+            detail = 'supabase_sync.push_facts does not match the table''s catalog even after a refresh.',
+            hint = 'Run `supabase-sync enable` for the table again, or `supabase-sync status` to see what is missing.';
+    end if;
+    writable := tbl.columns;
+    writable_types := tbl.column_types;
+    writable_defaults := tbl.column_defaults;
+    id_path := ('strict $[*]' || supabase_sync.jsonpath_member(tbl.id_column))::jsonpath;
 
     -- Which writable columns the rows carry. A column every row has is read
     -- straight from jsonb_to_recordset; a column no row has is left out (the
@@ -192,11 +211,17 @@ begin
 
     begin
         -- Canonical ids (e.g. lower-case uuids): a malformed id fails here.
-        execute pg_catalog.format(
-            'select coalesce(pg_catalog.array_agg(e.id::%s::text), ''{}'')'
-            ' from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array($1, ''strict $[*].id'')) as e (id)',
-            tbl.id_type
-        ) into upsert_ids using upserts;
+        -- uuid (the usual id type) by a static statement, whose plan is cached.
+        if tbl.id_type = 'uuid' then
+            select coalesce(pg_catalog.array_agg(e.id::uuid::text), '{}') into upsert_ids
+            from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array(upserts, id_path)) as e (id);
+        else
+            execute pg_catalog.format(
+                'select coalesce(pg_catalog.array_agg(e.id::%s::text), ''{}'')'
+                ' from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array($1, $2)) as e (id)',
+                tbl.id_type
+            ) into upsert_ids using upserts, id_path;
+        end if;
         all_ids := upsert_ids || delete_ids;
         -- Shared tables: a viewer's (or an outsider's) row is refused here, by id (docs/protocol.md "Sharing").
         perform supabase_sync.check_writable(target, upserts, delete_ids, caller);
@@ -205,7 +230,7 @@ begin
             select coalesce(pg_catalog.max(m.value), '5 minutes')::interval into max_skew
             from supabase_sync.meta as m
             where m.key = 'max_clock_skew';
-            select e.r ->> 'id' as row_id, e.r ->> 'updated_at' as updated_at into skewed
+            select e.r ->> tbl.id_column as row_id, e.r ->> 'updated_at' as updated_at into skewed
             from pg_catalog.jsonb_array_elements(upserts) as e (r)
             where (e.r ->> 'updated_at')::timestamptz > pg_catalog.now() + max_skew
             limit 1;
@@ -224,23 +249,15 @@ begin
 
         for fk in
             select
-                con.conname,
-                child.attname as child_column,
-                parent.attname as parent_column,
-                con.confrelid::regclass as parent_table,
-                sc.collection as parent_collection
-            from pg_catalog.pg_constraint as con
-            inner join supabase_sync.synced_collection as sc on con.confrelid = sc.relid
-            inner join pg_catalog.pg_attribute as child
-                on con.conrelid = child.attrelid and con.conkey[1] = child.attnum
-            inner join pg_catalog.pg_attribute as parent
-                on con.confrelid = parent.attrelid and con.confkey[1] = parent.attnum
-            where
-                con.conrelid = target
-                and con.contype = 'f'
-                and pg_catalog.cardinality(con.conkey) = 1
-                and (child.attname = any(every_column) or child.attname = any(some_column))
-            order by con.conname
+                f.name as conname,
+                f.child_column,
+                f.parent_column,
+                p.relid as parent_table,
+                p.collection as parent_collection
+            from pg_catalog.jsonb_to_recordset(tbl.foreign_keys) as f (name name, child_column name, parent oid, parent_column name)
+            inner join supabase_sync.synced_table as p on p.relid = f.parent::regclass
+            where f.child_column = any(every_column) or f.child_column = any(some_column)
+            order by f.name
         loop
             execute pg_catalog.format(
                 'select p.%1$I::text as row_id, p.%2$I::text as parent_id from %3$s'
@@ -289,7 +306,7 @@ begin
             end,
             case tbl.conflict_strategy
                 when 'lww' then pg_catalog.format(
-                    'left join (select (e.r ->> ''id'')::%1$s as id, (e.r ->> ''updated_at'')::timestamptz as updated_at'
+                    'left join (select (e.r ->> %2$L)::%1$s as id, (e.r ->> ''updated_at'')::timestamptz as updated_at'
                     ' from pg_catalog.jsonb_array_elements($3) as e (r)) as c on t.%2$I = c.id',
                     tbl.id_type, tbl.id_column
                 )
@@ -375,7 +392,7 @@ begin
             raise;
         when not_null_violation then
             get stacked diagnostics bad_column = column_name;
-            select e.r ->> 'id' into bad_id
+            select e.r ->> tbl.id_column into bad_id
             from pg_catalog.jsonb_array_elements(upserts) with ordinality as e (r, ord)
             order by
                 case when e.r -> bad_column = 'null'::jsonb then 0 when not e.r ? bad_column then 1 else 2 end,

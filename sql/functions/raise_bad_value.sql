@@ -24,7 +24,7 @@ declare
     reason text;
 begin
     select sc.collection, sc.id_column, sc.id_type into tbl
-    from supabase_sync.synced_collection as sc
+    from supabase_sync.synced_table as sc
     where sc.relid = target;
 
     foreach bad_id in array coalesce(delete_ids, '{}') loop
@@ -72,7 +72,7 @@ begin
                                 errcode = '22P02',
                                 message = pg_catalog.format(
                                     'supabase_sync: %s: %s row %s column %s: %s',
-                                    caller, tbl.collection, pg_catalog.left(doc ->> 'id', 200),
+                                    caller, tbl.collection, pg_catalog.left(doc ->> tbl.id_column, 200),
                                     col.column_name, reason
                                 ),
                                 detail = pg_catalog.format(

@@ -106,7 +106,7 @@ begin
         sc.kind, sc.collection, sc.id_column, sc.id_type, sc.scope, sc.scope_column,
         exists (select from supabase_sync.synced_table as s where s.members = sc.relid) as membership
     into reg
-    from supabase_sync.synced_collection as sc
+    from supabase_sync.synced_table as sc
     where sc.relid = target;
     if reg.kind is distinct from 'scoped' then
         return;

@@ -288,3 +288,149 @@ def test_push_response_is_json_serialisable_and_stable(alice: Device) -> None:
     response = alice.push({"public.project": {"created": [project(isRemote=False)]}})
     assert json.loads(json.dumps(response)) == response
     assert set(response) == {"applied", "conflicts", "ignored", "ignored_columns"}
+
+
+@pytest.fixture
+def orders(example_db: Any) -> str:
+    """A synced table keyed by ``order_no`` (no column ``id``), enabled as the project owner would."""
+    import psycopg
+
+    from supabase_sync import api
+
+    with psycopg.connect(example_db.owner_dsn, autocommit=True) as conn:
+        conn.execute(
+            "create table public.purchase (order_no uuid primary key,"
+            " user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,"
+            " item text not null default '', quantity integer)"
+        )
+    api.enable(["public.purchase"], db_url=example_db.owner_dsn, add_missing_columns=True)
+    return "public.purchase"
+
+
+def _order(owner, order_no: str) -> tuple[Any, ...] | None:
+    return owner.execute(
+        "select item, quantity, deleted_at is not null from public.purchase where order_no = %s", (order_no,)
+    ).fetchone()
+
+
+def test_push_reads_each_row_by_the_tables_id_column(alice: Device, bob: Device, owner, orders: str) -> None:
+    tea, cake, upper = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()).upper()
+    created = alice.push({orders: {"created": [{"order_no": tea, "item": "tea"}, {"order_no": cake, "item": "cake"}]}})
+    assert created["applied"] == {orders: {"created": 2, "updated": 0, "deleted": 0}}
+    assert created["ignored_columns"] == {}
+    # The same id twice (created and updated, one of them upper-case) is one row, merged.
+    merged = alice.push(
+        {orders: {"created": [{"order_no": upper, "item": "jam"}], "updated": [{"order_no": upper.lower(), "quantity": 3}]}}
+    )
+    assert merged["applied"][orders]["created"] == 1
+    assert _order(owner, upper.lower()) == ("jam", 3, False)
+    # An update writes only the keys sent; a key "id" is not a column of this table: ignored, never an id.
+    updated = alice.push({orders: {"updated": [{"order_no": tea, "quantity": 2, "id": cake}]}})
+    assert updated["applied"][orders]["updated"] == 1
+    assert updated["ignored_columns"] == {orders: ["id"]}
+    assert (_order(owner, tea), _order(owner, cake)) == (("tea", 2, False), ("cake", None, False))
+    # Deleted entries are ids or rows keyed by the id column.
+    deleted = alice.push({orders: {"deleted": [cake, {"order_no": upper.lower()}]}})
+    assert deleted["applied"][orders]["deleted"] == 2
+    assert _order(owner, cake)[2] and _order(owner, upper.lower())[2]
+    # Another user's row is refused per row by its id column; a row without its id column is malformed.
+    refused = bob.push({orders: {"updated": [{"order_no": tea, "item": "stolen"}]}})
+    assert refused["conflicts"] == [{"table": orders, "id": tea, "reason": "deleted on the server"}]
+    error = alice.push_error({orders: {"created": [{"id": str(uuid.uuid4()), "item": "no order_no"}]}})
+    assert (error.sqlstate, "created[0] has no id" in error.message) == ("22023", True)
+    assert '"order_no"' in error.detail
+    error = alice.push_error({orders: {"created": [{"order_no": "not-a-uuid"}]}})
+    assert (error.sqlstate, f"{orders} row not-a-uuid column order_no" in error.message) == ("22P02", True)
+    assert _order(owner, tea) == ("tea", 2, False)
+
+
+def test_push_conflicts_and_pulls_name_rows_by_the_tables_id_column(alice: Device, owner, orders: str) -> None:
+    phone, laptop = alice, Device(alice.conn, alice.user_id)
+    contested, gone = str(uuid.uuid4()), str(uuid.uuid4())
+    phone.push({orders: {"created": [{"order_no": contested, "item": "tea"}, {"order_no": gone, "item": "cake"}]}})
+    cursor = laptop.pull(collections=[orders])["timestamp"]
+    phone.push({orders: {"updated": [{"order_no": contested, "item": "phone"}]}}, client_id=str(phone.client_id))
+    error = laptop.push_error(
+        {orders: {"updated": [{"order_no": contested, "item": "laptop"}]}},
+        last_pulled_at=cursor,
+        client_id=str(laptop.client_id),
+    )
+    assert error.sqlstate == "PT409"
+    assert json.loads(error.detail) == {"conflicts": {orders: [contested]}}
+    # Soft and hard deletes come back in the pull's deleted list by the id column's value.
+    phone.push({orders: {"deleted": [gone]}}, client_id=str(phone.client_id))
+    pulled = laptop.pull(collections=[orders], last_pulled_at=cursor)
+    assert [row["order_no"] for row in pulled["changes"][orders]["updated"]] == [contested]
+    assert pulled["changes"][orders]["deleted"] == [gone]
+    owner.execute("delete from public.purchase where order_no = %s", (contested,))
+    later = laptop.pull(collections=[orders], last_pulled_at=pulled["timestamp"])
+    assert later["changes"][orders]["deleted"] == [contested]
+    # lww: the newer client row wins, the older loses, each named by its id column.
+    owner.execute("update supabase_sync.synced_table set conflict_strategy = 'lww' where relid = %s::regclass", (orders,))
+    fresh = str(uuid.uuid4())
+    phone.push({orders: {"created": [{"order_no": fresh, "item": "a", "updated_at": "2026-01-02T00:00:00Z"}]}})
+    lost = laptop.push(
+        {orders: {"updated": [{"order_no": fresh, "item": "old", "updated_at": "2026-01-01T00:00:00Z"}]}},
+        client_id=str(laptop.client_id),
+    )
+    assert lost["conflicts"] == [{"table": orders, "id": fresh, "reason": "server row is newer"}]
+    assert _order(owner, fresh)[0] == "a"
+
+
+def _facts_are_current(owner, table: str) -> bool:
+    found = owner.execute(
+        "select pf.fingerprint = supabase_sync.catalog_fingerprint(pf.relid) from supabase_sync.push_facts as pf"
+        " where pf.relid = %s::regclass",
+        (table,),
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def test_a_push_after_a_ddl_change_writes_the_tables_current_columns(alice: Device, owner, orders: str) -> None:
+    assert _facts_are_current(owner, orders)  # enable stored what the push needs of the table
+    owner.execute("alter table public.purchase add column colour text default 'blue'")
+    assert not _facts_are_current(owner, orders)
+    # Rows with and without the new column in one push: the absent key takes the column's default.
+    red, plain = str(uuid.uuid4()), str(uuid.uuid4())
+    alice.push({orders: {"created": [{"order_no": red, "colour": "red"}, {"order_no": plain}]}})
+    assert _facts_are_current(owner, orders)  # the push derived and stored them afresh
+    owner.execute("alter table public.purchase alter column colour set default 'green'")
+    green = str(uuid.uuid4())
+    alice.push({orders: {"created": [{"order_no": str(uuid.uuid4()), "colour": "red"}, {"order_no": green}]}})
+    colours = dict(owner.execute("select order_no::text, colour from public.purchase").fetchall())
+    assert (colours[red], colours[plain], colours[green]) == ("red", "blue", "green")
+    owner.execute("alter table public.purchase alter column quantity type bigint")
+    alice.push({orders: {"updated": [{"order_no": red, "quantity": 2**40}]}})
+    assert owner.execute("select quantity from public.purchase where order_no = %s", (red,)).fetchone() == (2**40,)
+    owner.execute("alter table public.purchase rename column item to label")
+    renamed = alice.push({orders: {"updated": [{"order_no": red, "label": "tea", "item": "x"}]}})
+    assert renamed["ignored_columns"] == {orders: ["item"]}
+    owner.execute("alter table public.purchase drop column colour")
+    dropped = alice.push({orders: {"updated": [{"order_no": red, "colour": "blue"}]}})
+    assert dropped["ignored_columns"] == {orders: ["colour"]}
+    assert owner.execute("select label from public.purchase where order_no = %s", (red,)).fetchone() == ("tea",)
+
+
+def test_a_foreign_key_added_after_enable_is_checked_as_the_caller(
+    alice: Device, bob: Device, owner, orders: str
+) -> None:
+    bobs = project()
+    bob.push({"public.project": {"created": [bobs]}})
+    owner.execute("alter table public.purchase add column project_id uuid references public.project (id)")
+    error = alice.push_error({orders: {"created": [{"order_no": str(uuid.uuid4()), "project_id": bobs["id"]}]}})
+    assert error.sqlstate == "23503"
+    assert f"references public.project {bobs['id']}, which does not exist" in error.message
+
+
+def test_an_api_user_cannot_put_anything_into_the_push_facts(alice: Device, owner, orders: str) -> None:
+    before = owner.execute("select to_jsonb(pf) from supabase_sync.push_facts as pf where relid = %s::regclass", (orders,))
+    expected = before.fetchone()
+    with rpc.as_user(alice.conn, user_id=str(alice.user_id)) as cur:
+        cur.execute(
+            "update supabase_sync.push_facts set columns = '{item, \"x; drop table public.purchase\"}',"
+            " column_defaults = '{now(), now()}', fingerprint = 'forged' where relid = %s::regclass",
+            (orders,),
+        )
+    after = owner.execute("select to_jsonb(pf) from supabase_sync.push_facts as pf where relid = %s::regclass", (orders,))
+    assert after.fetchone() == expected
+    assert _facts_are_current(owner, orders)

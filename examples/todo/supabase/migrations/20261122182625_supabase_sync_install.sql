@@ -460,6 +460,224 @@ $step$;
 end
 $supabase_sync$;
 
+-- schema step 0008_push_facts (skipped when already recorded)
+do $supabase_sync$
+begin
+    if not exists (select from supabase_sync.schema_step where step = '0008_push_facts') then
+        execute $step$
+-- supabase-sync pack, schema step 0008 (pack 3): the push reads a row's id from
+-- the key named by the table's id column (issue 9): the helpers that merged and
+-- canonicalised ids by the key "id" take the id column now; their old
+-- signatures go (the function files create the new ones).
+drop function if exists supabase_sync.merge_push_rows(jsonb);
+drop function if exists supabase_sync.canonical_push_ids(jsonb, text);
+
+-- What a push needs of a synced table's catalog, derived when the table is
+-- registered (issue 13) so that no push reads it through format_type,
+-- pg_get_expr or the synced_collection view:
+--   columns, column_types, column_defaults
+--                 the columns a push may write, in table order, with their types
+--                 and default expressions ('null' for none; supabase_sync.writable_columns);
+--   foreign_keys  its single-column foreign keys, as [{"name", "child_column",
+--                 "parent" (oid), "parent_column"}] (supabase_sync.push_foreign_keys);
+--   fingerprint   supabase_sync.catalog_fingerprint of the table when they were derived.
+-- A push compares the stored fingerprint with the table's current one (three
+-- index probes into pg_attribute, pg_attrdef and pg_constraint by the table's
+-- oid, whatever the size of the catalog) and, when they differ, has the facts
+-- derived afresh and stored (refresh_push_facts) before it builds any SQL: a
+-- DDL change after enable (a column added, dropped, retyped, renamed, a
+-- default or a foreign key changed) never makes a push apply stale SQL, and
+-- only the first push after it pays for the derivation. Every write of the
+-- registry (enable) stores them anew too. The facts are put into the push's
+-- SQL text: a row's content is always derived by the trigger below, never
+-- taken from what a statement writes, so the API role (which stores them
+-- anew after a DDL change) can put nothing of its own into them.
+create table if not exists supabase_sync.push_facts (
+    relid regclass primary key references supabase_sync.synced_table (relid) on delete cascade,
+    columns name [] not null,
+    column_types text [] not null,
+    column_defaults text [] not null,
+    foreign_keys jsonb not null,
+    fingerprint text not null
+);
+
+revoke all on supabase_sync.push_facts from public, anon, authenticated;
+grant select, insert, update on supabase_sync.push_facts to authenticated;
+grant all on supabase_sync.push_facts to service_role;
+
+-- The parts of a table's catalog the push facts are derived from: each column
+-- (number, name, type, dropped, generated, identity, has a default), the oids
+-- of its defaults (a SET DEFAULT makes a new one) and each foreign key (its
+-- oid, and the name of the parent column it references). Three index probes by
+-- the table's oid, whatever the size of the catalog; plpgsql, so the plans are
+-- cached for the session (a sql function with its own search_path is planned
+-- on every call).
+create or replace function supabase_sync.catalog_fingerprint(target regclass)
+returns text
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+    return pg_catalog.concat_ws(
+        '|',
+        (
+            select pg_catalog.string_agg(
+                pg_catalog.concat_ws(
+                    ',', a.attnum, a.attname, a.atttypid, a.atttypmod, a.attisdropped, a.attgenerated,
+                    a.attidentity, a.atthasdef
+                ),
+                ';' order by a.attnum
+            )
+            from pg_catalog.pg_attribute as a
+            where a.attrelid = target and a.attnum > 0
+        ),
+        (
+            select pg_catalog.array_agg(d.oid order by d.oid)::text
+            from pg_catalog.pg_attrdef as d
+            where d.adrelid = target
+        ),
+        (
+            select pg_catalog.string_agg(pg_catalog.concat_ws(',', con.oid, parent.attname), ';' order by con.oid)
+            from pg_catalog.pg_constraint as con
+            left join pg_catalog.pg_attribute as parent
+                on con.confrelid = parent.attrelid and con.confkey[1] = parent.attnum
+            where con.conrelid = target and con.contype = 'f'
+        )
+    );
+end;
+$$;
+
+revoke all on function supabase_sync.catalog_fingerprint(regclass) from public, anon;
+grant execute on function supabase_sync.catalog_fingerprint(regclass) to authenticated;
+
+-- The single-column foreign keys of a table (push_upserts checks each parent
+-- that is a synced table as the caller, issue 11.3). The parent is kept as an
+-- oid: cast to regclass when the push runs, it prints the parent's current name.
+create or replace function supabase_sync.push_foreign_keys(target regclass)
+returns jsonb
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+    select coalesce(
+        pg_catalog.jsonb_agg(
+            pg_catalog.jsonb_build_object(
+                'name', con.conname,
+                'child_column', child.attname,
+                'parent', con.confrelid::oid,
+                'parent_column', parent.attname
+            )
+            order by con.conname
+        ),
+        '[]'::jsonb
+    )
+    from pg_catalog.pg_constraint as con
+    inner join pg_catalog.pg_attribute as child
+        on con.conrelid = child.attrelid and con.conkey[1] = child.attnum
+    inner join pg_catalog.pg_attribute as parent
+        on con.confrelid = parent.attrelid and con.confkey[1] = parent.attnum
+    where
+        con.conrelid = target
+        and con.contype = 'f'
+        and pg_catalog.cardinality(con.conkey) = 1;
+$$;
+
+revoke all on function supabase_sync.push_foreign_keys(regclass) from public, anon;
+grant execute on function supabase_sync.push_foreign_keys(regclass) to authenticated;
+
+-- Derives a push_facts row from the catalog whatever was written into it: a
+-- row's content is always supabase_sync's own derivation for its relid (a
+-- registered table, by the foreign key), so the API role may insert and update
+-- rows (a push that finds the facts of its table stale stores them anew)
+-- without being able to put anything into them. An update that would change
+-- nothing writes nothing.
+create or replace function supabase_sync.derive_push_facts()
+returns trigger
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+    select
+        coalesce(pg_catalog.array_agg(w.column_name order by w.n), '{}'),
+        coalesce(pg_catalog.array_agg(w.column_type order by w.n), '{}'),
+        coalesce(pg_catalog.array_agg(coalesce(w.default_expr, 'null') order by w.n), '{}')
+    into new.columns, new.column_types, new.column_defaults
+    from supabase_sync.writable_columns(new.relid) with ordinality as w (column_name, column_type, default_expr, n);
+    new.foreign_keys := supabase_sync.push_foreign_keys(new.relid);
+    new.fingerprint := supabase_sync.catalog_fingerprint(new.relid);
+    if tg_op = 'UPDATE' and new is not distinct from old then
+        return null;
+    end if;
+    return new;
+end;
+$$;
+
+revoke all on function supabase_sync.derive_push_facts() from public, anon;
+
+create or replace trigger derive_push_facts
+before insert or update on supabase_sync.push_facts
+for each row execute function supabase_sync.derive_push_facts();
+
+-- (Re)derives the push facts of one registered table (a push that found them
+-- stale), or of all (target null: every write of the registry; the registry
+-- holds the synced tables only, so refreshing all keeps a fact that depends on
+-- another table's registration right). Two pushes that find the same stale
+-- row: the second waits for the first to commit, then writes nothing.
+create or replace function supabase_sync.refresh_push_facts(target regclass default null)
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+begin
+    insert into supabase_sync.push_facts as pf (relid)
+    select st.relid
+    from supabase_sync.synced_table as st
+    where target is null or st.relid = target
+    on conflict (relid) do update set relid = excluded.relid;
+end;
+$$;
+
+revoke all on function supabase_sync.refresh_push_facts(regclass) from public, anon;
+grant execute on function supabase_sync.refresh_push_facts(regclass) to authenticated;
+
+create or replace function supabase_sync.push_facts_trigger()
+returns trigger
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+    perform supabase_sync.refresh_push_facts();
+    return null;
+end;
+$$;
+
+revoke all on function supabase_sync.push_facts_trigger() from public, anon, authenticated;
+
+-- Statement level: it fires for every registration statement, also one that
+-- changes no row (enable re-run on an unchanged table), so `enable` again after
+-- a DDL change stores fresh facts. Updates of the horizon or the dependency
+-- ranks (purge, truncate, refresh_dependency_ranks) do not fire it.
+create or replace trigger push_facts
+after insert or update of relid, owner_column, id_column, kind, scope, scope_column, members
+on supabase_sync.synced_table
+for each statement execute function supabase_sync.push_facts_trigger();
+
+-- Tables registered by an earlier pack (pack 1 and 2 have writable_columns).
+select supabase_sync.refresh_push_facts()
+where exists (select from supabase_sync.synced_table);
+$step$;
+        insert into supabase_sync.schema_step (step) values ('0008_push_facts');
+    end if;
+end
+$supabase_sync$;
+
 -- functions of apply_push.sql
 -- The core of sync_push and push_changes (DESIGN 3.2, docs/protocol.md). One
 -- transaction: any error rolls back everything, so a failed push changes nothing.
@@ -471,7 +689,9 @@ $supabase_sync$;
 -- with a different payload is an error naming it (issue 11.11), never a
 -- silent drop of the new changes.
 -- Ids are compared by the id column's type before created and updated are
--- merged: one uuid in two letter cases is one row (issue 11.12).
+-- merged: one uuid in two letter cases is one row (issue 11.12). A row's id is
+-- the value of the table's id column (a table keyed by order_no sends
+-- {"order_no": ...}), as pulls deliver rows; a deleted entry is an id or a row.
 create or replace function supabase_sync.apply_push(
     changes jsonb,
     since bigint,
@@ -536,12 +756,12 @@ begin
     perform pg_catalog.set_config('supabase_sync.client_id', coalesce(client_id::text, ''), true);
 
     for tbl in
-        select sc.relid, sc.collection, sc.id_type
-        from supabase_sync.synced_collection as sc
+        select sc.relid, sc.collection, sc.id_column, sc.id_type
+        from supabase_sync.synced_table as sc
         where changes ? sc.collection
         order by sc.dependency_rank, sc.collection
     loop
-        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> 'id', d.value #>> '{}')), '{}')
+        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> tbl.id_column, d.value #>> '{}')), '{}')
         into delete_ids
         from pg_catalog.jsonb_array_elements(
             case
@@ -551,10 +771,10 @@ begin
             end
         ) as d (value);
 
-        table_changes := supabase_sync.canonical_push_ids(changes -> tbl.collection, tbl.id_type);
+        table_changes := supabase_sync.canonical_push_ids(changes -> tbl.collection, tbl.id_type, tbl.id_column);
         result := supabase_sync.push_upserts(
             tbl.relid,
-            supabase_sync.merge_push_rows(table_changes),
+            supabase_sync.merge_push_rows(table_changes, tbl.id_column),
             delete_ids,
             since_version,
             client_id,
@@ -584,8 +804,8 @@ begin
     end loop;
 
     for tbl in
-        select sc.relid, sc.collection
-        from supabase_sync.synced_collection as sc
+        select sc.relid, sc.collection, sc.id_column
+        from supabase_sync.synced_table as sc
         where pg_catalog.jsonb_array_length(
             case
                 when pg_catalog.jsonb_typeof(changes -> sc.collection -> 'deleted') = 'array'
@@ -595,7 +815,7 @@ begin
         ) > 0
         order by sc.dependency_rank desc, sc.collection desc
     loop
-        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> 'id', d.value #>> '{}')), '{}')
+        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> tbl.id_column, d.value #>> '{}')), '{}')
         into delete_ids
         from pg_catalog.jsonb_array_elements(changes -> tbl.collection -> 'deleted') as d (value);
         result := supabase_sync.push_deletes(tbl.relid, delete_ids);
@@ -776,8 +996,9 @@ comment on function supabase_sync.broadcast_change() is
 -- the later one was dropped).
 -- Cheap in the usual case: one cast per id to see whether any id is not in
 -- canonical form; only then the rows are rebuilt. An id the type cannot read
--- is left as sent (push_upserts names it with 22P02).
-create or replace function supabase_sync.canonical_push_ids(table_changes jsonb, id_type text)
+-- is left as sent (push_upserts names it with 22P02). A row's id is the value
+-- of the table's id column (`id_column`, from the registry).
+create or replace function supabase_sync.canonical_push_ids(table_changes jsonb, id_type text, id_column name)
 returns jsonb
 language plpgsql
 immutable
@@ -788,18 +1009,36 @@ declare
     canonical boolean;
     part text;
     rebuilt jsonb := table_changes;
+    created_ids jsonpath;
+    updated_ids jsonpath;
 begin
     if id_type = 'text' or pg_catalog.jsonb_typeof(table_changes) <> 'object' then
+        return table_changes;
+    end if;
+    created_ids := ('strict $.created[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath;
+    updated_ids := ('strict $.updated[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath;
+    -- uuid ids as clients make them (lower-case) are canonical: a static
+    -- statement (its plan cached) and no cast, so no subtransaction either.
+    -- Silent jsonpath: a push may leave out created or updated.
+    if id_type = 'uuid' and (
+        select coalesce(
+            pg_catalog.bool_and(i.id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'), true
+        )
+        from pg_catalog.jsonb_array_elements_text(
+            pg_catalog.jsonb_path_query_array(table_changes, created_ids, '{}', true)
+            || pg_catalog.jsonb_path_query_array(table_changes, updated_ids, '{}', true)
+        ) as i (id)
+    ) then
         return table_changes;
     end if;
     begin
         execute pg_catalog.format(
             'select coalesce(pg_catalog.bool_and(i.id = (i.id)::%s::text), true)'
             ' from pg_catalog.jsonb_array_elements_text('
-            'pg_catalog.jsonb_path_query_array($1, ''strict $.created[*].id'')'
-            ' || pg_catalog.jsonb_path_query_array($1, ''strict $.updated[*].id'')) as i (id)',
+            'pg_catalog.jsonb_path_query_array($1, $2, ''{}'', true)'
+            ' || pg_catalog.jsonb_path_query_array($1, $3, ''{}'', true)) as i (id)',
             id_type
-        ) into canonical using table_changes;
+        ) into canonical using table_changes, created_ids, updated_ids;
     exception
         when data_exception then
             return table_changes;
@@ -811,10 +1050,10 @@ begin
         if pg_catalog.jsonb_typeof(table_changes -> part) = 'array' then
             execute pg_catalog.format(
                 'select coalesce(pg_catalog.jsonb_agg('
-                'e.r || pg_catalog.jsonb_build_object(''id'', (e.r ->> ''id'')::%s::text) order by e.n), ''[]'')'
+                'e.r || pg_catalog.jsonb_build_object($2, (e.r ->> $2)::%s::text) order by e.n), ''[]'')'
                 ' from pg_catalog.jsonb_array_elements($1) with ordinality as e (r, n)',
                 id_type
-            ) into rebuilt using table_changes -> part;
+            ) into rebuilt using table_changes -> part, id_column::text;
             table_changes := pg_catalog.jsonb_set(table_changes, array[part], rebuilt);
         end if;
     end loop;
@@ -822,16 +1061,17 @@ begin
 end;
 $$;
 
-revoke all on function supabase_sync.canonical_push_ids(jsonb, text) from public, anon;
-grant execute on function supabase_sync.canonical_push_ids(jsonb, text) to authenticated;
+revoke all on function supabase_sync.canonical_push_ids(jsonb, text, name) from public, anon;
+grant execute on function supabase_sync.canonical_push_ids(jsonb, text, name) to authenticated;
 
-comment on function supabase_sync.canonical_push_ids(jsonb, text) is
+comment on function supabase_sync.canonical_push_ids(jsonb, text, name) is
 'supabase-sync: a push''s created/updated ids in the canonical text of the id type, before merging.';
 
 -- functions of check_collections.sql
 -- Raises 22023 naming the first entry of `names` that is not a synced collection.
--- Names are compared with supabase_sync.synced_collection.collection exactly
--- ("public.task"); they are never parsed or put into SQL text, so a hostile
+-- Names are compared with supabase_sync.synced_table.collection exactly
+-- ("public.task"; the name the registry stores, as pulls compare it, schema
+-- step 0004); they are never parsed or put into SQL text, so a hostile
 -- name ("auth.users", "x; drop table y") can only fail the comparison.
 create or replace function supabase_sync.check_collections(names text[], caller text)
 returns void
@@ -847,7 +1087,7 @@ begin
     select requested.name into unknown
     from pg_catalog.unnest(names) with ordinality as requested (name, ord)
     where not exists (
-        select from supabase_sync.synced_collection as sc
+        select from supabase_sync.synced_table as sc
         where sc.collection = requested.name
     )
     order by requested.ord
@@ -856,7 +1096,7 @@ begin
         return;
     end if;
     select pg_catalog.string_agg(sc.collection, ', ' order by sc.collection) into known
-    from supabase_sync.synced_collection as sc;
+    from supabase_sync.synced_table as sc;
     raise exception using
         errcode = '22023',
         message = pg_catalog.format(
@@ -968,8 +1208,10 @@ comment on function supabase_sync.check_cursor(bigint, text, text[]) is
 -- functions of check_push_shape.sql
 -- First check of a push (DESIGN 3.2): the shape of `changes` and its size.
 -- changes = {"<collection>": {"created": [row...], "updated": [row...], "deleted": [id or row...]}}
--- A row is a JSON object with a non-null string or number `id`. Raises 22023
--- naming the table and the entry; returns the number of entries.
+-- A row is a JSON object whose id (the key named by the table's id column,
+-- synced_table.id_column: `id`, or e.g. `order_no`; `id` for a name that is
+-- not registered, which the allow-list then rejects) is a non-null string or
+-- number. Raises 22023 naming the table and the entry; returns the number of entries.
 --
 -- Bounds (meta, schema step 0005), checked in this order and before any
 -- per-key work, so no input can make a push run past its statement timeout or
@@ -1048,11 +1290,13 @@ begin
                         case
                             when part.key = 'deleted' then
                                 'strict $[*] ? (@.type() == "string" || @.type() == "number"'
-                                ' || (@.type() == "object" && (@.id.type() == "string" || @.id.type() == "number")))'
-                                '.type()'
+                                || ' || (@.type() == "object" && (@' || supabase_sync.jsonpath_member(reg.id_key)
+                                || '.type() == "string" || @' || supabase_sync.jsonpath_member(reg.id_key)
+                                || '.type() == "number"))).type()'
                             else
-                                'strict $[*] ? (@.type() == "object" && (@.id.type() == "string" || @.id.type() == "number"))'
-                                '.type()'
+                                'strict $[*] ? (@.type() == "object" && (@' || supabase_sync.jsonpath_member(reg.id_key)
+                                || '.type() == "string" || @' || supabase_sync.jsonpath_member(reg.id_key)
+                                || '.type() == "number")).type()'
                         end::jsonpath,
                         '{}'::jsonb,
                         true
@@ -1065,6 +1309,7 @@ begin
         ), 0)
     into well_formed, entries
     from pg_catalog.jsonb_each(changes) as tbl
+    cross join lateral supabase_sync.push_id_key(tbl.key) as reg (id_key)
     cross join lateral pg_catalog.jsonb_each(
         case when pg_catalog.jsonb_typeof(tbl.value) = 'object' then tbl.value else '{}'::jsonb end
     ) as part;
@@ -1117,9 +1362,11 @@ begin
             part.key as part,
             entry.ord - 1 as pos,
             pg_catalog.jsonb_typeof(entry.value) as kind,
-            pg_catalog.jsonb_typeof(entry.value -> 'id') as id_kind
+            pg_catalog.jsonb_typeof(entry.value -> reg.id_key) as id_kind,
+            reg.id_key
         into bad
         from pg_catalog.jsonb_each(changes) as tbl
+        cross join lateral supabase_sync.push_id_key(tbl.key) as reg (id_key)
         cross join lateral pg_catalog.jsonb_each(tbl.value) as part
         cross join lateral pg_catalog.jsonb_array_elements(
             case when pg_catalog.jsonb_typeof(part.value) = 'array' then part.value else '[]'::jsonb end
@@ -1127,7 +1374,7 @@ begin
         where not coalesce(
             (
                 pg_catalog.jsonb_typeof(entry.value) = 'object'
-                and pg_catalog.jsonb_typeof(entry.value -> 'id') in ('string', 'number')
+                and pg_catalog.jsonb_typeof(entry.value -> reg.id_key) in ('string', 'number')
             )
             or (part.key = 'deleted' and pg_catalog.jsonb_typeof(entry.value) in ('string', 'number')),
             false
@@ -1147,8 +1394,11 @@ begin
                         else 'has an id of type ' || bad.id_kind
                     end
                 ),
-                detail = 'Every row is a JSON object whose "id" is a non-null string or number.',
-                hint = 'Send rows as objects with their "id"; deleted may list ids or rows.';
+                detail = pg_catalog.format(
+                    'Every row is a JSON object whose id (key %s, the id column) is a non-null string or number.',
+                    pg_catalog.to_jsonb(bad.id_key)
+                ),
+                hint = 'Send rows as objects with their id column; deleted may list ids or rows.';
         end if;
     end if;
 
@@ -1170,10 +1420,10 @@ begin
         tbl.key as collection,
         part.key as part,
         entry.ord - 1 as pos,
-        pg_catalog.left(coalesce(entry.value ->> 'id', entry.value #>> '{}'), 100) as row_id,
+        pg_catalog.left(coalesce(entry.value ->> reg.id_key, entry.value #>> '{}'), 100) as row_id,
         case
             when pg_catalog.pg_column_size(entry.value) > max_row_bytes then 'max_row_bytes'
-            when pg_catalog.octet_length(coalesce(entry.value ->> 'id', entry.value #>> '{}')) > max_id_bytes
+            when pg_catalog.octet_length(coalesce(entry.value ->> reg.id_key, entry.value #>> '{}')) > max_id_bytes
                 then 'max_id_bytes'
             when
                 pg_catalog.jsonb_typeof(entry.value) = 'object'
@@ -1182,16 +1432,17 @@ begin
                 then 'max_row_keys'
         end as limit_name,
         pg_catalog.pg_column_size(entry.value) as row_bytes,
-        pg_catalog.octet_length(coalesce(entry.value ->> 'id', entry.value #>> '{}')) as id_bytes
+        pg_catalog.octet_length(coalesce(entry.value ->> reg.id_key, entry.value #>> '{}')) as id_bytes
     into bad
     from pg_catalog.jsonb_each(changes) as tbl
+    cross join lateral supabase_sync.push_id_key(tbl.key) as reg (id_key)
     cross join lateral pg_catalog.jsonb_each(tbl.value) as part
     cross join lateral pg_catalog.jsonb_array_elements(
         case when pg_catalog.jsonb_typeof(part.value) = 'array' then part.value else '[]'::jsonb end
     ) with ordinality as entry (value, ord)
     where
         pg_catalog.pg_column_size(entry.value) > max_row_bytes
-        or pg_catalog.octet_length(coalesce(entry.value ->> 'id', entry.value #>> '{}')) > max_id_bytes
+        or pg_catalog.octet_length(coalesce(entry.value ->> reg.id_key, entry.value #>> '{}')) > max_id_bytes
         or (
             pg_catalog.jsonb_typeof(entry.value) = 'object'
             and pg_catalog.pg_column_size(entry.value) >= 8 * max_row_keys
@@ -1386,12 +1637,41 @@ revoke all on function supabase_sync.move_scope_children() from public;
 comment on function supabase_sync.move_scope_children() is
 'supabase-sync: moves the rows of a table below a scoped table with their parent.';
 
+-- functions of jsonpath_member.sql
+-- A jsonpath member accessor for a key, `."<key>"` with `\` and `"` escaped, so
+-- a push can read each row's id from the key named by the table's id column
+-- (a table keyed by "order_no" sends `{"order_no": ...}`) with jsonpath, which
+-- gathers the ids of an array in place (`strict $[*]."order_no"`) instead of
+-- copying every row. The key comes from the registry (synced_table.id_column),
+-- never from a client. plpgsql, not sql: a sql function with its own
+-- search_path is not inlined and would be planned again on every call.
+create or replace function supabase_sync.jsonpath_member(key text)
+returns text
+language plpgsql
+immutable
+parallel safe
+security invoker
+set search_path = ''
+as $$
+begin
+    return '."' || pg_catalog.replace(pg_catalog.replace(key, '\', '\\'), '"', '\"') || '"';
+end;
+$$;
+
+revoke all on function supabase_sync.jsonpath_member(text) from public, anon;
+grant execute on function supabase_sync.jsonpath_member(text) to authenticated;
+
+comment on function supabase_sync.jsonpath_member(text) is
+'supabase-sync: the jsonpath accessor ."key" of a key (quoted), e.g. a table''s id column.';
+
 -- functions of merge_push_rows.sql
 -- The rows a push writes to one table: `created` then `updated` entries, one row
 -- per id. The same id sent more than once (Drift sends a row in created and
 -- updated, or twice in one array) is merged key by key, the later entry winning
 -- (updated after created, a later array position after an earlier one).
-create or replace function supabase_sync.merge_push_rows(table_changes jsonb)
+-- A row's id is the value of the table's id column (`id_column`, from the
+-- registry), e.g. {"order_no": ...} for a table keyed by order_no.
+create or replace function supabase_sync.merge_push_rows(table_changes jsonb, id_column name)
 returns jsonb
 language plpgsql
 immutable
@@ -1408,17 +1688,18 @@ declare
         else '[]'::jsonb
     end;
     merged jsonb;
+    ids jsonpath := ('strict $[*]' || supabase_sync.jsonpath_member(id_column))::jsonpath;
 begin
     -- The usual push has each id once: no merge needed (and no copy of a large
     -- array when one of the two parts is empty).
-    -- The ids alone, as text (like ->> 'id'), gathered by jsonpath without
+    -- The ids alone, as text (like ->> id_column), gathered by jsonpath without
     -- copying every row (check_push_shape made sure every row has an id).
     if (
         select pg_catalog.count(distinct item.id)
             = pg_catalog.jsonb_array_length(created) + pg_catalog.jsonb_array_length(updated)
         from pg_catalog.jsonb_array_elements_text(
-            pg_catalog.jsonb_path_query_array(created, 'strict $[*].id')
-            || pg_catalog.jsonb_path_query_array(updated, 'strict $[*].id')
+            pg_catalog.jsonb_path_query_array(created, ids)
+            || pg_catalog.jsonb_path_query_array(updated, ids)
         ) as item (id)
     ) then
         return case
@@ -1431,7 +1712,7 @@ begin
     with entry as (
         select
             item.doc,
-            item.doc ->> 'id' as id,
+            item.doc ->> id_column as id,
             item.ord as seq
         from pg_catalog.jsonb_array_elements(created || updated) with ordinality as item (doc, ord)
     ),
@@ -1470,10 +1751,10 @@ begin
 end;
 $$;
 
-revoke all on function supabase_sync.merge_push_rows(jsonb) from public, anon;
-grant execute on function supabase_sync.merge_push_rows(jsonb) to authenticated;
+revoke all on function supabase_sync.merge_push_rows(jsonb, name) from public, anon;
+grant execute on function supabase_sync.merge_push_rows(jsonb, name) to authenticated;
 
-comment on function supabase_sync.merge_push_rows(jsonb) is
+comment on function supabase_sync.merge_push_rows(jsonb, name) is
 'supabase-sync: one row per id from a push''s created and updated entries, later entries winning.';
 
 -- functions of on_truncate.sql
@@ -2202,7 +2483,7 @@ declare
     distinct_ids bigint;
 begin
     select sc.id_column, sc.id_type, sc.owner_column into tbl
-    from supabase_sync.synced_collection as sc
+    from supabase_sync.synced_table as sc
     where sc.relid = target;
 
     execute pg_catalog.format(
@@ -2226,6 +2507,36 @@ grant execute on function supabase_sync.push_deletes(regclass, text[]) to authen
 
 comment on function supabase_sync.push_deletes(regclass, text[]) is
 'supabase-sync: soft-deletes the caller''s rows among a push''s deleted ids of one table.';
+
+-- functions of push_id_key.sql
+-- The key of a pushed row's id for one collection of a push: the name of the
+-- table's id column (synced_table.id_column, e.g. "order_no"), as pulls
+-- deliver rows. A name that is not a synced collection gets "id", so the shape
+-- check (which runs before the allow-list, DESIGN 3.2) still reads its
+-- entries; the allow-list then rejects the name. The collection is only
+-- compared with the registry, never put into SQL text. plpgsql, so its
+-- statement's plan is cached for the session (see jsonpath_member).
+create or replace function supabase_sync.push_id_key(collection text)
+returns text
+language plpgsql
+stable
+parallel safe
+security invoker
+set search_path = ''
+as $$
+begin
+    return coalesce(
+        (select st.id_column::text from supabase_sync.synced_table as st where st.collection = push_id_key.collection),
+        'id'
+    );
+end;
+$$;
+
+revoke all on function supabase_sync.push_id_key(text) from public, anon;
+grant execute on function supabase_sync.push_id_key(text) to authenticated;
+
+comment on function supabase_sync.push_id_key(text) is
+'supabase-sync: the key of a pushed row''s id in one collection (the table''s id column).';
 
 -- functions of push_upserts.sql
 -- Writes one table's created/updated rows of a push (the rows come merged, one
@@ -2314,21 +2625,40 @@ declare
     bad_id text;
     may_write text := supabase_sync.write_filter(target, 'update');
     fk record;
+    id_path jsonpath;
     orphan_id text;
     orphan_parent text;
     skewed record;
     max_skew interval;
 begin
-    select sc.collection, sc.id_column, sc.id_type, sc.owner_column, sc.conflict_strategy into tbl
-    from supabase_sync.synced_collection as sc
-    where sc.relid = target;
-
-    select
-        pg_catalog.array_agg(wc.column_name order by wc.n),
-        pg_catalog.array_agg(wc.column_type order by wc.n),
-        pg_catalog.array_agg(coalesce(wc.default_expr, 'null') order by wc.n)
-    into writable, writable_types, writable_defaults
-    from supabase_sync.writable_columns(target) with ordinality as wc (column_name, column_type, default_expr, n);
+    -- The registry row and the push facts of the table (schema step 0008), by
+    -- key. They serve only while the table's catalog fingerprint is the one
+    -- they were derived from; after a DDL change they are derived and stored
+    -- afresh first (refresh_push_facts), so no SQL below is built from a stale
+    -- description.
+    for attempt in 1..2 loop
+        select
+            st.collection, st.id_column, st.id_type, st.owner_column, st.conflict_strategy,
+            pf.columns, pf.column_types, pf.column_defaults, pf.foreign_keys,
+            coalesce(pf.fingerprint = supabase_sync.catalog_fingerprint(target), false) as facts_current
+        into tbl
+        from supabase_sync.synced_table as st
+        left join supabase_sync.push_facts as pf on st.relid = pf.relid
+        where st.relid = target;
+        exit when tbl.facts_current or attempt = 2;
+        perform supabase_sync.refresh_push_facts(target);
+    end loop;
+    if not tbl.facts_current then
+        raise exception using
+            errcode = '55000',
+            message = pg_catalog.format('supabase_sync: %s: the push facts of %s cannot be derived', caller, tbl.collection),
+            detail = 'supabase_sync.push_facts does not match the table''s catalog even after a refresh.',
+            hint = 'Run `supabase-sync enable` for the table again, or `supabase-sync status` to see what is missing.';
+    end if;
+    writable := tbl.columns;
+    writable_types := tbl.column_types;
+    writable_defaults := tbl.column_defaults;
+    id_path := ('strict $[*]' || supabase_sync.jsonpath_member(tbl.id_column))::jsonpath;
 
     -- Which writable columns the rows carry. A column every row has is read
     -- straight from jsonb_to_recordset; a column no row has is left out (the
@@ -2422,11 +2752,17 @@ begin
 
     begin
         -- Canonical ids (e.g. lower-case uuids): a malformed id fails here.
-        execute pg_catalog.format(
-            'select coalesce(pg_catalog.array_agg(e.id::%s::text), ''{}'')'
-            ' from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array($1, ''strict $[*].id'')) as e (id)',
-            tbl.id_type
-        ) into upsert_ids using upserts;
+        -- uuid (the usual id type) by a static statement, whose plan is cached.
+        if tbl.id_type = 'uuid' then
+            select coalesce(pg_catalog.array_agg(e.id::uuid::text), '{}') into upsert_ids
+            from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array(upserts, id_path)) as e (id);
+        else
+            execute pg_catalog.format(
+                'select coalesce(pg_catalog.array_agg(e.id::%s::text), ''{}'')'
+                ' from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array($1, $2)) as e (id)',
+                tbl.id_type
+            ) into upsert_ids using upserts, id_path;
+        end if;
         all_ids := upsert_ids || delete_ids;
         -- Shared tables: a viewer's (or an outsider's) row is refused here, by id (docs/protocol.md "Sharing").
         perform supabase_sync.check_writable(target, upserts, delete_ids, caller);
@@ -2435,7 +2771,7 @@ begin
             select coalesce(pg_catalog.max(m.value), '5 minutes')::interval into max_skew
             from supabase_sync.meta as m
             where m.key = 'max_clock_skew';
-            select e.r ->> 'id' as row_id, e.r ->> 'updated_at' as updated_at into skewed
+            select e.r ->> tbl.id_column as row_id, e.r ->> 'updated_at' as updated_at into skewed
             from pg_catalog.jsonb_array_elements(upserts) as e (r)
             where (e.r ->> 'updated_at')::timestamptz > pg_catalog.now() + max_skew
             limit 1;
@@ -2454,23 +2790,15 @@ begin
 
         for fk in
             select
-                con.conname,
-                child.attname as child_column,
-                parent.attname as parent_column,
-                con.confrelid::regclass as parent_table,
-                sc.collection as parent_collection
-            from pg_catalog.pg_constraint as con
-            inner join supabase_sync.synced_collection as sc on con.confrelid = sc.relid
-            inner join pg_catalog.pg_attribute as child
-                on con.conrelid = child.attrelid and con.conkey[1] = child.attnum
-            inner join pg_catalog.pg_attribute as parent
-                on con.confrelid = parent.attrelid and con.confkey[1] = parent.attnum
-            where
-                con.conrelid = target
-                and con.contype = 'f'
-                and pg_catalog.cardinality(con.conkey) = 1
-                and (child.attname = any(every_column) or child.attname = any(some_column))
-            order by con.conname
+                f.name as conname,
+                f.child_column,
+                f.parent_column,
+                p.relid as parent_table,
+                p.collection as parent_collection
+            from pg_catalog.jsonb_to_recordset(tbl.foreign_keys) as f (name name, child_column name, parent oid, parent_column name)
+            inner join supabase_sync.synced_table as p on p.relid = f.parent::regclass
+            where f.child_column = any(every_column) or f.child_column = any(some_column)
+            order by f.name
         loop
             execute pg_catalog.format(
                 'select p.%1$I::text as row_id, p.%2$I::text as parent_id from %3$s'
@@ -2519,7 +2847,7 @@ begin
             end,
             case tbl.conflict_strategy
                 when 'lww' then pg_catalog.format(
-                    'left join (select (e.r ->> ''id'')::%1$s as id, (e.r ->> ''updated_at'')::timestamptz as updated_at'
+                    'left join (select (e.r ->> %2$L)::%1$s as id, (e.r ->> ''updated_at'')::timestamptz as updated_at'
                     ' from pg_catalog.jsonb_array_elements($3) as e (r)) as c on t.%2$I = c.id',
                     tbl.id_type, tbl.id_column
                 )
@@ -2605,7 +2933,7 @@ begin
             raise;
         when not_null_violation then
             get stacked diagnostics bad_column = column_name;
-            select e.r ->> 'id' into bad_id
+            select e.r ->> tbl.id_column into bad_id
             from pg_catalog.jsonb_array_elements(upserts) with ordinality as e (r, ord)
             order by
                 case when e.r -> bad_column = 'null'::jsonb then 0 when not e.r ? bad_column then 1 else 2 end,
@@ -2665,7 +2993,7 @@ declare
     reason text;
 begin
     select sc.collection, sc.id_column, sc.id_type into tbl
-    from supabase_sync.synced_collection as sc
+    from supabase_sync.synced_table as sc
     where sc.relid = target;
 
     foreach bad_id in array coalesce(delete_ids, '{}') loop
@@ -2713,7 +3041,7 @@ begin
                                 errcode = '22P02',
                                 message = pg_catalog.format(
                                     'supabase_sync: %s: %s row %s column %s: %s',
-                                    caller, tbl.collection, pg_catalog.left(doc ->> 'id', 200),
+                                    caller, tbl.collection, pg_catalog.left(doc ->> tbl.id_column, 200),
                                     col.column_name, reason
                                 ),
                                 detail = pg_catalog.format(
@@ -3515,7 +3843,7 @@ begin
         sc.kind, sc.collection, sc.id_column, sc.id_type, sc.scope, sc.scope_column,
         exists (select from supabase_sync.synced_table as s where s.members = sc.relid) as membership
     into reg
-    from supabase_sync.synced_collection as sc
+    from supabase_sync.synced_table as sc
     where sc.relid = target;
     if reg.kind is distinct from 'scoped' then
         return;
