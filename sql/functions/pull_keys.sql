@@ -1,29 +1,63 @@
--- The key phase of a pull (docs/protocol.md "Paging"): the positions and ids of
--- the caller's candidate rows and tombstones at or above `lower` (and below
--- `upper` when given), in position order, `row_limit` at most (null: all).
--- A position is (version, bucket), bucket = hashtextextended(id::text, 0) &
--- 32767; rows below the `horizon` version count as version `horizon` (so every
--- cursor returned after a purge or TRUNCATE is at or above the horizon, and a
--- paged resync never answers PT410 for a cursor the server itself returned).
+-- The key phase of a pull (docs/protocol.md "Paging", "Sharing (scopes)"): the
+-- positions and ids of the caller's candidate rows and tombstones at or above
+-- `lower` (and below `upper` when given), in position order, `row_limit` at
+-- most (null: all). A position is (version, bucket), bucket =
+-- hashtextextended(id::text, 0) & 32767; rows below the `horizon` version count
+-- as version `horizon` (so every cursor returned after a purge or TRUNCATE is
+-- at or above the horizon, and a paged resync never answers PT410 for a cursor
+-- the server itself returned).
+--
+-- Invariant: each row the caller sees now has exactly one position, so paging
+-- (pull_page) neither misses nor repeats it:
+--   (greatest(server_version, horizon, g), bucket of its id)
+-- with g the version of the caller's latest `gained` access event for the
+-- row's scope row at or above `lower` (none: no g). Cases, per table kind:
+--   changed rows    rows the select policies show (supabase_sync.read_filter)
+--                   at or above lower, leaving out those whose scope row was
+--                   gained after their last write (they come at g instead);
+--   gained          every row of a scope row the caller gained at g (still
+--                   visible now) written before g, at (g, bucket), `fresh`
+--                   (created), soft-deleted ones as deletions;
+--   lost            for a scope row the caller lost at l (latest `lost`
+--                   event at or above lower; not visible now): at (l, bucket),
+--                   as deletions, the scope row's id, the ids of every row in
+--                   it now, of its tombstones and of the rows that ever moved
+--                   out of it (so the caller's replica loses them whatever it
+--                   pulled in between: O(ids of the lost scope row));
+--   moved           a row that moved at m out of a scope row the caller sees
+--                   into one they do not see: at (m, bucket) as a deletion;
+--   tombstones      owner-keyed ones of the caller, and, for scoped tables,
+--                   those of every scope row the caller sees (hard deletes by
+--                   any member reach every member).
+-- A changed row that moved in since lower from a scope row the caller does
+-- not see is `fresh` too (created for them). Rows of a gained scope row
+-- written after g, tombstones of a visible scope row and moves stay at their
+-- own positions. A deletion key of a row the caller sees again (created anew,
+-- moved back, still visible through another scope row) is `hidden`: it keeps
+-- its place for paging but is not reported.
 --
 -- Why SECURITY DEFINER: under RLS the planner may use only leakproof quals as
 -- index conditions, and neither the bucket hash nor the text -> uuid cast of
 -- the tombstone check is leakproof; as the table owner (who bypasses RLS: the
--- contract requirement "rls.key_function_bypasses") the (owner, version,
--- bucket) index serves the range and the primary key serves "lives again". It
--- returns nothing but keys, and only the caller's (supabase_sync.read_filter: the
--- rows the select policies let the caller see): the uid comes from
--- auth.uid() here, never from an argument, and only registered tables in
--- `relids` are read. The page phase (pull_page, SECURITY INVOKER) then fetches
--- the rows by primary key under RLS.
+-- contract requirement "rls.key_function_bypasses") the (owner or scope,
+-- version, bucket) indexes serve the ranges and the primary key serves "lives
+-- again". It returns nothing but keys, and only the caller's: the uid comes
+-- from auth.uid() here, never from an argument, access events are the
+-- caller's own (user_id) or those of scope rows the caller sees or lost, and
+-- only registered tables in `relids` are read. The page phase (pull_page,
+-- SECURITY INVOKER) then fetches the rows by primary key under RLS.
 --
 -- `skip_deletions` (a pull from null: a new device has nothing to delete)
--- leaves out tombstones and soft-deleted rows.
+-- leaves out tombstones, soft-deleted rows, lost and moved keys.
 --
--- `hidden` marks a tombstone of a row the caller holds again (created anew or
--- moved back): it keeps its place for paging but is not reported. The check is
--- a primary-key lookup per candidate (a subplan, whatever the statistics say),
--- so tombstones cost O(candidates), never O(live rows) per tombstone.
+-- Cost: one probe of the caller's access events since lower (index
+-- access_event_user_version_idx); with none, the branches are exactly those of
+-- an owner table plus, for scoped tables, the visible scope rows' tombstones
+-- and moves (indexes by scope row and version) and one moved-in probe per
+-- candidate. A gained scope row costs its rows per page that reaches it
+-- (they are read by its (scope column) index and sorted by bucket), a lost
+-- one its ids. The deletion check is a primary-key lookup per candidate (a
+-- subplan, whatever the statistics say).
 create or replace function supabase_sync.pull_keys(
     relids regclass[],
     lower_version xid8,
@@ -35,7 +69,7 @@ create or replace function supabase_sync.pull_keys(
     echo_of uuid,
     row_limit integer
 )
-returns table (relid oid, version xid8, bucket integer, row_id text, tombstone boolean, hidden boolean)
+returns table (relid oid, version xid8, bucket integer, row_id text, tombstone boolean, hidden boolean, fresh boolean)
 language plpgsql
 stable
 security definer
@@ -51,6 +85,14 @@ declare
     echo_rows text := '';
     echo_tombstones text := '';
     live_rows text := '';
+    access_scopes oid[];
+    access_ids text[];
+    access_versions xid8[];
+    access_gained boolean[];
+    gained_in oid[] := '{}';
+    lost_in oid[] := '{}';
+    access_rows constant text := 'rows from (pg_catalog.unnest($10), pg_catalog.unnest($11),'
+        ' pg_catalog.unnest($12), pg_catalog.unnest($13)) as g (scope, scope_id, version, gained)';
 begin
     if upper_version is not null then
         upper_filter := ' and (%1$s, %2$s) < ($4, $5)';
@@ -67,60 +109,197 @@ begin
         live_rows := ' and t.deleted_at is null';
     end if;
 
+    -- The caller's scope rows gained (visible now) and lost (not visible now)
+    -- since lower, the latest event of each: nothing, in the common case.
+    -- (supabase_sync.visible_among: a probe per event, whatever the number of
+    -- scope rows the caller sees).
+    with events as (
+        select e.scope, e.scope_id, e.event, pg_catalog.max(e.version) as version
+        from supabase_sync.access_event as e
+        where e.user_id = uid and e.version >= lower_version and e.event in ('gained', 'lost')
+        group by e.scope, e.scope_id, e.event
+    ),
+
+    visible as materialized (
+        select s.scope, seen.id
+        from (
+            select events.scope, pg_catalog.array_agg(distinct events.scope_id) as ids
+            from events
+            group by events.scope
+        ) as s
+        cross join lateral pg_catalog.unnest(supabase_sync.visible_among(s.scope, s.ids)) as seen (id)
+    )
+
+    select
+        pg_catalog.array_agg(e.scope::oid order by e.scope::oid, e.scope_id),
+        pg_catalog.array_agg(e.scope_id order by e.scope::oid, e.scope_id),
+        pg_catalog.array_agg(e.version order by e.scope::oid, e.scope_id),
+        pg_catalog.array_agg(e.event = 'gained' order by e.scope::oid, e.scope_id)
+    into access_scopes, access_ids, access_versions, access_gained
+    from events as e
+    left join visible as v on e.scope = v.scope and e.scope_id = v.id
+    where (e.event = 'gained') = (v.id is not null);
+
+    if access_scopes is not null then
+        select
+            coalesce(pg_catalog.array_agg(distinct a.scope) filter (where a.gained), '{}'),
+            coalesce(pg_catalog.array_agg(distinct a.scope) filter (where not a.gained), '{}')
+        into gained_in, lost_in
+        from rows from (pg_catalog.unnest(access_scopes), pg_catalog.unnest(access_gained)) as a (scope, gained);
+    end if;
+
     -- Parameters of every branch: $1 uid, $2/$3 lower position, $4/$5 upper
-    -- position, $6 horizon, $8 echo filter, $9 limit. Each branch is ordered
-    -- like its index and limited, so each reads at most row_limit entries.
+    -- position, $6 horizon, $8 echo filter, $9 limit, $10..$13 the access
+    -- events above. Each branch is ordered like its index and limited, so each
+    -- reads at most row_limit entries (a gained or lost scope row: its rows).
     select
         pg_catalog.string_agg(
+            -- Changed rows.
             pg_catalog.format(
                 '(select %1$s::oid as relid, t.server_version as version, %3$s as bucket,'
-                ' t.%4$I::text as row_id, false as tombstone'
+                ' t.%4$I::text as row_id, false as tombstone, %7$s as fresh'
                 ' from %2$s as t where %5$s and (t.server_version, %3$s) >= ($2, $3)'
                 || pg_catalog.format(upper_filter, 't.server_version', '%3$s')
-                || echo_rows || live_rows
+                || echo_rows || live_rows || '%6$s'
                 || ' order by t.server_version, %3$s limit $9)',
-                st.relid::oid, st.relid,
-                pg_catalog.format('(pg_catalog.hashtextextended(t.%I::text, 0) & 32767)', st.id_column),
-                st.id_column, supabase_sync.read_filter(st.relid, true)
+                st.relid::oid, st.relid, k.bucket, st.id_column, supabase_sync.read_filter(st.relid, true),
+                k.not_regained, k.moved_in
             )
             || case when below_horizon then pg_catalog.format(
-                ' union all (select %1$s::oid, $6, %3$s, t.%4$I::text, false'
+                ' union all (select %1$s::oid, $6, %3$s, t.%4$I::text, false, %7$s'
                 ' from %2$s as t where %5$s and t.server_version < $6 and %3$s >= $3'
                 || pg_catalog.format(horizon_upper, '', '%3$s')
-                || echo_rows || live_rows
+                || echo_rows || live_rows || '%6$s'
                 || ' order by %3$s limit $9)',
-                st.relid::oid, st.relid,
-                pg_catalog.format('(pg_catalog.hashtextextended(t.%I::text, 0) & 32767)', st.id_column),
-                st.id_column, supabase_sync.read_filter(st.relid, false)
+                st.relid::oid, st.relid, k.bucket, st.id_column, supabase_sync.read_filter(st.relid, false),
+                k.not_regained, k.moved_in
+            ) else '' end
+            -- Rows of gained scope rows, at the gain.
+            || case when k.scope_oid = any(gained_in) then pg_catalog.format(
+                ' union all (select %1$s::oid, g.version, %3$s, t.%4$I::text, false, true'
+                ' from ' || access_rows || ' inner join %2$s as t on t.%5$I = g.scope_id::%6$s'
+                ' where g.gained and g.scope = %7$s and greatest(t.server_version, $6) < g.version'
+                ' and (g.version, %3$s) >= ($2, $3)'
+                || pg_catalog.format(upper_filter, 'g.version', '%3$s')
+                || live_rows
+                || ' order by g.version, %3$s limit $9)',
+                st.relid::oid, st.relid, k.bucket, st.id_column, k.scope_key, k.scope_key_type, k.scope_oid
             ) else '' end
             || case when skip_deletions then '' else pg_catalog.format(
-                ' union all (select %1$s::oid, tb.version, %2$s, tb.row_id, true'
+                ' union all (select %1$s::oid, tb.version, %2$s, tb.row_id, true, false'
                 ' from supabase_sync.tombstone as tb'
-                ' where tb.relid = %1$s::oid::regclass and tb.owner_id = $1 and (tb.version, %2$s) >= ($2, $3)'
+                ' where tb.relid = %1$s::oid::regclass and tb.owner_id = $1 and tb.scope_id is null'
+                ' and (tb.version, %2$s) >= ($2, $3)'
                 || pg_catalog.format(upper_filter, 'tb.version', '%2$s')
                 || echo_tombstones
                 || ' order by tb.version, %2$s limit $9)'
                 || case when below_horizon then
-                    ' union all (select %1$s::oid, $6, %2$s, tb.row_id, true'
+                    ' union all (select %1$s::oid, $6, %2$s, tb.row_id, true, false'
                     ' from supabase_sync.tombstone as tb'
-                    ' where tb.relid = %1$s::oid::regclass and tb.owner_id = $1 and tb.version < $6 and %2$s >= $3'
+                    ' where tb.relid = %1$s::oid::regclass and tb.owner_id = $1 and tb.scope_id is null'
+                    ' and tb.version < $6 and %2$s >= $3'
                     || pg_catalog.format(horizon_upper, '', '%2$s')
                     || echo_tombstones
                     || ' order by %2$s limit $9)'
                 else '' end,
                 st.relid::oid, '(pg_catalog.hashtextextended(tb.row_id, 0) & 32767)'
-            ) end,
+            ) end
+            || case when skip_deletions or st.kind <> 'scoped' then '' else pg_catalog.format(
+                -- Tombstones of the scope rows the caller sees.
+                ' union all (select %1$s::oid, tb.version, %2$s, tb.row_id, true, false'
+                ' from supabase_sync.tombstone as tb'
+                ' where tb.relid = %1$s::oid::regclass and tb.scope_id = any(%3$s)'
+                ' and (tb.version, %2$s) >= ($2, $3)'
+                || pg_catalog.format(upper_filter, 'tb.version', '%2$s')
+                || echo_tombstones
+                || ' order by tb.version, %2$s limit $9)'
+                || case when below_horizon then
+                    ' union all (select %1$s::oid, $6, %2$s, tb.row_id, true, false'
+                    ' from supabase_sync.tombstone as tb'
+                    ' where tb.relid = %1$s::oid::regclass and tb.scope_id = any(%3$s)'
+                    ' and tb.version < $6 and %2$s >= $3'
+                    || pg_catalog.format(horizon_upper, '', '%2$s')
+                    || echo_tombstones
+                    || ' order by %2$s limit $9)'
+                else '' end
+                -- Rows moved out of a scope row the caller sees into one they do not see.
+                || ' union all (select %1$s::oid, ae.version, %4$s, ae.row_id, true, false'
+                ' from supabase_sync.access_event as ae'
+                ' where ae.event = ''moved'' and ae.scope = %5$s::oid::regclass and ae.scope_id = any(%3$s)'
+                ' and ae.relid = %1$s::oid::regclass and ae.version >= $2 and (ae.version, %4$s) >= ($2, $3)'
+                ' and not coalesce(ae.to_scope_id = any(%3$s), false)'
+                || pg_catalog.format(upper_filter, 'ae.version', '%4$s')
+                || ' order by ae.version, %4$s limit $9)',
+                st.relid::oid, '(pg_catalog.hashtextextended(tb.row_id, 0) & 32767)', k.visible,
+                '(pg_catalog.hashtextextended(ae.row_id, 0) & 32767)', k.scope_oid
+            ) end
+            -- Lost scope rows: everything the caller may hold of them, at the loss.
+            || case when skip_deletions or not coalesce(k.scope_oid = any(lost_in), false) then ''
+                when st.kind = 'scope' then pg_catalog.format(
+                    ' union all (select %1$s::oid, g.version, %2$s, g.scope_id, true, false from ' || access_rows
+                    || ' where not g.gained and g.scope = %1$s and (g.version, %2$s) >= ($2, $3)'
+                    || pg_catalog.format(upper_filter, 'g.version', '%2$s')
+                    || ' order by g.version, %2$s limit $9)',
+                    st.relid::oid, '(pg_catalog.hashtextextended(g.scope_id, 0) & 32767)'
+                )
+                else pg_catalog.format(
+                    ' union all (select %1$s::oid, g.version, %2$s, x.row_id, true, false from ' || access_rows
+                    || ' cross join lateral ('
+                    'select t.%3$I::text as row_id from %4$s as t where t.%5$I = g.scope_id::%6$s'
+                    ' union select tb.row_id from supabase_sync.tombstone as tb'
+                    ' where tb.relid = %1$s::oid::regclass and tb.scope_id = g.scope_id'
+                    ' union select ae.row_id from supabase_sync.access_event as ae'
+                    ' where ae.event = ''moved'' and ae.scope = %7$s::oid::regclass and ae.scope_id = g.scope_id'
+                    ' and ae.relid = %1$s::oid::regclass'
+                    ') as x'
+                    ' where not g.gained and g.scope = %7$s and (g.version, %2$s) >= ($2, $3)'
+                    || pg_catalog.format(upper_filter, 'g.version', '%2$s')
+                    || ' order by g.version, %2$s limit $9)',
+                    st.relid::oid, '(pg_catalog.hashtextextended(x.row_id, 0) & 32767)', st.id_column, st.relid,
+                    k.scope_key, k.scope_key_type, k.scope_oid
+                )
+            end,
             ' union all '
         ),
         pg_catalog.string_agg(
             pg_catalog.format(
-                ' when %1$s then exists (select from %2$s as live where live.%3$I = c.row_id::%4$s and live.%5$I = $1)',
-                st.relid::oid, st.relid, st.id_column, st.id_type, st.owner_column
+                ' when %1$s then exists (select from %2$s as t where t.%3$I = c.row_id::%4$s and %5$s)',
+                st.relid::oid, st.relid, st.id_column, st.id_type, supabase_sync.read_filter(st.relid, false)
             ),
             ''
         )
     into branches, lives_again
     from supabase_sync.synced_table as st
+    -- Per table: its scope table (itself for a scope table), the column
+    -- naming the scope row, and the SQL the branches above share.
+    cross join lateral (
+        select
+            sk.scope_oid,
+            sk.scope_key,
+            case when st.kind = 'scoped' then supabase_sync.column_type(st.relid, sk.scope_key) else st.id_type end
+                as scope_key_type,
+            pg_catalog.format('(pg_catalog.hashtextextended(t.%I::text, 0) & 32767)', st.id_column) as bucket,
+            -- (the cast makes `= any(...)` compare with the array, not with a subquery)
+            pg_catalog.format('(select supabase_sync.visible_scopes(%s::oid::regclass))::text[]', sk.scope_oid)
+                as visible,
+            case when coalesce(sk.scope_oid = any(gained_in), false) then pg_catalog.format(
+                ' and not exists (select from ' || access_rows || ' where g.gained and g.scope = %s'
+                ' and g.scope_id = t.%I::text and g.version > greatest(t.server_version, $6))',
+                sk.scope_oid, sk.scope_key
+            ) else '' end as not_regained,
+            case when st.kind = 'scoped' then pg_catalog.format(
+                'exists (select from supabase_sync.access_event as ae where ae.event = ''moved'''
+                ' and ae.relid = %1$s::oid::regclass and ae.row_id = t.%2$I::text and ae.version >= $2'
+                ' and not coalesce(ae.scope_id = any((select supabase_sync.visible_scopes(%3$s::oid::regclass))::text[]),'
+                ' false))',
+                st.relid::oid, st.id_column, sk.scope_oid
+            ) else 'false' end as moved_in
+        from (
+            select
+                case st.kind when 'scoped' then st.scope::oid when 'scope' then st.relid::oid end as scope_oid,
+                case st.kind when 'scoped' then st.scope_column else st.id_column end as scope_key
+        ) as sk
+    ) as k
     where st.relid = any(relids);
 
     if branches is null then
@@ -128,11 +307,12 @@ begin
     end if;
     return query execute
         'select c.relid, c.version, c.bucket::integer, c.row_id, c.tombstone,'
-        || ' c.tombstone and case c.relid' || lives_again || ' end'
-        || ' from (select u.relid, u.version, u.bucket, u.row_id, u.tombstone from (' || branches || ') as u'
+        || ' c.tombstone and case c.relid' || lives_again || ' end, c.fresh'
+        || ' from (select u.relid, u.version, u.bucket, u.row_id, u.tombstone, u.fresh from (' || branches || ') as u'
         || ' order by u.version, u.bucket, u.relid, u.row_id limit $9) as c'
         || ' order by c.version, c.bucket, c.relid, c.row_id'
-    using uid, lower_version, lower_bucket, upper_version, upper_bucket, horizon, skip_deletions, echo_of, row_limit;
+    using uid, lower_version, lower_bucket, upper_version, upper_bucket, horizon, skip_deletions, echo_of, row_limit,
+        access_scopes, access_ids, access_versions, access_gained;
 end;
 $$;
 

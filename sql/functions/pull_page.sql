@@ -76,11 +76,13 @@ declare
     key_hidden boolean[];
     key_versions xid8[];
     key_buckets integer[];
+    key_fresh boolean[];
     boundary_version xid8;
     boundary_bucket integer;
     page_relids oid[];
     page_ids text[];
     page_tombstones boolean[];
+    page_fresh boolean[];
     entry_sql text[];
     changes_sql text;
     page jsonb;
@@ -133,13 +135,14 @@ begin
             pg_catalog.array_agg(k.tombstone order by k.ord),
             pg_catalog.array_agg(k.hidden order by k.ord),
             pg_catalog.array_agg(k.version order by k.ord),
-            pg_catalog.array_agg(k.bucket order by k.ord)
-        into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets
+            pg_catalog.array_agg(k.bucket order by k.ord),
+            pg_catalog.array_agg(k.fresh order by k.ord)
+        into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets, key_fresh
         from supabase_sync.pull_keys(
             relids => relids, lower_version => lower_version, lower_bucket => lower_bucket,
             upper_version => null, upper_bucket => null, horizon => horizon,
             skip_deletions => since is null and not deletions_from_null, echo_of => echo_of, row_limit => page_size + 1
-        ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, ord);
+        ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, fresh, ord);
         if pg_catalog.cardinality(key_versions) > page_size then
             boundary_version := key_versions[page_size + 1];
             boundary_bucket := key_buckets[page_size + 1];
@@ -160,13 +163,14 @@ begin
                 select
                     pg_catalog.array_agg(k.relid order by k.ord), pg_catalog.array_agg(k.row_id order by k.ord),
                     pg_catalog.array_agg(k.tombstone order by k.ord), pg_catalog.array_agg(k.hidden order by k.ord),
-                    pg_catalog.array_agg(k.version order by k.ord), pg_catalog.array_agg(k.bucket order by k.ord)
-                into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets
+                    pg_catalog.array_agg(k.version order by k.ord), pg_catalog.array_agg(k.bucket order by k.ord),
+                    pg_catalog.array_agg(k.fresh order by k.ord)
+                into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets, key_fresh
                 from supabase_sync.pull_keys(
                     relids => relids, lower_version => boundary_version, lower_bucket => boundary_bucket,
                     upper_version => next_version, upper_bucket => next_bucket, horizon => horizon,
                     skip_deletions => since is null and not deletions_from_null, echo_of => echo_of, row_limit => null
-                ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, ord);
+                ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, fresh, ord);
                 boundary_version := next_version;
                 boundary_bucket := next_bucket;
             end if;
@@ -176,17 +180,20 @@ begin
         select
             pg_catalog.array_agg(c.r order by c.ord),
             pg_catalog.array_agg(c.i order by c.ord),
-            pg_catalog.array_agg(c.tb order by c.ord)
-        into page_relids, page_ids, page_tombstones
+            pg_catalog.array_agg(c.tb order by c.ord),
+            pg_catalog.array_agg(c.f order by c.ord)
+        into page_relids, page_ids, page_tombstones, page_fresh
         from rows from (
             pg_catalog.unnest(key_relids), pg_catalog.unnest(key_ids), pg_catalog.unnest(key_tombstones),
-            pg_catalog.unnest(key_hidden), pg_catalog.unnest(key_versions), pg_catalog.unnest(key_buckets)
-        ) with ordinality as c (r, i, tb, h, v, b, ord)
+            pg_catalog.unnest(key_hidden), pg_catalog.unnest(key_versions), pg_catalog.unnest(key_buckets),
+            pg_catalog.unnest(key_fresh)
+        ) with ordinality as c (r, i, tb, h, v, b, f, ord)
         where not c.h and (boundary_version is null or (c.v, c.b) < (boundary_version, boundary_bucket));
     end if;
 
     -- One entry per requested table; parameters $1..$3 the page's keys, $4 the
-    -- horizon, $5/$6 the lower position (created vs updated, incremental pulls).
+    -- horizon, $5/$6 the lower position (created vs updated, incremental pulls),
+    -- $9 the keys' `fresh` flags (created whatever the position).
     select pg_catalog.array_agg(
         case
             when not coalesce(st.relid::oid = any(page_relids), false) then pg_catalog.format(
@@ -208,9 +215,9 @@ begin
                     st.id_type, st.relid::oid
                 ),
                 case when since is not null then pg_catalog.format(
-                    ' and (greatest(t.server_created_version, $4),'
-                    ' pg_catalog.hashtextextended(t.%I::text, 0) & 32767) >= ($5, $6)',
-                    st.id_column
+                    ' and ((greatest(t.server_created_version, $4),'
+                    ' pg_catalog.hashtextextended(t.%1$I::text, 0) & 32767) >= ($5, $6) or t.%1$I = any(%2$s))',
+                    st.id_column, fresh_ids.sql
                 ) else '' end,
                 case
                     when since is null then agg.empty || pg_catalog.format(
@@ -219,21 +226,23 @@ begin
                     else pg_catalog.format(
                         'coalesce((select ' || agg.rows || ' from %1$s as t where t.%2$I = any(%3$s)'
                         ' and t.deleted_at is null and ((greatest(t.server_created_version, $4),'
-                        ' pg_catalog.hashtextextended(t.%2$I::text, 0) & 32767) >= ($5, $6)) is not true), '
+                        ' pg_catalog.hashtextextended(t.%2$I::text, 0) & 32767) >= ($5, $6)) is not true'
+                        ' and not t.%2$I = any(%4$s)), '
                         || agg.empty || ')',
                         st.relid, st.id_column,
                         pg_catalog.format(
                             'array(select c.i::%s from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) as c (r, i, tb)'
                             ' where c.r = %s and not c.tb)',
                             st.id_type, st.relid::oid
-                        )
+                        ),
+                        fresh_ids.sql
                     )
                 end,
                 case
                     -- The key phase skipped every deletion (a pull from null).
                     when since is null and not deletions_from_null then '''{}''::text[]'
                     else pg_catalog.format(
-                        'coalesce((select pg_catalog.array_agg(d.row_id) from ('
+                        'coalesce((select pg_catalog.array_agg(distinct d.row_id) from ('
                         'select t.%2$I::text as row_id from %1$s as t where t.%2$I = any(%4$s) and t.deleted_at is not null'
                         ' union all '
                         'select c.i from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))'
@@ -267,6 +276,15 @@ begin
             case when cols.columns is null then '''{}''' else '''[]''::jsonb' end as empty
         from (select supabase_sync.big_number_columns(st.relid) as columns) as cols
     ) as agg
+    -- The ids of the table's rows the key phase marked `fresh` (created for
+    -- the caller: a gained scope row, a move in from a scope row they do not see).
+    cross join lateral (
+        select pg_catalog.format(
+            'array(select c.i::%s from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2),'
+            ' pg_catalog.unnest($3), pg_catalog.unnest($9)) as c (r, i, tb, f) where c.r = %s and c.f and not c.tb)',
+            st.id_type, st.relid::oid
+        ) as sql
+    ) as fresh_ids
     where st.relid = any(relids);
 
     if names is null then
@@ -293,7 +311,7 @@ begin
         || ', ''timestamp'', $7, ''has_more'', $8)'
     into page
     using page_relids, page_ids, page_tombstones, horizon, lower_version, lower_bucket,
-        supabase_sync.encode_cursor(next_version, next_bucket), has_more;
+        supabase_sync.encode_cursor(next_version, next_bucket), has_more, page_fresh;
     return page;
 end;
 $$;

@@ -6,6 +6,8 @@
 -- row ever comes back to A, pull_keys hides the tombstone (the row lives
 -- again for A). The id column is read from the registry: trigger arguments
 -- would have to name it before a blind migration knows it.
+-- A scoped table's owner column says who created the row, not who sees it
+-- (its scope column does, and moves are access events): no tombstone there.
 -- SECURITY DEFINER because the writer (service_role, an admin) need not be
 -- able to write tombstones; EXECUTE is revoked from everyone.
 create or replace function supabase_sync.record_transfer()
@@ -20,11 +22,11 @@ declare
 begin
     select st.id_column, st.owner_column into registered
     from supabase_sync.synced_table as st
-    where st.relid = tg_relid;
+    where st.relid = tg_relid and st.kind <> 'scoped';
     if not found or doc ->> registered.owner_column is null then
         return null;
     end if;
-    insert into supabase_sync.tombstone as tb (relid, row_id, owner_id, version, instance_id, deleted_at)
+    insert into supabase_sync.tombstone (relid, row_id, owner_id, version, instance_id, deleted_at)
     values (
         tg_relid,
         doc ->> registered.id_column,
@@ -33,7 +35,7 @@ begin
         nullif(pg_catalog.current_setting('supabase_sync.client_id', true), '')::uuid,
         pg_catalog.now()
     )
-    on conflict (relid, owner_id, row_id) do update
+    on conflict (relid, owner_id, row_id) where scope_id is null do update
         set
             version = excluded.version,
             instance_id = excluded.instance_id,
