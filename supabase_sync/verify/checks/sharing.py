@@ -207,6 +207,27 @@ def _push_refused(ctx: VerifyContext, user: str, table: SyncedTable, change: str
     raise CheckFailure(f"sync_push let {who} write ({change}) row {row_id} of {table.collection}", fix=_FIX)
 
 
+def _push_answered_as_unseen(ctx: VerifyContext, user: str, table: SyncedTable, edited: dict[str, Any]) -> None:
+    """An update of a scope row ``user`` no longer sees is answered as for any row they cannot see
+    (docs/protocol.md "Threat model"): refused as deleted on the server, or 42501 naming it."""
+    row_id = str(edited[table.id_column])
+    refused = {"table": table.collection, "id": row_id, "reason": "deleted on the server"}
+    try:
+        response = ctx.push(user, {table.collection: {"created": [], "updated": [edited], "deleted": []}})
+    except RpcError as error:
+        if error.sqlstate == "42501" and row_id in error.message:
+            return
+        raise CheckFailure(
+            f"a removed member's sync_push of scope row {row_id} of {table.collection} answered {error.sqlstate}"
+            f" ({error.message}), not 42501 naming it",
+            fix=_FIX,
+        ) from error
+    if refused not in response.get("conflicts", []):
+        raise CheckFailure(
+            f"sync_push let a removed member write (updated) scope row {row_id} of {table.collection}", fix=_FIX
+        )
+
+
 # --- the checks --------------------------------------------------------------------
 
 
@@ -313,7 +334,7 @@ def grant(ctx: VerifyContext, table: SyncedTable | None) -> None:
 @check("sharing.revoke")
 def revoke(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """A user removed from a scope gets its rows' ids as deleted in their next pull, and a sync_push updating one
-    answers 42501, the row unchanged."""
+    answers 42501 (the scope row itself: as any row they cannot see), the row unchanged."""
     assert table is not None
     _scope, members = _scope_tables(ctx, table)
     owner, member = ctx.new_user("a"), ctx.new_user("b")
@@ -326,7 +347,11 @@ def revoke(ctx: VerifyContext, table: SyncedTable | None) -> None:
     _revoke(ctx, owner, members, membership)
     _expect_listed(ctx.pull(member, last_pulled_at=before.timestamp), table, row_id, "deleted", "B was removed")
     stored = ctx.read_row(table, row_id)
-    _push_refused(ctx, member, table, "updated", ctx.synthetic.changed(table, client_row(row)), "a removed member")
+    edited = ctx.synthetic.changed(table, client_row(row))
+    if table.kind == "scope":
+        _push_answered_as_unseen(ctx, member, table, edited)
+    else:
+        _push_refused(ctx, member, table, "updated", edited, "a removed member")
     if ctx.read_row(table, row_id) != stored:
         raise CheckFailure(f"a removed member's refused push still changed row {row_id} of {table.collection}")
 
