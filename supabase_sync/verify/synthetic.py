@@ -174,6 +174,22 @@ class SyntheticData:
         for key in [key for key in self._parents if key[0] == user_id]:
             del self._parents[key]
 
+    def row_beside(self, table: SyncedTable, user_id: str, row: dict[str, Any]) -> dict[str, Any]:
+        """A new row of ``table`` by ``user_id`` under the same synced parents (and scope row) as ``row``.
+
+        What a member writing into another user's scope sends; ``row`` is a stored row of ``table``.
+        """
+        same_place = {
+            column: row[column]
+            for foreign_key in table.shape.foreign_keys
+            if foreign_key.parent_relid in self._synced
+            for column in foreign_key.columns
+            if column in row and column != table.owner_column
+        }
+        if table.scope_column is not None and table.scope_column in row:
+            same_place[table.scope_column] = row[table.scope_column]
+        return self.new_row(table, user_id, same_place)
+
     def changed(self, table: SyncedTable, row: dict[str, Any], *, seconds_later: float = 1.0) -> dict[str, Any]:
         """Return ``row`` edited as a client would: a later ``updated_at`` and one new value."""
         edited = dict(row)

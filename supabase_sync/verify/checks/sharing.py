@@ -145,21 +145,6 @@ def _scope_parent(ctx: VerifyContext, table: SyncedTable, row_id: str) -> tuple[
     return None
 
 
-def _row_beside(ctx: VerifyContext, table: SyncedTable, user: str, row: dict[str, Any]) -> dict[str, Any]:
-    """A new row of ``table`` by ``user`` in the scope (and under the parents) of ``row``."""
-    assert table.scope_column is not None
-    synced = {candidate.relid for candidate in ctx.tables}
-    same_place = {
-        column: row[column]
-        for foreign_key in table.shape.foreign_keys
-        if foreign_key.parent_relid in synced
-        for column in foreign_key.columns
-        if column in row and column != table.owner_column
-    }
-    same_place[table.scope_column] = row[table.scope_column]
-    return ctx.synthetic.new_row(table, user, same_place)
-
-
 # --- what a pull said about one row ----------------------------------------------
 
 
@@ -252,7 +237,7 @@ def viewer_write(ctx: VerifyContext, table: SyncedTable | None) -> None:
         )
         if cur.execute(statement, (row_id,)).rowcount:
             raise CheckFailure(f"a viewer updated row {row_id} of {table.collection} through PostgREST", fix=_FIX)
-    new_row = _row_beside(ctx, table, viewer, row)
+    new_row = ctx.synthetic.row_beside(table, viewer, row)
     edited = ctx.synthetic.changed(table, client_row(row))
     for change, entry in (("created", new_row), ("updated", edited), ("deleted", row_id)):
         _push_refused(ctx, viewer, table, change, entry, "a viewer")
@@ -274,7 +259,7 @@ def non_member(ctx: VerifyContext, table: SyncedTable | None) -> None:
         raise CheckFailure(f"a user outside its scope reads row {row_id} of {table.collection}", fix=_FIX)
     if _listed(ctx.pull(outsider), table, row_id):
         raise CheckFailure(f"a user outside its scope pulled row {row_id} of {table.collection}", fix=_PULL_FIX)
-    intruder = _row_beside(ctx, table, outsider, row)
+    intruder = ctx.synthetic.row_beside(table, outsider, row)
     scope, _members = _scope_tables(ctx, table)
     phantom = dict(intruder)
     for foreign_key in table.shape.foreign_keys:
