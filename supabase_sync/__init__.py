@@ -10,6 +10,6 @@ __version__ = "0.1.0"
 
 #: Version of the SQL pack (``sql/``) this release installs. It is recorded in
 #: ``supabase_sync.meta`` and bumped whenever a file under ``sql/`` changes.
-PACK_VERSION = "2"
+PACK_VERSION = "3"
 
 __all__ = ["PACK_VERSION", "SupabaseSyncError", "__version__"]

@@ -96,6 +96,9 @@ class Registration:
     scope: TableName | None = None
     scope_column: str | None = None
     realtime: str = "postgres_changes"
+    #: a table below a scoped table: the parent it copies its scope column from, and its column referencing it
+    scope_parent: TableName | None = None
+    scope_through: str | None = None
 
 
 @dataclass(frozen=True)
@@ -332,6 +335,8 @@ def read_synced_tables(conn: psycopg.Connection) -> list[SyncedTable]:
                 scope=_table_or_none(r["scope_schema"], r["scope_table"]),
                 scope_column=r["scope_column"],
                 realtime=r["realtime"],
+                scope_parent=_table_or_none(r["scope_parent_schema"], r["scope_parent_table"]),
+                scope_through=r["scope_through"],
             ),
         )
         for r in fetch_rows(conn, "synced_tables")
