@@ -131,14 +131,16 @@ def _scope_id_of(ctx: VerifyContext, table: SyncedTable, row_id: str) -> str | N
 
 
 def _scope_parent(ctx: VerifyContext, table: SyncedTable, row_id: str) -> tuple[SyncedTable, str] | None:
-    """The row of a scoped table of the same scope that ``row_id`` references (whose scope column it copies)."""
+    """The row of a scoped table of the same scope that ``row_id`` references (whose scope column it copies):
+    through the column the registry records, else the first such foreign key (a registry before pack 3)."""
     stored = ctx.read_row(table, row_id) or {}
     parents = {
         candidate.relid: candidate
         for candidate in ctx.tables
         if candidate.kind == "scoped" and not candidate.membership and candidate.scope_relid == table.scope_relid
     }
-    for foreign_key in table.shape.foreign_keys:
+    recorded_first = sorted(table.shape.foreign_keys, key=lambda key: key.columns != (table.scope_through,))
+    for foreign_key in recorded_first:
         parent = parents.get(foreign_key.parent_relid)
         if parent is not None and len(foreign_key.columns) == 1 and stored.get(foreign_key.columns[0]) is not None:
             return parent, str(stored[foreign_key.columns[0]])
