@@ -19,7 +19,17 @@ from types import ModuleType
 
 import psycopg
 
-from bench import concurrency, load, pull_incremental, pull_initial, pull_production, push, small_calls, verify_time
+from bench import (
+    concurrency,
+    load,
+    pull_incremental,
+    pull_initial,
+    pull_production,
+    push,
+    sharing,
+    small_calls,
+    verify_time,
+)
 from bench.harness import Bench, Section, Settings, log, render_markdown
 
 BENCHMARKS: dict[str, ModuleType] = {
@@ -28,6 +38,7 @@ BENCHMARKS: dict[str, ModuleType] = {
     "pull_production": pull_production,
     "push": push,
     "small_calls": small_calls,
+    "sharing": sharing,
     "load": load,
     "verify": verify_time,
     "concurrency": concurrency,

@@ -98,6 +98,9 @@ class Registration:
     realtime: str = "postgres_changes"
     #: number | string; None: the pack-wide default (meta big_numbers).
     big_numbers: str | None = None
+    #: a table below a scoped table: the parent it copies its scope column from, and its column referencing it
+    scope_parent: TableName | None = None
+    scope_through: str | None = None
 
 
 @dataclass(frozen=True)
@@ -339,6 +342,8 @@ def read_synced_tables(conn: psycopg.Connection) -> list[SyncedTable]:
                 scope_column=r["scope_column"],
                 realtime=r["realtime"],
                 big_numbers=r["big_numbers"],
+                scope_parent=_table_or_none(r["scope_parent_schema"], r["scope_parent_table"]),
+                scope_through=r["scope_through"],
             ),
         )
         for r in fetch_rows(conn, "synced_tables")

@@ -60,6 +60,7 @@ from supabase_sync.render.table import (
     render_add_column,
     render_inherit_scope,
     render_membership_trigger,
+    render_register_scope_through,
     render_register_sharing,
     render_scope_event_trigger,
     render_scope_move_trigger,
@@ -88,6 +89,7 @@ from supabase_sync.render.table import (
 from supabase_sync.sync_objects import (
     DELETED_ROWS_TABLE,
     ID_TYPES,
+    INHERIT_SCOPE_TRIGGER,
     MEMBERSHIP_TRIGGER,
     SCOPE_EVENT_TRIGGER,
     SCOPE_MOVE_TRIGGER,
@@ -238,6 +240,7 @@ class TableSpec:
             membership=membership,
             realtime=realtime,
             big_numbers=big_numbers,
+            scope_parent=_recorded_scope_parent(registration, synced or {}),
         )
 
     @property
@@ -962,8 +965,20 @@ def _check_inherited_scope(subject: Subject) -> Problem | None:
             f" {spec.scope_parent.parent} carries it itself",
             needs_flag=ADD_COLUMNS_FLAG,
         )
-    if "supabase_sync_inherit_scope" not in subject.info.triggers:
-        return Problem(f"{table}.{display_identifier(spec.scope_column)} is not kept equal to {spec.scope_parent.parent}'s")
+    parent = spec.scope_parent
+    found = subject.info.triggers.get(INHERIT_SCOPE_TRIGGER)
+    kept = f"{table}.{display_identifier(spec.scope_column)} is not kept equal to {parent.parent}'s"
+    if found is None:
+        return Problem(kept)
+    wanted = (_regclass_text(parent.parent), parent.parent_key, parent.fk_column, spec.scope_column, parent.parent_scope_column)
+    current = (
+        (found.function_schema, found.function_name) == (PACK_SCHEMA, "inherit_scope")
+        and found.arguments == wanted
+        and (found.timing, found.events, found.for_each_row) == ("before", frozenset({"insert", "update"}), True)
+        and found.enabled
+    )
+    if not current:
+        return Problem(f"{kept}: trigger {INHERIT_SCOPE_TRIGGER} is not the one enable writes (or is disabled)")
     return None
 
 
@@ -1040,6 +1055,22 @@ def _index_requirement(key: str, purpose: str, columns: Callable[[TableSpec], tu
     )
 
 
+def _recorded_scope_parent(registration: Registration, synced: Mapping[TableName, Registration]) -> ScopeParent | None:
+    """The parent a registry row says its table copies the scope column from (schema step 0009), or None.
+
+    Read as recorded even when the parent is no longer a scoped table: the copy trigger still names it.
+    """
+    if registration.scope_parent is None or registration.scope_through is None:
+        return None
+    parent = synced.get(registration.scope_parent)
+    return ScopeParent(
+        registration.scope_parent,
+        parent.id_column if parent is not None else "id",
+        registration.scope_through,
+        (parent.scope_column if parent is not None else None) or registration.scope_column or "",
+    )
+
+
 def _check_sharing_registry(subject: Subject) -> Problem | None:
     spec, registration = subject.spec, subject.info.registration
     if registration is None:
@@ -1048,6 +1079,8 @@ def _check_sharing_registry(subject: Subject) -> Problem | None:
         wanted = ("scope", spec.members, spec.member_column, spec.member_scope_column, None, None)
     else:
         wanted = ("scoped", None, None, None, spec.scope, spec.scope_column)
+    parent = spec.scope_parent
+    wanted += (parent.parent, parent.fk_column) if parent is not None else (None, None)
     recorded = (
         registration.kind,
         registration.members,
@@ -1055,6 +1088,8 @@ def _check_sharing_registry(subject: Subject) -> Problem | None:
         registration.member_scope_column,
         registration.scope,
         registration.scope_column,
+        registration.scope_parent,
+        registration.scope_through,
     )
     if recorded == wanted:
         return None
@@ -1072,7 +1107,13 @@ def _render_register_sharing(spec: TableSpec) -> Sequence[Statement]:
                 member_scope_column=spec.member_scope_column,
             ),
         )
-    return (render_register_sharing(spec.table, kind="scoped", scope=spec.scope, scope_column=spec.scope_column),)
+    parent = spec.scope_parent
+    return (
+        render_register_sharing(spec.table, kind="scoped", scope=spec.scope, scope_column=spec.scope_column),
+        render_register_scope_through(
+            spec.table, parent=parent.parent if parent else None, fk_column=parent.fk_column if parent else None
+        ),
+    )
 
 
 def _shared_requirements(kind: TableKind) -> tuple[Requirement, ...]:

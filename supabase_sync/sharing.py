@@ -25,7 +25,7 @@ from supabase_sync.errors import ConfigError, TableError
 from supabase_sync.names import TableName, display_identifier
 from supabase_sync.plan import Statement
 from supabase_sync.render.table import render_create_members
-from supabase_sync.sync_objects import MEMBERSHIP_OWNER_COLUMN
+from supabase_sync.sync_objects import INHERIT_SCOPE_TRIGGER, MEMBERSHIP_OWNER_COLUMN
 
 _AUTH_USERS = TableName("auth", "users")
 
@@ -160,7 +160,8 @@ def scoped_spec(
     table named by the column (``project_id`` -> ``project`` of the same
     schema), and ``scope_through`` (``task_id`` -> ``task``) names the scoped
     parent whose scope column the table copies. With ``info``, a table lacking
-    the scope column copies it from its one scoped parent (or ``scope_through``'s).
+    the scope column, or one whose copy trigger (``supabase_sync_inherit_scope``)
+    is there, copies it from its one scoped parent (or ``scope_through``'s).
     """
     if info is None:
         scope = _conventional_table(table, scope_column, "--scope-column")
@@ -172,7 +173,8 @@ def scoped_spec(
             kind="scoped", scope=scope, scope_column=scope_column, scope_parent=parent,
         )
     column = info.columns.get(scope_column)
-    if column is None or scope_through is not None:
+    # A table whose copy trigger is already there stays a copying one when enabled again without --scope-through.
+    if column is None or scope_through is not None or INHERIT_SCOPE_TRIGGER in info.triggers:
         return _below_scoped_spec(
             table, info, scope_column=scope_column, owner_column=owner_column, id_column=id_column,
             conflict_strategy=conflict_strategy, synced=synced, scope_through=scope_through,

@@ -45,6 +45,8 @@ def test_quick_benchmark_run_completes_and_prints_the_table() -> None:
         "| small calls | push of 10 new rows, 20,000-row table |",
         "| small calls | pull of 10 changed rows, 300 unrelated tables |",
         "| small calls catalog growth | push, 300 unrelated tables vs none |",
+        "| sharing | scoped vs owner table, 10 changed of ",
+        "| sharing | scoped table vs reference, 10 changed of ",
         "| load (pgbench) | 16 pushers (10 new rows) |",
         "| load (pgbench) | 32 pullers (10 changed rows) |",
     ):

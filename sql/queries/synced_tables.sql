@@ -20,7 +20,11 @@ select
     -- absent before schema step 0005
     coalesce(pg_catalog.to_jsonb(st) ->> 'realtime', 'postgres_changes') as realtime,
     -- null: the pack-wide default (meta big_numbers); absent before step 0005
-    pg_catalog.to_jsonb(st) ->> 'big_numbers' as big_numbers
+    pg_catalog.to_jsonb(st) ->> 'big_numbers' as big_numbers,
+    -- absent before schema step 0009
+    pn.nspname::text as scope_parent_schema,
+    pc.relname::text as scope_parent_table,
+    to_jsonb(st) ->> 'scope_through' as scope_through
 from supabase_sync.synced_table as st
 inner join pg_catalog.pg_class as c on st.relid = c.oid
 inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid
@@ -28,4 +32,6 @@ left join pg_catalog.pg_class as mc on (to_jsonb(st) ->> 'members')::regclass::o
 left join pg_catalog.pg_namespace as mn on mc.relnamespace = mn.oid
 left join pg_catalog.pg_class as sc on (to_jsonb(st) ->> 'scope')::regclass::oid = sc.oid
 left join pg_catalog.pg_namespace as sn on sc.relnamespace = sn.oid
+left join pg_catalog.pg_class as pc on (to_jsonb(st) ->> 'scope_parent')::regclass::oid = pc.oid
+left join pg_catalog.pg_namespace as pn on pc.relnamespace = pn.oid
 order by st.dependency_rank, n.nspname, c.relname;

@@ -14,6 +14,7 @@ select
     coalesce(to_jsonb(st) ->> 'kind', 'owner') as kind,
     (to_jsonb(st) ->> 'scope')::regclass::oid as scope_relid,
     to_jsonb(st) ->> 'scope_column' as scope_column,
+    to_jsonb(st) ->> 'scope_through' as scope_through,
     (
         select to_jsonb(s) ->> 'member_column'
         from supabase_sync.synced_table as s

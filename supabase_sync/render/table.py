@@ -490,6 +490,19 @@ def render_register_sharing(
     )
 
 
+def render_register_scope_through(table: TableName, *, parent: TableName | None, fk_column: str | None) -> Statement:
+    """Record in the registry the scoped ``parent`` whose scope column ``table`` copies through ``fk_column``."""
+    return Statement(
+        f"register {table} as copying its scope from {parent}" if parent else f"register {table} as holding its scope",
+        render_template(
+            "register_scope_through",
+            table_name=table.regclass,
+            parent_name=parent.regclass if parent else _NULL,
+            fk_column_name=_literal_or_null(fk_column),
+        ),
+    )
+
+
 def render_create_members(
     table: TableName, *, scope: TableName, scope_id_column: str, scope_id_type: str, scope_column: str
 ) -> Statement:

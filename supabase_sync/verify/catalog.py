@@ -98,6 +98,8 @@ class SyncedTable:
     membership: bool = False
     #: a membership table's user column
     member_column: str | None = None
+    #: a table copying its parent's scope column: its column referencing that parent (schema step 0009)
+    scope_through: str | None = None
 
     @property
     def identifier(self) -> sql.Identifier:
@@ -165,6 +167,7 @@ def load_synced_tables(conn: psycopg.Connection) -> list[SyncedTable]:
             scope_column=row["scope_column"],
             membership=row["member_column"] is not None,
             member_column=row["member_column"],
+            scope_through=row["scope_through"],
         )
         for row in fetch_rows(conn, "verify_synced_tables")
     ]

@@ -169,6 +169,27 @@ class SyntheticData:
         row.update(overrides or {})
         return row
 
+    def forget_parents(self, user_id: str) -> None:
+        """Make the next rows of ``user_id`` reference new parent rows (a second scope row of theirs, say)."""
+        for key in [key for key in self._parents if key[0] == user_id]:
+            del self._parents[key]
+
+    def row_beside(self, table: SyncedTable, user_id: str, row: dict[str, Any]) -> dict[str, Any]:
+        """A new row of ``table`` by ``user_id`` under the same synced parents (and scope row) as ``row``.
+
+        What a member writing into another user's scope sends; ``row`` is a stored row of ``table``.
+        """
+        same_place = {
+            column: row[column]
+            for foreign_key in table.shape.foreign_keys
+            if foreign_key.parent_relid in self._synced
+            for column in foreign_key.columns
+            if column in row and column != table.owner_column
+        }
+        if table.scope_column is not None and table.scope_column in row:
+            same_place[table.scope_column] = row[table.scope_column]
+        return self.new_row(table, user_id, same_place)
+
     def changed(self, table: SyncedTable, row: dict[str, Any], *, seconds_later: float = 1.0) -> dict[str, Any]:
         """Return ``row`` edited as a client would: a later ``updated_at`` and one new value."""
         edited = dict(row)
@@ -219,6 +240,12 @@ class SyntheticData:
             elif column.not_null and not column.has_default:
                 row[column.name] = value_for(column, next(self._counter), self._source)
         return row
+
+    def new_id(self, shape: TableShape, id_column: str) -> Any:
+        """A fresh value for ``shape``'s id column (an id no row has: a scope row that does not exist, say)."""
+        column = shape.column(id_column)
+        assert column is not None, f"{shape.name} has no column {id_column}"
+        return self._id_value(column)
 
     def _id_value(self, column: Column) -> Any:
         if column.base_type == "uuid":

@@ -93,3 +93,54 @@ def test_generated_tests_are_byte_identical_on_every_run(tmp_path: Path, sandbox
     first = gen_tests(project, backend="url", sandbox_url=sandbox.superuser_dsn).paths[0].read_bytes()
     second = gen_tests(project, backend="url", sandbox_url=sandbox.superuser_dsn).paths[0].read_bytes()
     assert first == second
+
+
+def test_generated_tests_cover_the_roles_of_a_shared_project(tmp_path: Path, sandbox: Sandbox) -> None:
+    project = build_project(tmp_path)
+    text = gen_tests(project, backend="url", sandbox_url=sandbox.superuser_dsn).paths[0].read_text(encoding="utf-8")
+    for said in (
+        "user B (not a member) cannot insert a public.task row into A''s scope",
+        "viewer V sees A''s public.doc_updates row",
+        "viewer V cannot update A''s public.task row",
+        "sync_push as viewer V cannot update A''s public.doc_updates row",
+        "viewer V cannot add members to A''s scope row (public.project_member)",
+        "editor E can insert a public.doc_updates row into A''s scope",
+        "sync_push as editor E updates A''s public.task row",
+        "editor E cannot add members to A''s scope row (public.project_member)",
+        "editor E cannot delete A''s public.project row",
+        "admin M can add a member (public.project_member)",
+        "owner A can remove a member (public.project_member)",
+    ):
+        assert said in text, said
+
+
+#: A migration loosening one sharing rule -> an assertion of the generated file that must then fail.
+LOOSENED = {
+    "viewers_update": (
+        "create policy viewers_update on public.task for update to authenticated using (project_id = any("
+        "(select supabase_sync.visible_scopes('public.project'::regclass, 'viewer'))::uuid[]));\n",
+        "viewer V cannot update A's public.task row",
+    ),
+    "editors_add_members": (
+        "create policy editors_add on public.project_member for insert to authenticated with check (project_id = any("
+        "(select supabase_sync.visible_scopes('public.project'::regclass, 'editor'))::uuid[]));\n",
+        "editor E cannot add members to A's scope row (public.project_member)",
+    ),
+    "editors_cannot_write": (
+        'drop policy "supabase_sync: scope members can insert" on public.task;\n',
+        "editor E can insert a public.task row into A's scope",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOOSENED))
+def test_generated_tests_fail_when_a_sharing_rule_changes(case: str, tmp_path: Path, sandbox: Sandbox) -> None:
+    project = build_project(tmp_path)
+    result = gen_tests(project, backend="url", sandbox_url=sandbox.superuser_dsn)
+    migration, failing = LOOSENED[case]
+    (project / "supabase" / "migrations" / "29990101000000_loosen.sql").write_text(migration, encoding="utf-8")
+    proved = _pg_prove(sandbox, project, result.paths[0])
+    output = proved.stdout + proved.stderr
+    assert proved.returncode != 0, output
+    failed = [line for line in output.splitlines() if line.startswith("# Failed test") or "not ok" in line]
+    assert any(failing in line for line in failed), output

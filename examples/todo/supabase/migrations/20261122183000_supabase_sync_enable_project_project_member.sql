@@ -510,6 +510,16 @@ where
         '"public"."project"'::regclass, 'project_id'::name
     );
 
+-- register public.project_member as holding its scope
+update supabase_sync.synced_table as st
+set
+    scope_parent = null::regclass,
+    scope_through = null
+where
+    st.relid = '"public"."project_member"'::regclass
+    and (st.scope_parent, st.scope_through)
+    is distinct from (null::regclass, null::name);
+
 -- register public.project_member realtime postgres_changes
 update supabase_sync.synced_table
 set realtime = 'postgres_changes'

@@ -210,6 +210,16 @@ where
         '"public"."project"'::regclass, 'project_id'::name
     );
 
+-- register public.task as holding its scope
+update supabase_sync.synced_table as st
+set
+    scope_parent = null::regclass,
+    scope_through = null
+where
+    st.relid = '"public"."task"'::regclass
+    and (st.scope_parent, st.scope_through)
+    is distinct from (null::regclass, null::name);
+
 -- register public.task realtime postgres_changes
 update supabase_sync.synced_table
 set realtime = 'postgres_changes'

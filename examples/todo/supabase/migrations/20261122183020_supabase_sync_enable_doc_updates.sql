@@ -241,6 +241,16 @@ where
         '"public"."project"'::regclass, 'project_id'::name
     );
 
+-- register public.doc_updates as copying its scope from public.task
+update supabase_sync.synced_table as st
+set
+    scope_parent = '"public"."task"'::regclass,
+    scope_through = 'task_id'
+where
+    st.relid = '"public"."doc_updates"'::regclass
+    and (st.scope_parent, st.scope_through)
+    is distinct from ('"public"."task"'::regclass, 'task_id'::name);
+
 -- register public.doc_updates realtime postgres_changes
 update supabase_sync.synced_table
 set realtime = 'postgres_changes'
