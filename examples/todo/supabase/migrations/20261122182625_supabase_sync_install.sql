@@ -460,6 +460,60 @@ $step$;
 end
 $supabase_sync$;
 
+-- schema step 0007_shared_pulls (skipped when already recorded)
+do $supabase_sync$
+begin
+    if not exists (select from supabase_sync.schema_step where step = '0007_shared_pulls') then
+        execute $step$
+-- supabase-sync pack, schema step 0007 (pack 3): pulls deliver access changes
+-- (issue 14, docs/protocol.md "Sharing (scopes)": gained scopes as created,
+-- lost scopes and moved rows as deleted, hard deletes to every member).
+--
+-- Tombstones of a scoped table belong to the scope row the deleted row was in
+-- (`scope_id`): every user who sees that scope row is told, whoever deleted
+-- it. They are keyed (relid, scope_id, row_id): only someone who may delete a
+-- row of that scope row writes one, so no outsider rewrites what its members
+-- are told (issue 11.2). Tombstones of owner and scope tables, and of scoped
+-- rows deleted before this step (their scope is unknown), keep the owner key
+-- (relid, owner_id, row_id) and are still served to that owner.
+-- Idempotent, like every step an interrupted upgrade may meet half-way.
+alter table supabase_sync.tombstone
+add column if not exists scope_id text;
+
+create unique index if not exists tombstone_owner_key
+on supabase_sync.tombstone (relid, owner_id, row_id)
+where scope_id is null;
+
+create unique index if not exists tombstone_scope_key
+on supabase_sync.tombstone (relid, scope_id, row_id)
+where scope_id is not null;
+
+-- The owner key above replaces the primary key (a scoped row may leave one
+-- tombstone per scope row it was deleted from).
+alter table supabase_sync.tombstone
+drop constraint if exists tombstone_pkey;
+
+-- A scope row's tombstones from a position on (the pull of its members).
+create index if not exists tombstone_scope_position_idx
+on supabase_sync.tombstone (relid, scope_id, version, (pg_catalog.hashtextextended(row_id, 0) & 32767))
+where scope_id is not null;
+
+-- Whether a row the caller receives moved in from a scope row they cannot see
+-- (then it reaches them as created): one probe per delivered row.
+create index if not exists access_event_moved_row_idx
+on supabase_sync.access_event (relid, row_id, version)
+where event = 'moved';
+
+-- The key phase returns whether each row reaches the caller as created
+-- (`fresh`); its result type changed, so the old one goes before the
+-- functions are applied again.
+drop function if exists supabase_sync.pull_keys(regclass[], xid8, integer, xid8, integer, xid8, boolean, uuid, integer);
+$step$;
+        insert into supabase_sync.schema_step (step) values ('0007_shared_pulls');
+    end if;
+end
+$supabase_sync$;
+
 -- schema step 0008_push_facts (skipped when already recorded)
 do $supabase_sync$
 begin
@@ -674,6 +728,75 @@ select supabase_sync.refresh_push_facts()
 where exists (select from supabase_sync.synced_table);
 $step$;
         insert into supabase_sync.schema_step (step) values ('0008_push_facts');
+    end if;
+end
+$supabase_sync$;
+
+-- schema step 0009_scope_through (skipped when already recorded)
+do $supabase_sync$
+begin
+    if not exists (select from supabase_sync.schema_step where step = '0009_scope_through') then
+        execute $step$
+-- supabase-sync pack, schema step 0009: the registry records where a table
+-- below a scoped table takes its scope column from (enable --scope-through).
+--
+-- doc_updates -> task -> project: doc_updates.project_id is kept equal to its
+-- task's by the trigger supabase_sync_inherit_scope (sql/templates/inherit_scope.sql).
+--   scope_parent   the scoped table whose scope column it copies (public.task)
+--   scope_through  its column referencing that parent (task_id)
+-- Both null for every other table, which holds its own scope column (or none).
+-- status, lint and verify read them to know the table is one that copies, and
+-- check that its copy trigger is there and current.
+-- Upgrade-safe: nullable columns, constraints dropped and re-added, and a
+-- table an earlier pack enabled below a scoped table is recorded from its
+-- existing copy trigger's arguments (parent, parent key, column, ...).
+alter table supabase_sync.synced_table
+add column if not exists scope_parent regclass,
+add column if not exists scope_through name,
+drop constraint if exists synced_table_scope_through_check,
+add constraint synced_table_scope_through_check check (
+    (scope_parent is null) = (scope_through is null) and (scope_parent is null or kind = 'scoped')
+);
+
+do $$
+declare
+    copier record;
+    arguments text[];
+    rest bytea;
+    cut integer;
+begin
+    for copier in
+        select tg.tgrelid, tg.tgargs
+        from pg_catalog.pg_trigger as tg
+        inner join supabase_sync.synced_table as st on tg.tgrelid = st.relid
+        where
+            tg.tgname = 'supabase_sync_inherit_scope'
+            and not tg.tgisinternal
+            and st.kind = 'scoped'
+            and st.scope_through is null
+    loop
+        -- tgargs holds the arguments as NUL-terminated strings in the database encoding.
+        arguments := '{}';
+        rest := copier.tgargs;
+        loop
+            -- position() and substring() are SQL syntax, bound to pg_catalog whatever the search_path.
+            cut := position('\x00'::bytea in rest);
+            exit when cut = 0;
+            arguments := arguments || pg_catalog.convert_from(
+                substring(rest from 1 for cut - 1), pg_catalog.getdatabaseencoding()
+            );
+            rest := substring(rest from cut + 1);
+        end loop;
+        if pg_catalog.cardinality(arguments) = 5 and pg_catalog.to_regclass(arguments[1]) is not null then
+            update supabase_sync.synced_table
+            set scope_parent = pg_catalog.to_regclass(arguments[1]), scope_through = arguments[3]
+            where relid = copier.tgrelid;
+        end if;
+    end loop;
+end
+$$;
+$step$;
+        insert into supabase_sync.schema_step (step) values ('0009_scope_through');
     end if;
 end
 $supabase_sync$;
@@ -1827,32 +1950,66 @@ comment on function public.pull_changes(text[], timestamptz) is
 'supabase-sync: Drift-compatible pull (paged, no has_more); the timestamp is an opaque cursor, see docs/protocol.md.';
 
 -- functions of pull_keys.sql
--- The key phase of a pull (docs/protocol.md "Paging"): the positions and ids of
--- the caller's candidate rows and tombstones at or above `lower` (and below
--- `upper` when given), in position order, `row_limit` at most (null: all).
--- A position is (version, bucket), bucket = hashtextextended(id::text, 0) &
--- 32767; rows below the `horizon` version count as version `horizon` (so every
--- cursor returned after a purge or TRUNCATE is at or above the horizon, and a
--- paged resync never answers PT410 for a cursor the server itself returned).
+-- The key phase of a pull (docs/protocol.md "Paging", "Sharing (scopes)"): the
+-- positions and ids of the caller's candidate rows and tombstones at or above
+-- `lower` (and below `upper` when given), in position order, `row_limit` at
+-- most (null: all). A position is (version, bucket), bucket =
+-- hashtextextended(id::text, 0) & 32767; rows below the `horizon` version count
+-- as version `horizon` (so every cursor returned after a purge or TRUNCATE is
+-- at or above the horizon, and a paged resync never answers PT410 for a cursor
+-- the server itself returned).
+--
+-- Invariant: each row the caller sees now has exactly one position, so paging
+-- (pull_page) neither misses nor repeats it:
+--   (greatest(server_version, horizon, g), bucket of its id)
+-- with g the version of the caller's latest `gained` access event for the
+-- row's scope row at or above `lower` (none: no g). Cases, per table kind:
+--   changed rows    rows the select policies show (supabase_sync.read_filter)
+--                   at or above lower, leaving out those whose scope row was
+--                   gained after their last write (they come at g instead);
+--   gained          every row of a scope row the caller gained at g (still
+--                   visible now) written before g, at (g, bucket), `fresh`
+--                   (created), soft-deleted ones as deletions;
+--   lost            for a scope row the caller lost at l (latest `lost`
+--                   event at or above lower; not visible now): at (l, bucket),
+--                   as deletions, the scope row's id, the ids of every row in
+--                   it now, of its tombstones and of the rows that ever moved
+--                   out of it (so the caller's replica loses them whatever it
+--                   pulled in between: O(ids of the lost scope row));
+--   moved           a row that moved at m out of a scope row the caller sees
+--                   into one they do not see: at (m, bucket) as a deletion;
+--   tombstones      owner-keyed ones of the caller, and, for scoped tables,
+--                   those of every scope row the caller sees (hard deletes by
+--                   any member reach every member).
+-- A changed row that moved in since lower from a scope row the caller does
+-- not see is `fresh` too (created for them). Rows of a gained scope row
+-- written after g, tombstones of a visible scope row and moves stay at their
+-- own positions. A deletion key of a row the caller sees again (created anew,
+-- moved back, still visible through another scope row) is `hidden`: it keeps
+-- its place for paging but is not reported.
 --
 -- Why SECURITY DEFINER: under RLS the planner may use only leakproof quals as
 -- index conditions, and neither the bucket hash nor the text -> uuid cast of
 -- the tombstone check is leakproof; as the table owner (who bypasses RLS: the
--- contract requirement "rls.key_function_bypasses") the (owner, version,
--- bucket) index serves the range and the primary key serves "lives again". It
--- returns nothing but keys, and only the caller's (supabase_sync.read_filter: the
--- rows the select policies let the caller see): the uid comes from
--- auth.uid() here, never from an argument, and only registered tables in
--- `relids` are read. The page phase (pull_page, SECURITY INVOKER) then fetches
--- the rows by primary key under RLS.
+-- contract requirement "rls.key_function_bypasses") the (owner or scope,
+-- version, bucket) indexes serve the ranges and the primary key serves "lives
+-- again". It returns nothing but keys, and only the caller's: the uid comes
+-- from auth.uid() here, never from an argument, access events are the
+-- caller's own (user_id) or those of scope rows the caller sees or lost, and
+-- only registered tables in `relids` are read. The page phase (pull_page,
+-- SECURITY INVOKER) then fetches the rows by primary key under RLS.
 --
 -- `skip_deletions` (a pull from null: a new device has nothing to delete)
--- leaves out tombstones and soft-deleted rows.
+-- leaves out tombstones, soft-deleted rows, lost and moved keys.
 --
--- `hidden` marks a tombstone of a row the caller holds again (created anew or
--- moved back): it keeps its place for paging but is not reported. The check is
--- a primary-key lookup per candidate (a subplan, whatever the statistics say),
--- so tombstones cost O(candidates), never O(live rows) per tombstone.
+-- Cost: one probe of the caller's access events since lower (index
+-- access_event_user_version_idx); with none, the branches are exactly those of
+-- an owner table plus, for scoped tables, the visible scope rows' tombstones
+-- and moves (indexes by scope row and version) and one moved-in probe per
+-- candidate. A gained scope row costs its rows per page that reaches it
+-- (they are read by its (scope column) index and sorted by bucket), a lost
+-- one its ids. The deletion check is a primary-key lookup per candidate (a
+-- subplan, whatever the statistics say).
 create or replace function supabase_sync.pull_keys(
     relids regclass[],
     lower_version xid8,
@@ -1864,7 +2021,7 @@ create or replace function supabase_sync.pull_keys(
     echo_of uuid,
     row_limit integer
 )
-returns table (relid oid, version xid8, bucket integer, row_id text, tombstone boolean, hidden boolean)
+returns table (relid oid, version xid8, bucket integer, row_id text, tombstone boolean, hidden boolean, fresh boolean)
 language plpgsql
 stable
 security definer
@@ -1880,6 +2037,14 @@ declare
     echo_rows text := '';
     echo_tombstones text := '';
     live_rows text := '';
+    access_scopes oid[];
+    access_ids text[];
+    access_versions xid8[];
+    access_gained boolean[];
+    gained_in oid[] := '{}';
+    lost_in oid[] := '{}';
+    access_rows constant text := 'rows from (pg_catalog.unnest($10), pg_catalog.unnest($11),'
+        ' pg_catalog.unnest($12), pg_catalog.unnest($13)) as g (scope, scope_id, version, gained)';
 begin
     if upper_version is not null then
         upper_filter := ' and (%1$s, %2$s) < ($4, $5)';
@@ -1896,60 +2061,197 @@ begin
         live_rows := ' and t.deleted_at is null';
     end if;
 
+    -- The caller's scope rows gained (visible now) and lost (not visible now)
+    -- since lower, the latest event of each: nothing, in the common case.
+    -- (supabase_sync.visible_among: a probe per event, whatever the number of
+    -- scope rows the caller sees).
+    with events as (
+        select e.scope, e.scope_id, e.event, pg_catalog.max(e.version) as version
+        from supabase_sync.access_event as e
+        where e.user_id = uid and e.version >= lower_version and e.event in ('gained', 'lost')
+        group by e.scope, e.scope_id, e.event
+    ),
+
+    visible as materialized (
+        select s.scope, seen.id
+        from (
+            select events.scope, pg_catalog.array_agg(distinct events.scope_id) as ids
+            from events
+            group by events.scope
+        ) as s
+        cross join lateral pg_catalog.unnest(supabase_sync.visible_among(s.scope, s.ids)) as seen (id)
+    )
+
+    select
+        pg_catalog.array_agg(e.scope::oid order by e.scope::oid, e.scope_id),
+        pg_catalog.array_agg(e.scope_id order by e.scope::oid, e.scope_id),
+        pg_catalog.array_agg(e.version order by e.scope::oid, e.scope_id),
+        pg_catalog.array_agg(e.event = 'gained' order by e.scope::oid, e.scope_id)
+    into access_scopes, access_ids, access_versions, access_gained
+    from events as e
+    left join visible as v on e.scope = v.scope and e.scope_id = v.id
+    where (e.event = 'gained') = (v.id is not null);
+
+    if access_scopes is not null then
+        select
+            coalesce(pg_catalog.array_agg(distinct a.scope) filter (where a.gained), '{}'),
+            coalesce(pg_catalog.array_agg(distinct a.scope) filter (where not a.gained), '{}')
+        into gained_in, lost_in
+        from rows from (pg_catalog.unnest(access_scopes), pg_catalog.unnest(access_gained)) as a (scope, gained);
+    end if;
+
     -- Parameters of every branch: $1 uid, $2/$3 lower position, $4/$5 upper
-    -- position, $6 horizon, $8 echo filter, $9 limit. Each branch is ordered
-    -- like its index and limited, so each reads at most row_limit entries.
+    -- position, $6 horizon, $8 echo filter, $9 limit, $10..$13 the access
+    -- events above. Each branch is ordered like its index and limited, so each
+    -- reads at most row_limit entries (a gained or lost scope row: its rows).
     select
         pg_catalog.string_agg(
+            -- Changed rows.
             pg_catalog.format(
                 '(select %1$s::oid as relid, t.server_version as version, %3$s as bucket,'
-                ' t.%4$I::text as row_id, false as tombstone'
+                ' t.%4$I::text as row_id, false as tombstone, %7$s as fresh'
                 ' from %2$s as t where %5$s and (t.server_version, %3$s) >= ($2, $3)'
                 || pg_catalog.format(upper_filter, 't.server_version', '%3$s')
-                || echo_rows || live_rows
+                || echo_rows || live_rows || '%6$s'
                 || ' order by t.server_version, %3$s limit $9)',
-                st.relid::oid, st.relid,
-                pg_catalog.format('(pg_catalog.hashtextextended(t.%I::text, 0) & 32767)', st.id_column),
-                st.id_column, supabase_sync.read_filter(st.relid, true)
+                st.relid::oid, st.relid, k.bucket, st.id_column, supabase_sync.read_filter(st.relid, true),
+                k.not_regained, k.moved_in
             )
             || case when below_horizon then pg_catalog.format(
-                ' union all (select %1$s::oid, $6, %3$s, t.%4$I::text, false'
+                ' union all (select %1$s::oid, $6, %3$s, t.%4$I::text, false, %7$s'
                 ' from %2$s as t where %5$s and t.server_version < $6 and %3$s >= $3'
                 || pg_catalog.format(horizon_upper, '', '%3$s')
-                || echo_rows || live_rows
+                || echo_rows || live_rows || '%6$s'
                 || ' order by %3$s limit $9)',
-                st.relid::oid, st.relid,
-                pg_catalog.format('(pg_catalog.hashtextextended(t.%I::text, 0) & 32767)', st.id_column),
-                st.id_column, supabase_sync.read_filter(st.relid, false)
+                st.relid::oid, st.relid, k.bucket, st.id_column, supabase_sync.read_filter(st.relid, false),
+                k.not_regained, k.moved_in
+            ) else '' end
+            -- Rows of gained scope rows, at the gain.
+            || case when k.scope_oid = any(gained_in) then pg_catalog.format(
+                ' union all (select %1$s::oid, g.version, %3$s, t.%4$I::text, false, true'
+                ' from ' || access_rows || ' inner join %2$s as t on t.%5$I = g.scope_id::%6$s'
+                ' where g.gained and g.scope = %7$s and greatest(t.server_version, $6) < g.version'
+                ' and (g.version, %3$s) >= ($2, $3)'
+                || pg_catalog.format(upper_filter, 'g.version', '%3$s')
+                || live_rows
+                || ' order by g.version, %3$s limit $9)',
+                st.relid::oid, st.relid, k.bucket, st.id_column, k.scope_key, k.scope_key_type, k.scope_oid
             ) else '' end
             || case when skip_deletions then '' else pg_catalog.format(
-                ' union all (select %1$s::oid, tb.version, %2$s, tb.row_id, true'
+                ' union all (select %1$s::oid, tb.version, %2$s, tb.row_id, true, false'
                 ' from supabase_sync.tombstone as tb'
-                ' where tb.relid = %1$s::oid::regclass and tb.owner_id = $1 and (tb.version, %2$s) >= ($2, $3)'
+                ' where tb.relid = %1$s::oid::regclass and tb.owner_id = $1 and tb.scope_id is null'
+                ' and (tb.version, %2$s) >= ($2, $3)'
                 || pg_catalog.format(upper_filter, 'tb.version', '%2$s')
                 || echo_tombstones
                 || ' order by tb.version, %2$s limit $9)'
                 || case when below_horizon then
-                    ' union all (select %1$s::oid, $6, %2$s, tb.row_id, true'
+                    ' union all (select %1$s::oid, $6, %2$s, tb.row_id, true, false'
                     ' from supabase_sync.tombstone as tb'
-                    ' where tb.relid = %1$s::oid::regclass and tb.owner_id = $1 and tb.version < $6 and %2$s >= $3'
+                    ' where tb.relid = %1$s::oid::regclass and tb.owner_id = $1 and tb.scope_id is null'
+                    ' and tb.version < $6 and %2$s >= $3'
                     || pg_catalog.format(horizon_upper, '', '%2$s')
                     || echo_tombstones
                     || ' order by %2$s limit $9)'
                 else '' end,
                 st.relid::oid, '(pg_catalog.hashtextextended(tb.row_id, 0) & 32767)'
-            ) end,
+            ) end
+            || case when skip_deletions or st.kind <> 'scoped' then '' else pg_catalog.format(
+                -- Tombstones of the scope rows the caller sees.
+                ' union all (select %1$s::oid, tb.version, %2$s, tb.row_id, true, false'
+                ' from supabase_sync.tombstone as tb'
+                ' where tb.relid = %1$s::oid::regclass and tb.scope_id = any(%3$s)'
+                ' and (tb.version, %2$s) >= ($2, $3)'
+                || pg_catalog.format(upper_filter, 'tb.version', '%2$s')
+                || echo_tombstones
+                || ' order by tb.version, %2$s limit $9)'
+                || case when below_horizon then
+                    ' union all (select %1$s::oid, $6, %2$s, tb.row_id, true, false'
+                    ' from supabase_sync.tombstone as tb'
+                    ' where tb.relid = %1$s::oid::regclass and tb.scope_id = any(%3$s)'
+                    ' and tb.version < $6 and %2$s >= $3'
+                    || pg_catalog.format(horizon_upper, '', '%2$s')
+                    || echo_tombstones
+                    || ' order by %2$s limit $9)'
+                else '' end
+                -- Rows moved out of a scope row the caller sees into one they do not see.
+                || ' union all (select %1$s::oid, ae.version, %4$s, ae.row_id, true, false'
+                ' from supabase_sync.access_event as ae'
+                ' where ae.event = ''moved'' and ae.scope = %5$s::oid::regclass and ae.scope_id = any(%3$s)'
+                ' and ae.relid = %1$s::oid::regclass and ae.version >= $2 and (ae.version, %4$s) >= ($2, $3)'
+                ' and not coalesce(ae.to_scope_id = any(%3$s), false)'
+                || pg_catalog.format(upper_filter, 'ae.version', '%4$s')
+                || ' order by ae.version, %4$s limit $9)',
+                st.relid::oid, '(pg_catalog.hashtextextended(tb.row_id, 0) & 32767)', k.visible,
+                '(pg_catalog.hashtextextended(ae.row_id, 0) & 32767)', k.scope_oid
+            ) end
+            -- Lost scope rows: everything the caller may hold of them, at the loss.
+            || case when skip_deletions or not coalesce(k.scope_oid = any(lost_in), false) then ''
+                when st.kind = 'scope' then pg_catalog.format(
+                    ' union all (select %1$s::oid, g.version, %2$s, g.scope_id, true, false from ' || access_rows
+                    || ' where not g.gained and g.scope = %1$s and (g.version, %2$s) >= ($2, $3)'
+                    || pg_catalog.format(upper_filter, 'g.version', '%2$s')
+                    || ' order by g.version, %2$s limit $9)',
+                    st.relid::oid, '(pg_catalog.hashtextextended(g.scope_id, 0) & 32767)'
+                )
+                else pg_catalog.format(
+                    ' union all (select %1$s::oid, g.version, %2$s, x.row_id, true, false from ' || access_rows
+                    || ' cross join lateral ('
+                    'select t.%3$I::text as row_id from %4$s as t where t.%5$I = g.scope_id::%6$s'
+                    ' union select tb.row_id from supabase_sync.tombstone as tb'
+                    ' where tb.relid = %1$s::oid::regclass and tb.scope_id = g.scope_id'
+                    ' union select ae.row_id from supabase_sync.access_event as ae'
+                    ' where ae.event = ''moved'' and ae.scope = %7$s::oid::regclass and ae.scope_id = g.scope_id'
+                    ' and ae.relid = %1$s::oid::regclass'
+                    ') as x'
+                    ' where not g.gained and g.scope = %7$s and (g.version, %2$s) >= ($2, $3)'
+                    || pg_catalog.format(upper_filter, 'g.version', '%2$s')
+                    || ' order by g.version, %2$s limit $9)',
+                    st.relid::oid, '(pg_catalog.hashtextextended(x.row_id, 0) & 32767)', st.id_column, st.relid,
+                    k.scope_key, k.scope_key_type, k.scope_oid
+                )
+            end,
             ' union all '
         ),
         pg_catalog.string_agg(
             pg_catalog.format(
-                ' when %1$s then exists (select from %2$s as live where live.%3$I = c.row_id::%4$s and live.%5$I = $1)',
-                st.relid::oid, st.relid, st.id_column, st.id_type, st.owner_column
+                ' when %1$s then exists (select from %2$s as t where t.%3$I = c.row_id::%4$s and %5$s)',
+                st.relid::oid, st.relid, st.id_column, st.id_type, supabase_sync.read_filter(st.relid, false)
             ),
             ''
         )
     into branches, lives_again
     from supabase_sync.synced_table as st
+    -- Per table: its scope table (itself for a scope table), the column
+    -- naming the scope row, and the SQL the branches above share.
+    cross join lateral (
+        select
+            sk.scope_oid,
+            sk.scope_key,
+            case when st.kind = 'scoped' then supabase_sync.column_type(st.relid, sk.scope_key) else st.id_type end
+                as scope_key_type,
+            pg_catalog.format('(pg_catalog.hashtextextended(t.%I::text, 0) & 32767)', st.id_column) as bucket,
+            -- (the cast makes `= any(...)` compare with the array, not with a subquery)
+            pg_catalog.format('(select supabase_sync.visible_scopes(%s::oid::regclass))::text[]', sk.scope_oid)
+                as visible,
+            case when coalesce(sk.scope_oid = any(gained_in), false) then pg_catalog.format(
+                ' and not exists (select from ' || access_rows || ' where g.gained and g.scope = %s'
+                ' and g.scope_id = t.%I::text and g.version > greatest(t.server_version, $6))',
+                sk.scope_oid, sk.scope_key
+            ) else '' end as not_regained,
+            case when st.kind = 'scoped' then pg_catalog.format(
+                'exists (select from supabase_sync.access_event as ae where ae.event = ''moved'''
+                ' and ae.relid = %1$s::oid::regclass and ae.row_id = t.%2$I::text and ae.version >= $2'
+                ' and not coalesce(ae.scope_id = any((select supabase_sync.visible_scopes(%3$s::oid::regclass))::text[]),'
+                ' false))',
+                st.relid::oid, st.id_column, sk.scope_oid
+            ) else 'false' end as moved_in
+        from (
+            select
+                case st.kind when 'scoped' then st.scope::oid when 'scope' then st.relid::oid end as scope_oid,
+                case st.kind when 'scoped' then st.scope_column else st.id_column end as scope_key
+        ) as sk
+    ) as k
     where st.relid = any(relids);
 
     if branches is null then
@@ -1957,11 +2259,12 @@ begin
     end if;
     return query execute
         'select c.relid, c.version, c.bucket::integer, c.row_id, c.tombstone,'
-        || ' c.tombstone and case c.relid' || lives_again || ' end'
-        || ' from (select u.relid, u.version, u.bucket, u.row_id, u.tombstone from (' || branches || ') as u'
+        || ' c.tombstone and case c.relid' || lives_again || ' end, c.fresh'
+        || ' from (select u.relid, u.version, u.bucket, u.row_id, u.tombstone, u.fresh from (' || branches || ') as u'
         || ' order by u.version, u.bucket, u.relid, u.row_id limit $9) as c'
         || ' order by c.version, c.bucket, c.relid, c.row_id'
-    using uid, lower_version, lower_bucket, upper_version, upper_bucket, horizon, skip_deletions, echo_of, row_limit;
+    using uid, lower_version, lower_bucket, upper_version, upper_bucket, horizon, skip_deletions, echo_of, row_limit,
+        access_scopes, access_ids, access_versions, access_gained;
 end;
 $$;
 
@@ -2054,11 +2357,13 @@ declare
     key_hidden boolean[];
     key_versions xid8[];
     key_buckets integer[];
+    key_fresh boolean[];
     boundary_version xid8;
     boundary_bucket integer;
     page_relids oid[];
     page_ids text[];
     page_tombstones boolean[];
+    page_fresh boolean[];
     entry_sql text[];
     changes_sql text;
     page jsonb;
@@ -2111,13 +2416,14 @@ begin
             pg_catalog.array_agg(k.tombstone order by k.ord),
             pg_catalog.array_agg(k.hidden order by k.ord),
             pg_catalog.array_agg(k.version order by k.ord),
-            pg_catalog.array_agg(k.bucket order by k.ord)
-        into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets
+            pg_catalog.array_agg(k.bucket order by k.ord),
+            pg_catalog.array_agg(k.fresh order by k.ord)
+        into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets, key_fresh
         from supabase_sync.pull_keys(
             relids => relids, lower_version => lower_version, lower_bucket => lower_bucket,
             upper_version => null, upper_bucket => null, horizon => horizon,
             skip_deletions => since is null and not deletions_from_null, echo_of => echo_of, row_limit => page_size + 1
-        ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, ord);
+        ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, fresh, ord);
         if pg_catalog.cardinality(key_versions) > page_size then
             boundary_version := key_versions[page_size + 1];
             boundary_bucket := key_buckets[page_size + 1];
@@ -2138,13 +2444,14 @@ begin
                 select
                     pg_catalog.array_agg(k.relid order by k.ord), pg_catalog.array_agg(k.row_id order by k.ord),
                     pg_catalog.array_agg(k.tombstone order by k.ord), pg_catalog.array_agg(k.hidden order by k.ord),
-                    pg_catalog.array_agg(k.version order by k.ord), pg_catalog.array_agg(k.bucket order by k.ord)
-                into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets
+                    pg_catalog.array_agg(k.version order by k.ord), pg_catalog.array_agg(k.bucket order by k.ord),
+                    pg_catalog.array_agg(k.fresh order by k.ord)
+                into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets, key_fresh
                 from supabase_sync.pull_keys(
                     relids => relids, lower_version => boundary_version, lower_bucket => boundary_bucket,
                     upper_version => next_version, upper_bucket => next_bucket, horizon => horizon,
                     skip_deletions => since is null and not deletions_from_null, echo_of => echo_of, row_limit => null
-                ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, ord);
+                ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, fresh, ord);
                 boundary_version := next_version;
                 boundary_bucket := next_bucket;
             end if;
@@ -2154,17 +2461,20 @@ begin
         select
             pg_catalog.array_agg(c.r order by c.ord),
             pg_catalog.array_agg(c.i order by c.ord),
-            pg_catalog.array_agg(c.tb order by c.ord)
-        into page_relids, page_ids, page_tombstones
+            pg_catalog.array_agg(c.tb order by c.ord),
+            pg_catalog.array_agg(c.f order by c.ord)
+        into page_relids, page_ids, page_tombstones, page_fresh
         from rows from (
             pg_catalog.unnest(key_relids), pg_catalog.unnest(key_ids), pg_catalog.unnest(key_tombstones),
-            pg_catalog.unnest(key_hidden), pg_catalog.unnest(key_versions), pg_catalog.unnest(key_buckets)
-        ) with ordinality as c (r, i, tb, h, v, b, ord)
+            pg_catalog.unnest(key_hidden), pg_catalog.unnest(key_versions), pg_catalog.unnest(key_buckets),
+            pg_catalog.unnest(key_fresh)
+        ) with ordinality as c (r, i, tb, h, v, b, f, ord)
         where not c.h and (boundary_version is null or (c.v, c.b) < (boundary_version, boundary_bucket));
     end if;
 
     -- One entry per requested table; parameters $1..$3 the page's keys, $4 the
-    -- horizon, $5/$6 the lower position (created vs updated, incremental pulls).
+    -- horizon, $5/$6 the lower position (created vs updated, incremental pulls),
+    -- $9 the keys' `fresh` flags (created whatever the position).
     select pg_catalog.array_agg(
         case
             when not coalesce(st.relid::oid = any(page_relids), false) then pg_catalog.format(
@@ -2186,9 +2496,9 @@ begin
                     st.id_type, st.relid::oid
                 ),
                 case when since is not null then pg_catalog.format(
-                    ' and (greatest(t.server_created_version, $4),'
-                    ' pg_catalog.hashtextextended(t.%I::text, 0) & 32767) >= ($5, $6)',
-                    st.id_column
+                    ' and ((greatest(t.server_created_version, $4),'
+                    ' pg_catalog.hashtextextended(t.%1$I::text, 0) & 32767) >= ($5, $6) or t.%1$I = any(%2$s))',
+                    st.id_column, fresh_ids.sql
                 ) else '' end,
                 case
                     when since is null then agg.empty || pg_catalog.format(
@@ -2197,21 +2507,23 @@ begin
                     else pg_catalog.format(
                         'coalesce((select ' || agg.rows || ' from %1$s as t where t.%2$I = any(%3$s)'
                         ' and t.deleted_at is null and ((greatest(t.server_created_version, $4),'
-                        ' pg_catalog.hashtextextended(t.%2$I::text, 0) & 32767) >= ($5, $6)) is not true), '
+                        ' pg_catalog.hashtextextended(t.%2$I::text, 0) & 32767) >= ($5, $6)) is not true'
+                        ' and not t.%2$I = any(%4$s)), '
                         || agg.empty || ')',
                         st.relid, st.id_column,
                         pg_catalog.format(
                             'array(select c.i::%s from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) as c (r, i, tb)'
                             ' where c.r = %s and not c.tb)',
                             st.id_type, st.relid::oid
-                        )
+                        ),
+                        fresh_ids.sql
                     )
                 end,
                 case
                     -- The key phase skipped every deletion (a pull from null).
                     when since is null and not deletions_from_null then '''{}''::text[]'
                     else pg_catalog.format(
-                        'coalesce((select pg_catalog.array_agg(d.row_id) from ('
+                        'coalesce((select pg_catalog.array_agg(distinct d.row_id) from ('
                         'select t.%2$I::text as row_id from %1$s as t where t.%2$I = any(%4$s) and t.deleted_at is not null'
                         ' union all '
                         'select c.i from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3))'
@@ -2245,6 +2557,15 @@ begin
             case when cols.columns is null then '''{}''' else '''[]''::jsonb' end as empty
         from (select supabase_sync.big_number_columns(st.relid) as columns) as cols
     ) as agg
+    -- The ids of the table's rows the key phase marked `fresh` (created for
+    -- the caller: a gained scope row, a move in from a scope row they do not see).
+    cross join lateral (
+        select pg_catalog.format(
+            'array(select c.i::%s from rows from (pg_catalog.unnest($1), pg_catalog.unnest($2),'
+            ' pg_catalog.unnest($3), pg_catalog.unnest($9)) as c (r, i, tb, f) where c.r = %s and c.f and not c.tb)',
+            st.id_type, st.relid::oid
+        ) as sql
+    ) as fresh_ids
     where st.relid = any(relids);
 
     if names is null then
@@ -2271,7 +2592,7 @@ begin
         || ', ''timestamp'', $7, ''has_more'', $8)'
     into page
     using page_relids, page_ids, page_tombstones, horizon, lower_version, lower_bucket,
-        supabase_sync.encode_cursor(next_version, next_bucket), has_more;
+        supabase_sync.encode_cursor(next_version, next_bucket), has_more, page_fresh;
     return page;
 end;
 $$;
@@ -3277,9 +3598,16 @@ comment on function supabase_sync.record_scope_move() is
 -- functions of record_tombstone.sql
 -- AFTER DELETE (statement, transition table) trigger of every synced table:
 -- records hard deletes so pulls report them. Arguments: id column, owner column.
--- A tombstone is keyed by (relid, owner_id, row_id): it belongs to the owner of
--- the deleted row, so another user deleting a row with the same id writes a
--- tombstone of its own and never rewrites what this owner's devices are told.
+-- Two keys (docs/protocol.md "Sharing (scopes)"):
+--   a row of a scoped table with a scope   (relid, scope_id, row_id): the
+--     scope row it was in; every user who sees that scope row is told, whoever
+--     deleted it, and only a writer of that scope row can write such a key;
+--   any other row                          (relid, owner_id, row_id): it
+--     belongs to the owner of the deleted row, so another user deleting a row
+--     with the same id writes a tombstone of its own and never rewrites what
+--     this owner's devices are told (issue 11.2).
+-- The table's kind and scope column come from the registry, once per
+-- statement (trigger arguments were fixed before the scope existed).
 -- SECURITY DEFINER because API roles cannot write tombstones themselves; trigger
 -- functions cannot be called directly, and EXECUTE is revoked from everyone.
 create or replace function supabase_sync.record_tombstone()
@@ -3288,22 +3616,52 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+    scope_column name;
 begin
     -- supabase-sync purge removes old rows without leaving new tombstones.
-    if current_setting('supabase_sync.purging', true) = 'on' then
+    if pg_catalog.current_setting('supabase_sync.purging', true) = 'on' then
         return null;
     end if;
-    insert into supabase_sync.tombstone (relid, row_id, owner_id, version, instance_id, deleted_at)
+    select st.scope_column into scope_column
+    from supabase_sync.synced_table as st
+    where st.relid = tg_relid and st.kind = 'scoped';
+
+    insert into supabase_sync.tombstone (relid, row_id, owner_id, scope_id, version, instance_id, deleted_at)
     select
         tg_relid,
         deleted_row.doc ->> tg_argv[0],
         (deleted_row.doc ->> tg_argv[1])::uuid,
-        pg_current_xact_id(),
-        nullif(current_setting('supabase_sync.client_id', true), '')::uuid,
-        now()
-    from (select to_jsonb(old_rows) as doc from supabase_sync_deleted_rows as old_rows) as deleted_row
-    on conflict (relid, owner_id, row_id) do update
-        set version = excluded.version,
+        null,
+        pg_catalog.pg_current_xact_id(),
+        nullif(pg_catalog.current_setting('supabase_sync.client_id', true), '')::uuid,
+        pg_catalog.now()
+    from (select pg_catalog.to_jsonb(old_rows) as doc from supabase_sync_deleted_rows as old_rows) as deleted_row
+    where scope_column is null or deleted_row.doc ->> scope_column is null
+    on conflict (relid, owner_id, row_id) where scope_id is null do update
+        set
+            version = excluded.version,
+            instance_id = excluded.instance_id,
+            deleted_at = excluded.deleted_at;
+
+    if scope_column is null then
+        return null;
+    end if;
+    insert into supabase_sync.tombstone (relid, row_id, owner_id, scope_id, version, instance_id, deleted_at)
+    select
+        tg_relid,
+        deleted_row.doc ->> tg_argv[0],
+        (deleted_row.doc ->> tg_argv[1])::uuid,
+        deleted_row.doc ->> scope_column,
+        pg_catalog.pg_current_xact_id(),
+        nullif(pg_catalog.current_setting('supabase_sync.client_id', true), '')::uuid,
+        pg_catalog.now()
+    from (select pg_catalog.to_jsonb(old_rows) as doc from supabase_sync_deleted_rows as old_rows) as deleted_row
+    where deleted_row.doc ->> scope_column is not null
+    on conflict (relid, scope_id, row_id) where scope_id is not null do update
+        set
+            owner_id = excluded.owner_id,
+            version = excluded.version,
             instance_id = excluded.instance_id,
             deleted_at = excluded.deleted_at;
     return null;
@@ -3324,6 +3682,8 @@ comment on function supabase_sync.record_tombstone() is
 -- row ever comes back to A, pull_keys hides the tombstone (the row lives
 -- again for A). The id column is read from the registry: trigger arguments
 -- would have to name it before a blind migration knows it.
+-- A scoped table's owner column says who created the row, not who sees it
+-- (its scope column does, and moves are access events): no tombstone there.
 -- SECURITY DEFINER because the writer (service_role, an admin) need not be
 -- able to write tombstones; EXECUTE is revoked from everyone.
 create or replace function supabase_sync.record_transfer()
@@ -3338,11 +3698,11 @@ declare
 begin
     select st.id_column, st.owner_column into registered
     from supabase_sync.synced_table as st
-    where st.relid = tg_relid;
+    where st.relid = tg_relid and st.kind <> 'scoped';
     if not found or doc ->> registered.owner_column is null then
         return null;
     end if;
-    insert into supabase_sync.tombstone as tb (relid, row_id, owner_id, version, instance_id, deleted_at)
+    insert into supabase_sync.tombstone (relid, row_id, owner_id, version, instance_id, deleted_at)
     values (
         tg_relid,
         doc ->> registered.id_column,
@@ -3351,7 +3711,7 @@ begin
         nullif(pg_catalog.current_setting('supabase_sync.client_id', true), '')::uuid,
         pg_catalog.now()
     )
-    on conflict (relid, owner_id, row_id) do update
+    on conflict (relid, owner_id, row_id) where scope_id is null do update
         set
             version = excluded.version,
             instance_id = excluded.instance_id,
@@ -3614,6 +3974,55 @@ grant execute on function public.sync_push(jsonb, bigint, uuid, uuid) to authent
 
 comment on function public.sync_push(jsonb, bigint, uuid, uuid) is
 'supabase-sync: push the caller''s created/updated/deleted rows; see docs/protocol.md.';
+
+-- functions of visible_among.sql
+-- Which of `ids` (scope rows of scope table `scope`, as text) the signed-in
+-- user may see now: those they own or are a member of (any role), as
+-- supabase_sync.visible_scopes(scope) would list them. The pull's key phase
+-- asks it about the scope rows of the caller's access events since the cursor.
+-- Cost: two primary-key or index probes per id (the scope table's id, the
+-- membership table's scope column), so O(ids) whatever the number of scope
+-- rows the user sees (visible_scopes is O(those)). Empty without a user or for
+-- a table that is not a registered scope table.
+-- SECURITY DEFINER for the reason given in supabase_sync.visible_scopes; every
+-- name comes from the registry (format %I), never from an argument.
+create or replace function supabase_sync.visible_among(scope regclass, ids text[])
+returns text[]
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+    uid uuid := auth.uid();
+    reg record;
+    visible_ids text[];
+begin
+    if uid is null or ids is null then
+        return '{}'::text[];
+    end if;
+    select st.owner_column, st.id_column, st.id_type, st.members, st.member_column, st.member_scope_column into reg
+    from supabase_sync.synced_table as st
+    where st.relid = visible_among.scope and st.kind = 'scope';
+    if not found then
+        return '{}'::text[];
+    end if;
+    execute pg_catalog.format(
+        'select coalesce(pg_catalog.array_agg(x.id), ''{}'') from pg_catalog.unnest($2) as x (id)'
+        ' where exists (select from %1$s as s where s.%2$I = x.id::%3$s and s.%4$I = $1)'
+        ' or exists (select from %5$s as m where m.%6$I = x.id::%3$s and m.%7$I = $1)',
+        visible_among.scope, reg.id_column, reg.id_type, reg.owner_column,
+        reg.members, reg.member_scope_column, reg.member_column
+    ) into visible_ids using uid, ids;
+    return visible_ids;
+end;
+$$;
+
+revoke all on function supabase_sync.visible_among(regclass, text[]) from public, anon;
+grant execute on function supabase_sync.visible_among(regclass, text[]) to authenticated, service_role;
+
+comment on function supabase_sync.visible_among(regclass, text[]) is
+'supabase-sync: which of the given scope row ids the signed-in user owns or is a member of.';
 
 -- functions of visible_scopes.sql
 -- The ids (as text) of the rows of scope table `scope` the signed-in user may
