@@ -193,7 +193,9 @@ def _change(conn: psycopg.Connection[Any], me: uuid.UUID, collection: str, chang
         cur.execute(statement, [changed])
 
 
-def _pull_all(conn: psycopg.Connection[Any], me: uuid.UUID, cursor: int | None, collection: str) -> tuple[set[str], int]:
+def _pull_all(
+    conn: psycopg.Connection[Any], me: uuid.UUID, cursor: int | None, collection: str
+) -> tuple[set[str], int]:
     """Pull every page of ``collection`` from ``cursor``; return the ids of the created and updated rows, the cursor."""
     pulled: set[str] = set()
     while True:

@@ -191,7 +191,8 @@ def render_isolation_test(conn: psycopg.Connection) -> tuple[str, list[str], int
 
 def _insert_users(conn: psycopg.Connection) -> None:
     for user, label in USERS.items():
-        conn.execute("insert into auth.users (id, email) values (%s, %s)", (user, f"supabase-sync-{label}@example.invalid"))
+        email = f"supabase-sync-{label}@example.invalid"
+        conn.execute("insert into auth.users (id, email) values (%s, %s)", (user, email))
 
 
 def _literal(conn: psycopg.Connection, value: Any) -> str:
@@ -316,8 +317,12 @@ class _Sharing:
         for scope, members, scope_id in places:
             viewer.append(self._add_member_refused(members, scope_id, "viewer V"))
             editor.extend(self._members_refused(scope, members, scope_id))
-            admin.extend(self._members_changed(members, scope_id, USER_ADMIN, "admin M", add=USER_B, remove=USER_VIEWER))
-            owner.extend(self._members_changed(members, scope_id, USER_A, "owner A", add=None, remove=USER_EDITOR))
+            admin.extend(
+                self._members_changed(members, scope_id, USER_ADMIN, "admin M", add=USER_B, remove=USER_VIEWER)
+            )
+            owner.extend(
+                self._members_changed(members, scope_id, USER_A, "owner A", add=None, remove=USER_EDITOR)
+            )
         blocks = [
             (USER_B, "B, not a member, cannot create rows in A's scope rows.", outsider),
             (USER_VIEWER, "V, a viewer of A's scope rows, reads their rows and writes none.", viewer),
@@ -345,6 +350,10 @@ class _Sharing:
     def _label(self, table: SyncedTable) -> str:
         return table.collection.replace("'", "''")
 
+    def _target(self, table: SyncedTable, row: dict[str, Any]) -> tuple[str, str, str]:
+        """The table as SQL, the filter on ``row``'s id, and the table's name for assertion labels."""
+        return table.shape.identifier.as_string(self.conn), _where_id(self.conn, table, row), self._label(table)
+
     def _insert_refused(self, table: SyncedTable, user: str, row: dict[str, Any], who: str) -> str:
         insert = _insert_sql(self.conn, table.shape, self.synthetic.row_beside(table, user, row)).rstrip(";")
         return (
@@ -358,7 +367,7 @@ class _Sharing:
         return f"select public.sync_push(changes => {_literal(self.conn, push)}::jsonb)"
 
     def _viewer(self, table: SyncedTable, row: dict[str, Any]) -> list[str]:
-        name, where, label = table.shape.identifier.as_string(self.conn), _where_id(self.conn, table, row), self._label(table)
+        name, where, label = self._target(table, row)
         column = sql.Identifier(table.id_column).as_string(self.conn)
         return [
             f"select isnt_empty({_dollar(f'select 1 from {name} where {where}')}, 'viewer V sees A''s {label} row');",
@@ -375,10 +384,11 @@ class _Sharing:
         ]
 
     def _editor(self, table: SyncedTable, row: dict[str, Any]) -> list[str]:
-        name, where, label = table.shape.identifier.as_string(self.conn), _where_id(self.conn, table, row), self._label(table)
+        name, where, label = self._target(table, row)
         column = sql.Identifier(table.id_column).as_string(self.conn)
         insert = _insert_sql(self.conn, table.shape, self.synthetic.row_beside(table, USER_EDITOR, row)).rstrip(";")
-        applied = f"({self._push_update(table, row)}) -> 'applied' -> {_literal(self.conn, table.collection)} ->> 'updated'"
+        collection = _literal(self.conn, table.collection)
+        applied = f"({self._push_update(table, row)}) -> 'applied' -> {collection} ->> 'updated'"
         return [
             "select isnt_empty("
             + _dollar(f"with changed as (update {name} set {column} = {column} where {where} returning 1)"
@@ -431,7 +441,8 @@ class _Sharing:
         self, members: SyncedTable, scope_id: str, actor: str, who: str, *, add: str | None, remove: str
     ) -> list[str]:
         label = self._label(members)
-        removed = f"select isnt_empty({self._removed(members, scope_id, remove)}, '{who} can remove a member ({label})');"
+        gone = self._removed(members, scope_id, remove)
+        removed = f"select isnt_empty({gone}, '{who} can remove a member ({label})');"
         again = add or remove  # the owner adds back the member it removed
         insert = _insert_sql(self.conn, members.shape, self._membership(members, actor, scope_id, again, "viewer"))
         added = f"select lives_ok({_dollar(insert.rstrip(';'))}, '{who} can add a member ({label})');"
