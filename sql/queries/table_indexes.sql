@@ -1,6 +1,13 @@
 -- The indexes of several tables: name, key columns (expressions appear as
 -- null), whether partial and whether valid (a failed concurrent build leaves an
 -- invalid index that serves no query), and its definition (CREATE INDEX text).
+-- For unique indexes (what a value another user holds answers 23505 through):
+-- whether unique or the primary key, the unique constraint it backs, every
+-- column it reads (key columns, and those its expressions and predicate read,
+-- which pg_depend records), and its definition from the first key on
+-- ("email) WHERE ...", the text after "USING <method> (": null when the
+-- definition does not start as expected), so a fix can rebuild it with one
+-- more key column and keep the rest (operator classes, INCLUDE, predicate).
 select
     i.indrelid::bigint as table_oid,
     ic.relname::text as name,
@@ -14,8 +21,64 @@ select
     ) as columns,
     i.indpred is not null as partial,
     i.indisvalid as valid,
-    pg_catalog.pg_get_indexdef(i.indexrelid) as definition
+    pg_catalog.pg_get_indexdef(i.indexrelid) as definition,
+    i.indisunique as is_unique,
+    i.indisprimary as is_primary,
+    (
+        select c.conname::text
+        from pg_catalog.pg_constraint as c
+        where
+            c.conindid = i.indexrelid
+            and c.conrelid = i.indrelid
+            and c.contype = 'u'
+    ) as constraint_name,
+    array(
+        select a.attname::text
+        from pg_catalog.pg_attribute as a
+        where
+            a.attrelid = i.indrelid
+            and a.attnum > 0
+            and (
+                a.attnum = any(i.indkey::int2[])
+                or exists (
+                    select
+                    from pg_catalog.pg_depend as d
+                    where
+                        d.classid = 'pg_catalog.pg_class'::regclass
+                        and d.objid = i.indexrelid
+                        and d.refclassid = 'pg_catalog.pg_class'::regclass
+                        and d.refobjid = i.indrelid
+                        and d.refobjsubid = a.attnum
+                )
+            )
+        order by a.attnum
+    ) as read_columns,
+    case
+        when
+            pg_catalog.starts_with(
+                pg_catalog.pg_get_indexdef(i.indexrelid), key_list.prefix
+            )
+            then pg_catalog.substr(
+                pg_catalog.pg_get_indexdef(i.indexrelid),
+                pg_catalog.length(key_list.prefix) + 1
+            )
+    end as keys_onward
 from pg_catalog.pg_index as i
 inner join pg_catalog.pg_class as ic on i.indexrelid = ic.oid
+inner join pg_catalog.pg_class as t on i.indrelid = t.oid
+inner join pg_catalog.pg_namespace as n on t.relnamespace = n.oid
+inner join pg_catalog.pg_am as am on ic.relam = am.oid
+cross join lateral (
+    select
+        pg_catalog.format(
+            'CREATE %%sINDEX %%I ON %%s%%I.%%I USING %%I (',
+            case when i.indisunique then 'UNIQUE ' else '' end,
+            ic.relname,
+            case when t.relkind = 'p' then 'ONLY ' else '' end,
+            n.nspname,
+            t.relname,
+            am.amname
+        ) as prefix
+) as key_list
 where i.indrelid = any(%(oids)s::oid[])
 order by i.indrelid, ic.relname;
