@@ -199,7 +199,8 @@ def unique_keys(ctx: VerifyContext, table: SyncedTable | None) -> None:
         held = ctx.synthetic.new_row(table, user_a)
         try:
             # A nullable column the key reads gets a value (nulls never collide); a fresh one, as the table
-            # already holds the rows of other checks. A reference is left as it is (a made-up one has no parent).
+            # already holds the rows of other checks. Defaults stay (a partial key's predicate often reads one),
+            # and so do references (a made-up one has no parent).
             held.update(
                 {
                     column.name: value_for(column, uuid.uuid4().int % 1_000_000_000)
@@ -207,6 +208,7 @@ def unique_keys(ctx: VerifyContext, table: SyncedTable | None) -> None:
                     if held.get(name) is None
                     and name not in referencing
                     and (column := table.shape.column(name)) is not None
+                    and not column.has_default
                 }
             )
         except TableError:
