@@ -8,6 +8,28 @@
 -- ("email) WHERE ...", the text after "USING <method> (": null when the
 -- definition does not start as expected), so a fix can rebuild it with one
 -- more key column and keep the rest (operator classes, INCLUDE, predicate).
+with index_definitions as (
+    select
+        i.indexrelid,
+        i.indrelid,
+        pg_catalog.pg_get_indexdef(i.indexrelid) as definition,
+        pg_catalog.format(
+            'CREATE %%sINDEX %%I ON %%s%%I.%%I USING %%I (',
+            case when i.indisunique then 'UNIQUE ' else '' end,
+            ic.relname,
+            case when t.relkind = 'p' then 'ONLY ' else '' end,
+            n.nspname,
+            t.relname,
+            am.amname
+        ) as key_list_prefix
+    from pg_catalog.pg_index as i
+    inner join pg_catalog.pg_class as ic on i.indexrelid = ic.oid
+    inner join pg_catalog.pg_class as t on i.indrelid = t.oid
+    inner join pg_catalog.pg_namespace as n on t.relnamespace = n.oid
+    inner join pg_catalog.pg_am as am on ic.relam = am.oid
+    where i.indrelid = any(%(oids)s::oid[])
+)
+
 select
     i.indrelid::bigint as table_oid,
     ic.relname::text as name,
@@ -21,7 +43,7 @@ select
     ) as columns,
     i.indpred is not null as partial,
     i.indisvalid as valid,
-    pg_catalog.pg_get_indexdef(i.indexrelid) as definition,
+    d.definition,
     i.indisunique as is_unique,
     i.indisprimary as is_primary,
     (
@@ -42,43 +64,22 @@ select
                 a.attnum = any(i.indkey::int2[])
                 or exists (
                     select
-                    from pg_catalog.pg_depend as d
+                    from pg_catalog.pg_depend as dep
                     where
-                        d.classid = 'pg_catalog.pg_class'::regclass
-                        and d.objid = i.indexrelid
-                        and d.refclassid = 'pg_catalog.pg_class'::regclass
-                        and d.refobjid = i.indrelid
-                        and d.refobjsubid = a.attnum
+                        dep.classid = 'pg_catalog.pg_class'::regclass
+                        and dep.objid = i.indexrelid
+                        and dep.refclassid = 'pg_catalog.pg_class'::regclass
+                        and dep.refobjid = i.indrelid
+                        and dep.refobjsubid = a.attnum
                 )
             )
         order by a.attnum
     ) as read_columns,
     case
-        when
-            pg_catalog.starts_with(
-                pg_catalog.pg_get_indexdef(i.indexrelid), key_list.prefix
-            )
-            then pg_catalog.substr(
-                pg_catalog.pg_get_indexdef(i.indexrelid),
-                pg_catalog.length(key_list.prefix) + 1
-            )
+        when pg_catalog.starts_with(d.definition, d.key_list_prefix)
+            then pg_catalog.substr(d.definition, pg_catalog.length(d.key_list_prefix) + 1)
     end as keys_onward
-from pg_catalog.pg_index as i
+from index_definitions as d
+inner join pg_catalog.pg_index as i on d.indexrelid = i.indexrelid
 inner join pg_catalog.pg_class as ic on i.indexrelid = ic.oid
-inner join pg_catalog.pg_class as t on i.indrelid = t.oid
-inner join pg_catalog.pg_namespace as n on t.relnamespace = n.oid
-inner join pg_catalog.pg_am as am on ic.relam = am.oid
-cross join lateral (
-    select
-        pg_catalog.format(
-            'CREATE %%sINDEX %%I ON %%s%%I.%%I USING %%I (',
-            case when i.indisunique then 'UNIQUE ' else '' end,
-            ic.relname,
-            case when t.relkind = 'p' then 'ONLY ' else '' end,
-            n.nspname,
-            t.relname,
-            am.amname
-        ) as prefix
-) as key_list
-where i.indrelid = any(%(oids)s::oid[])
 order by i.indrelid, ic.relname;
