@@ -1690,44 +1690,62 @@ class CrossOwnerUniqueKey:
 
         The new index is built concurrently (writes go on); only the swap takes
         the table lock, briefly, under ``lock_timeout``. A partitioned table
-        cannot build indexes concurrently: there the key is rebuilt in place.
-        None when PostgreSQL's definition of the index could not be taken apart.
+        cannot build indexes concurrently: there the key is rebuilt in one
+        transaction. None when PostgreSQL's definition of the index could not
+        be taken apart.
         """
         if self.index.keys_onward is None:
             return None
-        table = self.table.identifier
+        steps = self._rebuild_in_place() if self.partitioned else self._rebuild_concurrently()
+        return "\n".join(step.as_string(None) for step in steps)
+
+    def _rebuild_concurrently(self) -> list[sql.Composable]:
         old = sql.Identifier(self.name)
-        lock = sql.SQL("set lock_timeout = {};").format(sql.Literal(UNIQUE_FIX_LOCK_TIMEOUT))
-        if self.partitioned:
-            steps: list[sql.Composable] = [lock]
-            if self.index.constraint:
-                keys = sql.SQL(", ").join(sql.Identifier(column) for column in self.index.columns if column)
-                steps.append(
-                    sql.SQL("alter table {table} drop constraint {old}, add constraint {old} unique ({owner}, {keys});")
-                    .format(table=table, old=old, owner=sql.Identifier(self.owner_column), keys=keys)
-                )
-            else:
-                steps.append(sql.SQL("drop index {old};").format(old=sql.Identifier(self.table.schema, self.name)))
-                steps.append(self._rebuilt_index(self.name, concurrently=False))
-            return "\n".join(step.as_string(None) for step in (*steps, sql.SQL("reset lock_timeout;")))
         built = truncate_identifier(self.name.encode("utf-8")[:50].decode("utf-8", errors="ignore") + "_per_owner")
-        steps = [self._rebuilt_index(built, concurrently=True), lock]
+        steps: list[sql.Composable] = [
+            self._rebuilt_index(built, concurrently=True),
+            sql.SQL("set lock_timeout = {};").format(sql.Literal(UNIQUE_FIX_LOCK_TIMEOUT)),
+        ]
         if self.index.constraint:
             steps.append(
                 sql.SQL("alter table {table} drop constraint {old}, add constraint {old} unique using index {built};")
-                .format(table=table, old=old, built=sql.Identifier(built))
+                .format(table=self.table.identifier, old=old, built=sql.Identifier(built))
             )
         else:
-            steps.append(sql.SQL("drop index concurrently {old};").format(old=sql.Identifier(self.table.schema, self.name)))
+            steps.append(
+                sql.SQL("drop index concurrently {old};").format(old=sql.Identifier(self.table.schema, self.name))
+            )
             steps.append(
                 sql.SQL("alter index {built} rename to {old};").format(
                     built=sql.Identifier(self.table.schema, built), old=old
                 )
             )
-        return "\n".join(step.as_string(None) for step in (*steps, sql.SQL("reset lock_timeout;")))
+        return [*steps, sql.SQL("reset lock_timeout;")]
+
+    def _rebuild_in_place(self) -> list[sql.Composable]:
+        # One transaction: the values stay unique throughout, and the lock setting ends with it.
+        steps: list[sql.Composable] = [
+            sql.SQL("begin;"),
+            sql.SQL("set local lock_timeout = {};").format(sql.Literal(UNIQUE_FIX_LOCK_TIMEOUT)),
+        ]
+        if self.index.constraint:
+            keys = sql.SQL(", ").join(sql.Identifier(column) for column in self.index.columns if column)
+            steps.append(
+                sql.SQL("alter table {table} drop constraint {old}, add constraint {old} unique ({owner}, {keys});")
+                .format(
+                    table=self.table.identifier,
+                    old=sql.Identifier(self.name),
+                    owner=sql.Identifier(self.owner_column),
+                    keys=keys,
+                )
+            )
+        else:
+            steps.append(sql.SQL("drop index {old};").format(old=sql.Identifier(self.table.schema, self.name)))
+            steps.append(self._rebuilt_index(self.name, concurrently=False))
+        return [*steps, sql.SQL("commit;")]
 
 
-def unique_key_column(spec: TableSpec) -> str:
+def _unique_key_column(spec: TableSpec) -> str:
     """The column a unique key of ``spec``'s table must hold so values are compared per user (or per scope)."""
     if spec.kind == "scoped" and spec.scope_column:
         return spec.scope_column
@@ -1744,7 +1762,7 @@ def cross_owner_unique_keys(checks: Sequence[TableCheck]) -> list[CrossOwnerUniq
     """
     found: list[CrossOwnerUniqueKey] = []
     for check in checks:
-        column = unique_key_column(check.spec)
+        column = _unique_key_column(check.spec)
         id_column = check.spec.id_column or next(iter(check.info.primary_key), None)
         for index in check.info.indexes:
             if not index.unique or index.primary:
