@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from supabase_sync.api import enable
+from pathlib import Path
+
+from supabase_sync.api import enable, verify
 from supabase_sync.lint import lint
 from supabase_sync.migrations import split_statements
+from supabase_sync.sandbox import Sandbox
 from supabase_sync.verify.catalog import load_synced_tables
 from supabase_sync.verify.checks import all_checks
 from supabase_sync.verify.context import VerifyContext
 from supabase_sync.verify.runner import run_check
+from helpers.projects import build_project
 
 #: A unique constraint, a partial expression index (keeping its operator class and INCLUDE), and keys that are
 #: fine: with the owner column, with the id.
@@ -102,3 +106,33 @@ def test_lint_reports_each_unique_key_that_compares_every_user_and_its_fix_clear
         assert finding.object == 'public."Ac""count"' and finding.level == "warning"
         _run_fix(installed_db, finding.fix)  # type: ignore[arg-type]
     assert [f for f in lint([tmp_path], db_url=installed_db.owner_dsn).findings if f.code == "SS019"] == []
+
+
+def test_unique_keys_of_shared_tables_fail_verify_and_their_fixes_as_a_migration_pass(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    # The example's project is a scope (per owner), task is scoped (per project); its membership table's
+    # unique (project_id, user_id) holds the scope column, so it passes as it is.
+    project = build_project(tmp_path)
+    migrations = project / "supabase" / "migrations"
+    (migrations / "20270101000000_unique_names.sql").write_text(
+        "alter table public.project add constraint project_name_key unique (name);\n"
+        "alter table public.task add constraint task_title_key unique (title);\n",
+        encoding="utf-8",
+    )
+
+    report = verify(project, backend="url", sandbox_url=sandbox.superuser_dsn)
+
+    failed = {(result.check, result.table): result for result in report.failures}
+    assert set(failed) == {("isolation.unique", "public.project"), ("isolation.unique", "public.task")}, (
+        report.to_text()
+    )
+    project_fix = failed[("isolation.unique", "public.project")].fix
+    task_fix = failed[("isolation.unique", "public.task")].fix
+    assert project_fix is not None and '("user_id", name)' in project_fix
+    assert task_fix is not None and '("project_id", title)' in task_fix
+    (migrations / "20270101000001_unique_names_per_owner.sql").write_text(
+        f"{project_fix}\n{task_fix}\n", encoding="utf-8"
+    )
+    fixed = verify(project, backend="url", sandbox_url=sandbox.superuser_dsn)
+    assert fixed.passed, fixed.to_text()
