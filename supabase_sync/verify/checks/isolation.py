@@ -1,7 +1,9 @@
 """Isolation: user B can never reach user A's rows, whichever way B asks.
 
 Plain table requests (select, update, delete, insert with A as owner) and the
-sync RPCs (sync_pull; sync_push updating, deleting or creating rows for A).
+sync RPCs (sync_pull; sync_push updating, deleting or creating rows for A), and
+the keys through which B's write meets A's rows: foreign keys and unique keys
+without the owner column (lint SS018, SS019 find the same keys).
 """
 
 from __future__ import annotations
