@@ -63,13 +63,24 @@ class Policy:
 
 @dataclass(frozen=True)
 class Index:
-    """An index: name, key columns (``None`` for an expression), partial, valid, its CREATE INDEX text."""
+    """An index: name, key columns (``None`` for an expression), partial, valid, its CREATE INDEX text.
+
+    For unique indexes: ``primary``, the unique ``constraint`` it backs (or
+    None), every column it reads (``read_columns``: keys, expressions,
+    predicate) and ``keys_onward``, its definition from the first key on
+    (``"email) WHERE ..."``; None when PostgreSQL printed it otherwise).
+    """
 
     name: str
     columns: tuple[str | None, ...]
     partial: bool
     valid: bool = True
     definition: str = ""
+    unique: bool = False
+    primary: bool = False
+    constraint: str | None = None
+    read_columns: tuple[str, ...] = ()
+    keys_onward: str | None = None
 
 
 @dataclass(frozen=True)
@@ -292,7 +303,19 @@ def read_tables(
             triggers={r["name"]: _trigger(r) for r in triggers[oid]},
             policies={r["name"]: _policy(r) for r in policies[oid]},
             indexes=tuple(
-                Index(r["name"], tuple(r["columns"]), r["partial"], r["valid"], r["definition"]) for r in indexes[oid]
+                Index(
+                    r["name"],
+                    tuple(r["columns"]),
+                    r["partial"],
+                    r["valid"],
+                    r["definition"],
+                    unique=r["is_unique"],
+                    primary=r["is_primary"],
+                    constraint=r["constraint_name"],
+                    read_columns=tuple(r["read_columns"]),
+                    keys_onward=r["keys_onward"],
+                )
+                for r in indexes[oid]
             ),
             publications=frozenset(r["name"] for r in publications[oid]),
             registration=registrations.get(table),

@@ -54,7 +54,7 @@ from supabase_sync.catalog import (
     read_tables,
 )
 from supabase_sync.errors import SupabaseSyncError, TableError
-from supabase_sync.names import TableName, display_identifier, parse_table_name
+from supabase_sync.names import TableName, display_identifier, parse_table_name, truncate_identifier
 from supabase_sync.plan import Statement
 from supabase_sync.render.table import (
     render_add_column,
@@ -1666,6 +1666,151 @@ def cross_owner_foreign_keys(checks: Sequence[TableCheck]) -> list[CrossOwnerFor
                     parent_id_column=parent.id_column or "id",
                 )
             )
+    return found
+
+
+# --- unique keys across owners (issue 11.3) ------------------------------------------------
+
+#: How long the fix of a unique key waits for the table lock of its one ``alter table`` (other sessions queue
+#: behind a waiting ``access exclusive`` lock, so it gives up instead; run it again).
+UNIQUE_FIX_LOCK_TIMEOUT = "5s"
+
+
+@dataclass(frozen=True)
+class CrossOwnerUniqueKey:
+    """A unique constraint or index of a synced table (other than the primary key) without the owner column.
+
+    Uniqueness is checked across every user's rows, whatever row level security
+    lets the writer see: a write holding a value another user holds answers 23505
+    (through sync_push as through the Data API). That tells whether some user
+    holds it (an existence oracle on e-mail addresses, slugs...) and lets one
+    user take a value away from the others (squatting). Made unique per owner
+    (per scope for a scoped table), by the owner (scope) column as first key, a
+    value is only compared with the writer's own rows.
+    """
+
+    table: TableName
+    index: Index
+    #: The column a key must hold to compare a user's rows only: the owner column, or a scoped table's scope column.
+    owner_column: str
+    partitioned: bool = False
+
+    @property
+    def name(self) -> str:
+        """The constraint's name, or the index's when no constraint uses it."""
+        return self.index.constraint or self.index.name
+
+    @property
+    def problem(self) -> str:
+        """What is wrong, in one sentence."""
+        kind = "unique constraint" if self.index.constraint else "unique index"
+        keys = f"({self.index.keys_onward}" if self.index.keys_onward else self.index.definition
+        return (
+            f"{kind} {display_identifier(self.name)} of {self.table} {keys} compares every user's rows, not only"
+            f" the writer's ({display_identifier(self.owner_column)} is not one of its keys): a write answers 23505"
+            " when another user holds the value"
+        )
+
+    @property
+    def copied_columns(self) -> tuple[str, ...]:
+        """The columns whose values a row must share with another user's row to be refused by this key."""
+        return tuple(column for column in self.index.read_columns if column != self.owner_column)
+
+    def _rebuilt_index(self, name: str, *, concurrently: bool) -> sql.Composed:
+        # keys_onward is PostgreSQL's own rendering of the index from its first key on, so SQL already.
+        return sql.SQL("create unique index {concurrently}if not exists {index} on {table} ({owner}, {rest};").format(
+            concurrently=sql.SQL("concurrently " if concurrently else ""),
+            index=sql.Identifier(name),
+            table=self.table.identifier,
+            owner=sql.Identifier(self.owner_column),
+            rest=sql.SQL(self.index.keys_onward or ""),  # type: ignore[arg-type]  # deparsed
+        )
+
+    def fix_sql(self) -> str | None:
+        """Statements that make the key per owner, one per line: run them one by one (psql, a migration of its own).
+
+        The new index is built concurrently (writes go on); only the swap takes
+        the table lock, briefly, under ``lock_timeout``. A partitioned table
+        cannot build indexes concurrently: there the key is rebuilt in one
+        transaction. None when PostgreSQL's definition of the index could not
+        be taken apart.
+        """
+        if self.index.keys_onward is None:
+            return None
+        steps = self._rebuild_in_place() if self.partitioned else self._rebuild_concurrently()
+        return "\n".join(step.as_string(None) for step in steps)
+
+    def _rebuild_concurrently(self) -> list[sql.Composable]:
+        old = sql.Identifier(self.name)
+        built = truncate_identifier(self.name.encode("utf-8")[:50].decode("utf-8", errors="ignore") + "_per_owner")
+        steps: list[sql.Composable] = [
+            self._rebuilt_index(built, concurrently=True),
+            sql.SQL("set lock_timeout = {};").format(sql.Literal(UNIQUE_FIX_LOCK_TIMEOUT)),
+        ]
+        if self.index.constraint:
+            steps.append(
+                sql.SQL("alter table {table} drop constraint {old}, add constraint {old} unique using index {built};")
+                .format(table=self.table.identifier, old=old, built=sql.Identifier(built))
+            )
+        else:
+            steps.append(
+                sql.SQL("drop index concurrently {old};").format(old=sql.Identifier(self.table.schema, self.name))
+            )
+            steps.append(
+                sql.SQL("alter index {built} rename to {old};").format(
+                    built=sql.Identifier(self.table.schema, built), old=old
+                )
+            )
+        return [*steps, sql.SQL("reset lock_timeout;")]
+
+    def _rebuild_in_place(self) -> list[sql.Composable]:
+        # One transaction: the values stay unique throughout, and the lock setting ends with it.
+        steps: list[sql.Composable] = [
+            sql.SQL("begin;"),
+            sql.SQL("set local lock_timeout = {};").format(sql.Literal(UNIQUE_FIX_LOCK_TIMEOUT)),
+        ]
+        if self.index.constraint:
+            keys = sql.SQL(", ").join(sql.Identifier(column) for column in self.index.columns if column)
+            steps.append(
+                sql.SQL("alter table {table} drop constraint {old}, add constraint {old} unique ({owner}, {keys});")
+                .format(
+                    table=self.table.identifier,
+                    old=sql.Identifier(self.name),
+                    owner=sql.Identifier(self.owner_column),
+                    keys=keys,
+                )
+            )
+        else:
+            steps.append(sql.SQL("drop index {old};").format(old=sql.Identifier(self.table.schema, self.name)))
+            steps.append(self._rebuilt_index(self.name, concurrently=False))
+        return [*steps, sql.SQL("commit;")]
+
+
+def _unique_key_column(spec: TableSpec) -> str:
+    """The column a unique key of ``spec``'s table must hold so values are compared per user (or per scope)."""
+    if spec.kind == "scoped" and spec.scope_column:
+        return spec.scope_column
+    return spec.owner_column
+
+
+def cross_owner_unique_keys(checks: Sequence[TableCheck]) -> list[CrossOwnerUniqueKey]:
+    """The unique constraints and indexes of the synced tables of ``checks`` that compare every user's rows.
+
+    Left out: the primary key, and keys holding the id (its uniqueness is the
+    id's: a taken id is refused per row without revealing whose it is), the
+    owner column, or (scoped tables) the scope column, where a user only meets
+    the values of the rows it shares.
+    """
+    found: list[CrossOwnerUniqueKey] = []
+    for check in checks:
+        column = _unique_key_column(check.spec)
+        id_column = check.spec.id_column or next(iter(check.info.primary_key), None)
+        for index in check.info.indexes:
+            if not index.unique or index.primary:
+                continue
+            if {column, check.spec.owner_column, id_column} & set(index.columns):
+                continue
+            found.append(CrossOwnerUniqueKey(check.table, index, column, partitioned=check.info.relkind == "p"))
     return found
 
 

@@ -6,7 +6,7 @@ fixes it, composed with :mod:`psycopg.sql`); :func:`run_rules` turns them into
 findings carrying the rule's code and level. ``docs/lint.md``'s rule table is
 rendered from :data:`RULES` (``python -m supabase_sync.lint.reference``).
 
-Two kinds of rule:
+Three kinds of rule:
 
 - schema-wide rules (SS001-SS007, SS012, SS013) look at every table, policy and
   function; eight of them repeat one of Supabase's own database lints
@@ -15,7 +15,10 @@ Two kinds of rule:
 - contract rules (SS008-SS011, SS014-SS017) render the unmet requirements of
   the synced tables (:mod:`supabase_sync.contract`), one family or more each:
   exactly what ``supabase-sync status`` reports and ``enable`` would add. The
-  schema-wide rules leave synced tables to them, so nothing is reported twice.
+  schema-wide rules leave synced tables to them, so nothing is reported twice;
+- isolation rules (SS018, SS019) find the keys of synced tables through which
+  one user's write meets another user's rows (foreign keys, unique keys), the
+  same helpers of :mod:`supabase_sync.contract` verify tries as real users.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from supabase_sync import policy_text
-from supabase_sync.contract import TableCheck, Verdict, cross_owner_foreign_keys
+from supabase_sync.contract import TableCheck, Verdict, cross_owner_foreign_keys, cross_owner_unique_keys
 from supabase_sync.lint.catalog import LintCatalog, SchemaFunction, SchemaPolicy
 from supabase_sync.lint.report import Finding, Level
 from supabase_sync.names import TableName, display_identifier
@@ -326,6 +329,19 @@ def _cross_owner_foreign_keys(catalog: LintCatalog) -> Iterable[Hit]:
         )
 
 
+def _cross_owner_unique_keys(catalog: LintCatalog) -> Iterable[Hit]:
+    for unique_key in cross_owner_unique_keys(catalog.synced):
+        yield Hit(
+            str(unique_key.table),
+            unique_key.problem,
+            "uniqueness is checked against every user's rows, whatever row level security shows the writer: a user"
+            " learns whether anyone holds a value (an e-mail address, a slug) from the 23505 a push or insert"
+            " answers, and can take a value away from everyone else. Make the owner column (a scoped table's scope"
+            " column) the key's first column; run the fix statement by statement (the index is built concurrently)",
+            unique_key.fix_sql(),
+        )
+
+
 RULES: dict[str, Rule] = {
     rule.code: rule
     for rule in (
@@ -534,6 +550,17 @@ RULES: dict[str, Rule] = {
             "foreign key of a synced table to a synced table without the owner column: a user can reference"
             " another user's row through the Data API",
             "a composite key `(owner, parent_id)` to a unique `(owner, id)` of the parent",
+        ),
+        Rule(
+            "SS019",
+            "warning",
+            "unique key of a synced table compares every user's rows",
+            _cross_owner_unique_keys,
+            "unique constraint or unique index of a synced table, other than the primary key, without the owner"
+            " column (a scoped table's scope column) or the id among its keys: a write answers 23505 when another"
+            " user holds the value",
+            "`create unique index concurrently ... (owner, ...)`, then `alter table ... add constraint ... unique using"
+            " index ...` (or the old index dropped concurrently), under `lock_timeout`",
         ),
     )
 }

@@ -10,7 +10,7 @@ import pytest
 
 from supabase_sync.lint import function_bodies, lint
 from supabase_sync.lint.rules import RULES
-from supabase_sync.migrations import apply_migrations
+from supabase_sync.migrations import apply_migrations, split_statements
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BAD = FIXTURES / "bad"
@@ -36,6 +36,7 @@ EXPECTED_OBJECTS = {
     "SS016": "public.synced_unpublished",
     "SS017": "public.synced_unpublished",
     "SS018": "public.synced_without_index",
+    "SS019": "public.synced_missing_policy",
 }
 
 
@@ -70,7 +71,9 @@ def test_the_fix_sql_of_each_finding_fixes_it(installed_db) -> None:  # type: ig
     with psycopg.connect(installed_db.owner_dsn, autocommit=True) as conn:
         for finding in before:
             assert finding.fix is not None
-            conn.execute(finding.fix.encode())
+            # One by one, as psql runs them: a fix may build an index concurrently (SS019).
+            for statement in split_statements(finding.fix):
+                conn.execute(statement.encode())
 
     after = _semantic(lint([BAD], db_url=installed_db.owner_dsn))
     # Enabling RLS on public.no_rls (SS001's fix) leaves a table with RLS and no policy yet.

@@ -1,22 +1,26 @@
 """Isolation: user B can never reach user A's rows, whichever way B asks.
 
 Plain table requests (select, update, delete, insert with A as owner) and the
-sync RPCs (sync_pull; sync_push updating, deleting or creating rows for A).
+sync RPCs (sync_pull; sync_push updating, deleting or creating rows for A), and
+the keys through which B's write meets A's rows: foreign keys and unique keys
+without the owner column (lint SS018, SS019 find the same keys).
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from psycopg import sql
 
-from supabase_sync.contract import cross_owner_foreign_keys
+from supabase_sync.contract import cross_owner_foreign_keys, cross_owner_unique_keys
+from supabase_sync.errors import TableError
 from supabase_sync.names import TableName, display_identifier
 from supabase_sync.rpc import RpcError
 from supabase_sync.verify.catalog import SyncedTable
 from supabase_sync.verify.checks.base import CheckFailure, check
 from supabase_sync.verify.context import VerifyContext
-from supabase_sync.verify.synthetic import client_row
+from supabase_sync.verify.synthetic import client_row, value_for
 
 
 def _two_users_and_a_row(ctx: VerifyContext, table: SyncedTable) -> tuple[str, str, dict[str, Any]]:
@@ -176,3 +180,48 @@ def foreign_keys(ctx: VerifyContext, table: SyncedTable | None) -> None:
         except RpcError:
             continue
         raise CheckFailure(f"user B's row references user A's row: {foreign_key.problem}", fix=foreign_key.fix_sql())
+
+
+@check("isolation.unique")
+def unique_keys(ctx: VerifyContext, table: SyncedTable | None) -> None:
+    """B cannot learn through a unique key whether A holds a value (no 23505 oracle, no squatting of values).
+
+    Each unique constraint or index of the table without the owner column (a
+    scoped table's scope column) is tried with a sync_push as user B of a new
+    row holding user A's values in the columns the key reads. A partial key is
+    tried with synthetic rows as they come: one they do not fall under passes."""
+    assert table is not None
+    keys = cross_owner_unique_keys([ctx.contract(table)])
+    if not keys:
+        return
+    user_a, user_b = ctx.new_user("a"), ctx.new_user("b")
+    referencing = {name for foreign_key in table.shape.foreign_keys for name in foreign_key.columns}
+    for unique_key in keys:
+        copied = [name for name in unique_key.copied_columns if name not in (table.id_column, table.owner_column)]
+        held = ctx.synthetic.new_row(table, user_a)
+        try:
+            # A nullable column the key reads gets a value (nulls never collide); a fresh one, as the table
+            # already holds the rows of other checks. Defaults stay (a partial key's predicate often reads one),
+            # and so do references (a made-up one has no parent).
+            held.update(
+                {
+                    column.name: value_for(column, uuid.uuid4().int % 1_000_000_000)
+                    for name in copied
+                    if held.get(name) is None
+                    and name not in referencing
+                    and (column := table.shape.column(name)) is not None
+                    and not column.has_default
+                }
+            )
+        except TableError:
+            continue  # a type verify cannot make up a value of: lint SS019 still reports the key
+        stored = ctx.insert_as(user_a, table.shape, held)
+        row = ctx.synthetic.new_row(table, user_b, {name: stored.get(name) for name in copied})
+        try:
+            ctx.push(user_b, {table.collection: {"created": [row], "updated": [], "deleted": []}})
+        except RpcError as error:
+            if error.sqlstate == "23505":
+                raise CheckFailure(
+                    f"sync_push by user B answered 23505 for a value user A holds: {unique_key.problem}",
+                    fix=unique_key.fix_sql(),
+                ) from None
