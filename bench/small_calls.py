@@ -61,7 +61,7 @@ MAX_CATALOG_GROWTH = 1.2
 #: Rows per load transaction, so a user's rows come from many transactions.
 ROWS_PER_TRANSACTION = 50_000
 
-_PUSH = (
+PUSH_CALL = (
     "select public.sync_push(changes => %(changes)s, last_pulled_at => %(cursor)s, "
     "push_id => %(push_id)s, client_id => %(client_id)s)"
 )
@@ -95,7 +95,7 @@ def _measure(bench: Bench, api: psycopg.Connection[Any], me: uuid.UUID, mine: li
         push_seconds, _ = statement_seconds(
             api,
             me,
-            _PUSH,
+            PUSH_CALL,
             {
                 "changes": Jsonb(push_changes("created", new_rows(me, ROWS, label="small push"))),
                 "cursor": cursor,

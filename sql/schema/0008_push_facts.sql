@@ -27,9 +27,9 @@ drop function if exists supabase_sync.canonical_push_ids(jsonb, text);
 -- anew after a DDL change) can put nothing of its own into them.
 create table if not exists supabase_sync.push_facts (
     relid regclass primary key references supabase_sync.synced_table (relid) on delete cascade,
-    columns name [] not null,
-    column_types text [] not null,
-    column_defaults text [] not null,
+    columns name[] not null,
+    column_types text[] not null,
+    column_defaults text[] not null,
     foreign_keys jsonb not null,
     fingerprint text not null
 );
