@@ -1634,9 +1634,11 @@ comment on function public.pull_changes(text[], timestamptz) is
 -- A changed row that moved in since lower from a scope row the caller does
 -- not see is `fresh` too (created for them). Rows of a gained scope row
 -- written after g, tombstones of a visible scope row and moves stay at their
--- own positions. A deletion key of a row the caller sees again (created anew,
--- moved back, still visible through another scope row) is `hidden`: it keeps
--- its place for paging but is not reported.
+-- own positions. Keys are one per id: the row's when it is a candidate, else
+-- its latest deletion (dropping a row's older deletions loses nothing: the
+-- kept key is later). A deletion key of a row the caller sees again (created
+-- anew, moved back, still visible through another scope row) is `hidden`: it
+-- keeps its place for paging but is not reported.
 --
 -- Why SECURITY DEFINER: under RLS the planner may use only leakproof quals as
 -- index conditions, and neither the bucket hash nor the text -> uuid cast of
@@ -1910,8 +1912,14 @@ begin
     return query execute
         'select c.relid, c.version, c.bucket::integer, c.row_id, c.tombstone,'
         || ' c.tombstone and case c.relid' || lives_again || ' end, c.fresh'
-        || ' from (select u.relid, u.version, u.bucket, u.row_id, u.tombstone, u.fresh from (' || branches || ') as u'
-        || ' order by u.version, u.bucket, u.relid, u.row_id limit $9) as c'
+        -- One key per id: its row when the caller sees it, else its latest
+        -- deletion (a scope row deleted by its owner is both a tombstone and
+        -- a loss; a row may have left several lost scope rows).
+        || ' from (select d.relid, d.version, d.bucket, d.row_id, d.tombstone, d.fresh from ('
+        || 'select distinct on (u.relid, u.row_id) u.relid, u.version, u.bucket, u.row_id, u.tombstone, u.fresh'
+        || ' from (' || branches || ') as u'
+        || ' order by u.relid, u.row_id, u.tombstone, u.version desc, u.bucket desc) as d'
+        || ' order by d.version, d.bucket, d.relid, d.row_id limit $9) as c'
         || ' order by c.version, c.bucket, c.relid, c.row_id'
     using uid, lower_version, lower_bucket, upper_version, upper_bucket, horizon, skip_deletions, echo_of, row_limit,
         access_scopes, access_ids, access_versions, access_gained;
