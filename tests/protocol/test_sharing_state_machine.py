@@ -223,7 +223,9 @@ class SharingHistory(RuleBasedStateMachine):
     def teardown(self) -> None:
         if not getattr(self, "devices", None):
             return
-        for replica in self.devices:
+        # A new device of each user, pulling from null, too.
+        newcomers = [Replica(Device(self.conns[user], self.users[user])) for user in range(USERS)]
+        for replica in (*self.devices, *newcomers):
             replica.sync(page_size=2)
             expected = _selectable(replica.remote.conn, replica.remote.user_id)
             for table in TABLES:

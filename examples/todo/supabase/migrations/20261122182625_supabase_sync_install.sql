@@ -1975,6 +1975,12 @@ comment on function supabase_sync.pull_keys(regclass[], xid8, integer, xid8, int
 -- change in the page cost nothing. A collection name longer than a column name
 -- (63 bytes) falls back to jsonb_object_agg.
 --
+-- Shared tables (docs/protocol.md "Sharing (scopes)"): the key phase also
+-- places the rows of scope rows the caller gained, and the ids of those they
+-- lost or whose rows moved away, at positions of their own; it marks `fresh`
+-- the rows that reach the caller as created whatever their position (gained,
+-- or moved in from a scope row the caller does not see).
+--
 -- A pull from null lists no deleted ids (the device has nothing to delete),
 -- unless `deletions_from_null`: the Drift wrappers' clients treat a resync as
 -- incremental (they know no PT410) and need them.
@@ -3009,8 +3015,8 @@ comment on function supabase_sync.raise_bad_value(regclass, jsonb, text[], text)
 -- column, server_version) index serves the range: the cost follows the changes,
 -- not the scopes' rows.
 -- Every name comes from the registry, quoted with %I / %L.
--- Not yet delivered (issue 14, open): the rows of a scope gained since the
--- cursor that did not change since, and the ids of a scope lost since.
+-- The rows of a scope gained since the cursor, and the ids of a scope lost
+-- or a row moved away, come from the access events (supabase_sync.pull_keys).
 create or replace function supabase_sync.read_filter(target regclass, from_lower boolean)
 returns text
 language plpgsql
