@@ -1623,9 +1623,10 @@ comment on function public.pull_changes(text[], timestamptz) is
 --   lost            for a scope row the caller lost at l (latest `lost`
 --                   event at or above lower; not visible now): at (l, bucket),
 --                   as deletions, the scope row's id, the ids of every row in
---                   it now, of its tombstones and of the rows that ever moved
---                   out of it (so the caller's replica loses them whatever it
---                   pulled in between: O(ids of the lost scope row));
+--                   it now that was created before l (the caller never saw a
+--                   later one), of its tombstones and of the rows that ever
+--                   moved out of it (so the caller's replica loses them
+--                   whatever it pulled in between: O(ids of the lost scope row));
 --   moved           a row that moved at m out of a scope row the caller sees
 --                   into one they do not see: at (m, bucket) as a deletion;
 --   tombstones      owner-keyed ones of the caller, and, for scoped tables,
@@ -1850,6 +1851,7 @@ begin
                     ' union all (select %1$s::oid, g.version, %2$s, x.row_id, true, false from ' || access_rows
                     || ' cross join lateral ('
                     'select t.%3$I::text as row_id from %4$s as t where t.%5$I = g.scope_id::%6$s'
+                    ' and t.server_created_version < g.version'
                     ' union select tb.row_id from supabase_sync.tombstone as tb'
                     ' where tb.relid = %1$s::oid::regclass and tb.scope_id = g.scope_id'
                     ' union select ae.row_id from supabase_sync.access_event as ae'
