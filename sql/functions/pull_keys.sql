@@ -21,9 +21,10 @@
 --   lost            for a scope row the caller lost at l (latest `lost`
 --                   event at or above lower; not visible now): at (l, bucket),
 --                   as deletions, the scope row's id, the ids of every row in
---                   it now, of its tombstones and of the rows that ever moved
---                   out of it (so the caller's replica loses them whatever it
---                   pulled in between: O(ids of the lost scope row));
+--                   it now that was created before l (the caller never saw a
+--                   later one), of its tombstones and of the rows that ever
+--                   moved out of it (so the caller's replica loses them
+--                   whatever it pulled in between: O(ids of the lost scope row));
 --   moved           a row that moved at m out of a scope row the caller sees
 --                   into one they do not see: at (m, bucket) as a deletion;
 --   tombstones      owner-keyed ones of the caller, and, for scoped tables,
@@ -32,9 +33,11 @@
 -- A changed row that moved in since lower from a scope row the caller does
 -- not see is `fresh` too (created for them). Rows of a gained scope row
 -- written after g, tombstones of a visible scope row and moves stay at their
--- own positions. A deletion key of a row the caller sees again (created anew,
--- moved back, still visible through another scope row) is `hidden`: it keeps
--- its place for paging but is not reported.
+-- own positions. Keys are one per id: the row's when it is a candidate, else
+-- its latest deletion (dropping a row's older deletions loses nothing: the
+-- kept key is later). A deletion key of a row the caller sees again (created
+-- anew, moved back, still visible through another scope row) is `hidden`: it
+-- keeps its place for paging but is not reported.
 --
 -- Why SECURITY DEFINER: under RLS the planner may use only leakproof quals as
 -- index conditions, and neither the bucket hash nor the text -> uuid cast of
@@ -246,6 +249,7 @@ begin
                     ' union all (select %1$s::oid, g.version, %2$s, x.row_id, true, false from ' || access_rows
                     || ' cross join lateral ('
                     'select t.%3$I::text as row_id from %4$s as t where t.%5$I = g.scope_id::%6$s'
+                    ' and t.server_created_version < g.version'
                     ' union select tb.row_id from supabase_sync.tombstone as tb'
                     ' where tb.relid = %1$s::oid::regclass and tb.scope_id = g.scope_id'
                     ' union select ae.row_id from supabase_sync.access_event as ae'
@@ -308,8 +312,14 @@ begin
     return query execute
         'select c.relid, c.version, c.bucket::integer, c.row_id, c.tombstone,'
         || ' c.tombstone and case c.relid' || lives_again || ' end, c.fresh'
-        || ' from (select u.relid, u.version, u.bucket, u.row_id, u.tombstone, u.fresh from (' || branches || ') as u'
-        || ' order by u.version, u.bucket, u.relid, u.row_id limit $9) as c'
+        -- One key per id: its row when the caller sees it, else its latest
+        -- deletion (a scope row deleted by its owner is both a tombstone and
+        -- a loss; a row may have left several lost scope rows).
+        || ' from (select d.relid, d.version, d.bucket, d.row_id, d.tombstone, d.fresh from ('
+        || 'select distinct on (u.relid, u.row_id) u.relid, u.version, u.bucket, u.row_id, u.tombstone, u.fresh'
+        || ' from (' || branches || ') as u'
+        || ' order by u.relid, u.row_id, u.tombstone, u.version desc, u.bucket desc) as d'
+        || ' order by d.version, d.bucket, d.relid, d.row_id limit $9) as c'
         || ' order by c.version, c.bucket, c.relid, c.row_id'
     using uid, lower_version, lower_bucket, upper_version, upper_bucket, horizon, skip_deletions, echo_of, row_limit,
         access_scopes, access_ids, access_versions, access_gained;

@@ -36,6 +36,12 @@
 -- change in the page cost nothing. A collection name longer than a column name
 -- (63 bytes) falls back to jsonb_object_agg.
 --
+-- Shared tables (docs/protocol.md "Sharing (scopes)"): the key phase also
+-- places the rows of scope rows the caller gained, and the ids of those they
+-- lost or whose rows moved away, at positions of their own; it marks `fresh`
+-- the rows that reach the caller as created whatever their position (gained,
+-- or moved in from a scope row the caller does not see).
+--
 -- A pull from null lists no deleted ids (the device has nothing to delete),
 -- unless `deletions_from_null`: the Drift wrappers' clients treat a resync as
 -- incremental (they know no PT410) and need them.

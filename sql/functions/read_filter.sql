@@ -11,8 +11,8 @@
 -- column, server_version) index serves the range: the cost follows the changes,
 -- not the scopes' rows.
 -- Every name comes from the registry, quoted with %I / %L.
--- Not yet delivered (issue 14, open): the rows of a scope gained since the
--- cursor that did not change since, and the ids of a scope lost since.
+-- The rows of a scope gained since the cursor, and the ids of a scope lost
+-- or a row moved away, come from the access events (supabase_sync.pull_keys).
 create or replace function supabase_sync.read_filter(target regclass, from_lower boolean)
 returns text
 language plpgsql

@@ -6,13 +6,14 @@
 -- membership table's scope column), so O(ids) whatever the number of scope
 -- rows the user sees (visible_scopes is O(those)). Empty without a user or for
 -- a table that is not a registered scope table.
--- SECURITY DEFINER for the reason given in supabase_sync.visible_scopes; every
+-- Only supabase_sync.pull_keys calls it: it runs with that function's rights
+-- (the table owner), and no API role may call it (EXECUTE revoked). Every
 -- name comes from the registry (format %I), never from an argument.
 create or replace function supabase_sync.visible_among(scope regclass, ids text[])
 returns text[]
 language plpgsql
 stable
-security definer
+security invoker
 set search_path = ''
 as $$
 declare
@@ -40,8 +41,7 @@ begin
 end;
 $$;
 
-revoke all on function supabase_sync.visible_among(regclass, text[]) from public, anon;
-grant execute on function supabase_sync.visible_among(regclass, text[]) to authenticated, service_role;
+revoke all on function supabase_sync.visible_among(regclass, text[]) from public, anon, authenticated;
 
 comment on function supabase_sync.visible_among(regclass, text[]) is
 'supabase-sync: which of the given scope row ids the signed-in user owns or is a member of.';

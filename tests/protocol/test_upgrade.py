@@ -107,6 +107,12 @@ def test_a_pack_2_database_upgrades_in_place_and_its_members_sync_on(fresh_db: A
     assert merged["public.project"][removed["id"]] is None
     assert [row["title"] for row in merged["public.task"].values() if row] == ["bob after upgrade"]
     assert alice.cursor is not None and alice.cursor > alice_cursor
+    # Pack 3: a member's hard delete of a row another member created reaches them.
+    bobs = next(row_id for row_id, row in merged["public.task"].items() if row)
+    bob.pull_all()
+    with rpc.as_user(alice.conn, user_id=alice.user_id) as cur:
+        cur.execute("delete from public.task where id = %s", (bobs,))
+    assert bob.pull_all()["public.task"] == {bobs: None}
     assert api.status(fresh_db.owner_dsn).passed
     assert not api.install(fresh_db.owner_dsn).changed
 

@@ -1973,9 +1973,10 @@ comment on function public.pull_changes(text[], timestamptz) is
 --   lost            for a scope row the caller lost at l (latest `lost`
 --                   event at or above lower; not visible now): at (l, bucket),
 --                   as deletions, the scope row's id, the ids of every row in
---                   it now, of its tombstones and of the rows that ever moved
---                   out of it (so the caller's replica loses them whatever it
---                   pulled in between: O(ids of the lost scope row));
+--                   it now that was created before l (the caller never saw a
+--                   later one), of its tombstones and of the rows that ever
+--                   moved out of it (so the caller's replica loses them
+--                   whatever it pulled in between: O(ids of the lost scope row));
 --   moved           a row that moved at m out of a scope row the caller sees
 --                   into one they do not see: at (m, bucket) as a deletion;
 --   tombstones      owner-keyed ones of the caller, and, for scoped tables,
@@ -1984,9 +1985,11 @@ comment on function public.pull_changes(text[], timestamptz) is
 -- A changed row that moved in since lower from a scope row the caller does
 -- not see is `fresh` too (created for them). Rows of a gained scope row
 -- written after g, tombstones of a visible scope row and moves stay at their
--- own positions. A deletion key of a row the caller sees again (created anew,
--- moved back, still visible through another scope row) is `hidden`: it keeps
--- its place for paging but is not reported.
+-- own positions. Keys are one per id: the row's when it is a candidate, else
+-- its latest deletion (dropping a row's older deletions loses nothing: the
+-- kept key is later). A deletion key of a row the caller sees again (created
+-- anew, moved back, still visible through another scope row) is `hidden`: it
+-- keeps its place for paging but is not reported.
 --
 -- Why SECURITY DEFINER: under RLS the planner may use only leakproof quals as
 -- index conditions, and neither the bucket hash nor the text -> uuid cast of
@@ -2198,6 +2201,7 @@ begin
                     ' union all (select %1$s::oid, g.version, %2$s, x.row_id, true, false from ' || access_rows
                     || ' cross join lateral ('
                     'select t.%3$I::text as row_id from %4$s as t where t.%5$I = g.scope_id::%6$s'
+                    ' and t.server_created_version < g.version'
                     ' union select tb.row_id from supabase_sync.tombstone as tb'
                     ' where tb.relid = %1$s::oid::regclass and tb.scope_id = g.scope_id'
                     ' union select ae.row_id from supabase_sync.access_event as ae'
@@ -2260,8 +2264,14 @@ begin
     return query execute
         'select c.relid, c.version, c.bucket::integer, c.row_id, c.tombstone,'
         || ' c.tombstone and case c.relid' || lives_again || ' end, c.fresh'
-        || ' from (select u.relid, u.version, u.bucket, u.row_id, u.tombstone, u.fresh from (' || branches || ') as u'
-        || ' order by u.version, u.bucket, u.relid, u.row_id limit $9) as c'
+        -- One key per id: its row when the caller sees it, else its latest
+        -- deletion (a scope row deleted by its owner is both a tombstone and
+        -- a loss; a row may have left several lost scope rows).
+        || ' from (select d.relid, d.version, d.bucket, d.row_id, d.tombstone, d.fresh from ('
+        || 'select distinct on (u.relid, u.row_id) u.relid, u.version, u.bucket, u.row_id, u.tombstone, u.fresh'
+        || ' from (' || branches || ') as u'
+        || ' order by u.relid, u.row_id, u.tombstone, u.version desc, u.bucket desc) as d'
+        || ' order by d.version, d.bucket, d.relid, d.row_id limit $9) as c'
         || ' order by c.version, c.bucket, c.relid, c.row_id'
     using uid, lower_version, lower_bucket, upper_version, upper_bucket, horizon, skip_deletions, echo_of, row_limit,
         access_scopes, access_ids, access_versions, access_gained;
@@ -2316,6 +2326,12 @@ comment on function supabase_sync.pull_keys(regclass[], xid8, integer, xid8, int
 -- and jsonb_build_object turns all of it into jsonb at once. Tables without a
 -- change in the page cost nothing. A collection name longer than a column name
 -- (63 bytes) falls back to jsonb_object_agg.
+--
+-- Shared tables (docs/protocol.md "Sharing (scopes)"): the key phase also
+-- places the rows of scope rows the caller gained, and the ids of those they
+-- lost or whose rows moved away, at positions of their own; it marks `fresh`
+-- the rows that reach the caller as created whatever their position (gained,
+-- or moved in from a scope row the caller does not see).
 --
 -- A pull from null lists no deleted ids (the device has nothing to delete),
 -- unless `deletions_from_null`: the Drift wrappers' clients treat a resync as
@@ -3398,8 +3414,8 @@ comment on function supabase_sync.raise_bad_value(regclass, jsonb, text[], text)
 -- column, server_version) index serves the range: the cost follows the changes,
 -- not the scopes' rows.
 -- Every name comes from the registry, quoted with %I / %L.
--- Not yet delivered (issue 14, open): the rows of a scope gained since the
--- cursor that did not change since, and the ids of a scope lost since.
+-- The rows of a scope gained since the cursor, and the ids of a scope lost
+-- or a row moved away, come from the access events (supabase_sync.pull_keys).
 create or replace function supabase_sync.read_filter(target regclass, from_lower boolean)
 returns text
 language plpgsql
@@ -3984,13 +4000,14 @@ comment on function public.sync_push(jsonb, bigint, uuid, uuid) is
 -- membership table's scope column), so O(ids) whatever the number of scope
 -- rows the user sees (visible_scopes is O(those)). Empty without a user or for
 -- a table that is not a registered scope table.
--- SECURITY DEFINER for the reason given in supabase_sync.visible_scopes; every
+-- Only supabase_sync.pull_keys calls it: it runs with that function's rights
+-- (the table owner), and no API role may call it (EXECUTE revoked). Every
 -- name comes from the registry (format %I), never from an argument.
 create or replace function supabase_sync.visible_among(scope regclass, ids text[])
 returns text[]
 language plpgsql
 stable
-security definer
+security invoker
 set search_path = ''
 as $$
 declare
@@ -4018,8 +4035,7 @@ begin
 end;
 $$;
 
-revoke all on function supabase_sync.visible_among(regclass, text[]) from public, anon;
-grant execute on function supabase_sync.visible_among(regclass, text[]) to authenticated, service_role;
+revoke all on function supabase_sync.visible_among(regclass, text[]) from public, anon, authenticated;
 
 comment on function supabase_sync.visible_among(regclass, text[]) is
 'supabase-sync: which of the given scope row ids the signed-in user owns or is a member of.';
