@@ -54,7 +54,9 @@
 -- leaves out tombstones, soft-deleted rows, lost and moved keys.
 --
 -- Cost: one probe of the caller's access events since lower (index
--- access_event_user_version_idx); with none, the branches are exactly those of
+-- access_event_user_version_idx), and with some, one visibility probe per
+-- event scope row (supabase_sync.visible_among, not visible_scopes: that
+-- would cost the caller's scope rows per event); with none, the branches are exactly those of
 -- an owner table plus, for scoped tables, the visible scope rows' tombstones
 -- and moves (indexes by scope row and version) and one moved-in probe per
 -- candidate. A gained scope row costs its rows per page that reaches it
