@@ -16,7 +16,6 @@ from supabase_sync import rpc, sandbox
 from supabase_sync.errors import SandboxError
 from supabase_sync.sandbox import docker, local
 from supabase_sync.sandbox.base import compose_url
-from helpers.delivery import AWAITING_DELIVERY, verify_exit_code
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -505,12 +504,11 @@ def test_verify_example_on_docker_passes_names_the_image_and_leaves_no_container
     with pytest.raises(SystemExit) as exited:
         main(["verify", "--example", "--backend", "docker", "--json"])
     captured = capsys.readouterr()
-    assert exited.value.code == verify_exit_code(), captured.err
+    assert exited.value.code == 0, captured.err
     report = json.loads(captured.out)
-    awaiting = sum(result["check"] in AWAITING_DELIVERY for result in report["results"] if result["outcome"] == "fail")
-    assert report["passed"] is (not awaiting) and report["backend"] == "docker"
+    assert report["passed"] is True and report["backend"] == "docker"
     assert report["image"] == docker.resolve_image(is_present=lambda image: docker.has_image(engine, image))
-    assert report["counts"]["fail"] == awaiting and report["counts"]["pass"] > 40
+    assert report["counts"]["fail"] == 0 and report["counts"]["pass"] > 40
     assert _sandbox_containers(engine) == before
 
 
@@ -523,7 +521,7 @@ def test_verify_keep_on_docker_leaves_the_container_and_prints_how_to_remove_it(
     captured = capsys.readouterr()
     kept = _sandbox_containers(engine) - before
     try:
-        assert exited.value.code == verify_exit_code(), captured.err
+        assert exited.value.code == 0, captured.err
         assert "on the docker backend (image " in captured.out
         assert len(kept) == 1 and engine.containers.get(next(iter(kept))).status == "running"
         remove = next(line.split("remove it with: ", 1)[1] for line in captured.err.splitlines() if "remove it with: " in line)

@@ -2,20 +2,16 @@
 
 Each breakage a check exists for is made on a copy of the example (one
 migration's worth of SQL) and the check must name it; on the example as
-shipped the checks pass. sharing.grant, revoke and move wait for sync_pull's
-delivery of access changes (helpers.delivery).
+shipped the checks pass.
 """
 
 from __future__ import annotations
-
-import pytest
 
 from supabase_sync.verify.catalog import load_synced_tables
 from supabase_sync.verify.checks import all_checks
 from supabase_sync.verify.context import VerifyContext
 from supabase_sync.verify.report import CheckResult
 from supabase_sync.verify.runner import run_check
-from helpers.delivery import AWAITING_DELIVERY
 
 SHARED = ("public.project", "public.project_member", "public.task", "public.doc_updates")
 SCOPED = ("public.task", "public.doc_updates")
@@ -54,11 +50,6 @@ def test_a_viewer_and_an_outsider_are_refused_on_every_scoped_table_of_the_examp
     assert _outcomes(results) == expected, [result.message for result in results.values()]
 
 
-@pytest.mark.xfail(
-    condition=bool(AWAITING_DELIVERY),
-    strict=True,
-    reason="sync_pull does not deliver gained scopes as created, lost scopes and moved rows as deleted yet",
-)
 def test_grants_revokes_and_moves_reach_the_members_pulls_on_the_example(example_db) -> None:  # type: ignore[no-untyped-def]
     results = _run(example_db, {"sharing.grant", "sharing.revoke", "sharing.move"})
     expected = {(check, table): "pass" for check in ("sharing.grant", "sharing.revoke") for table in SHARED}
