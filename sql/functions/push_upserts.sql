@@ -25,7 +25,9 @@
 -- Conflicts (per row, a row last written by the same client_id never conflicts):
 --   reject  with `since` given: a row changed since then is reported under
 --           "conflicts" (sync_push raises PT409 after all tables); so is an id
---           hard-deleted since then (its tombstone).
+--           hard-deleted since then (its tombstone: the caller's own, or, in
+--           a scoped table, one of a scope row the caller sees, whoever
+--           deleted the row).
 --   lww     a row changed since `since` (any row when null) by another client
 --           loses when the client's updated_at is older than the server's; it
 --           is not written and is reported under "lost".
@@ -361,11 +363,15 @@ begin
         end if;
 
         if tbl.conflict_strategy = 'reject' and since is not null then
-            select coalesce(pg_catalog.array_agg(tb.row_id), '{}') into tombstoned
+            -- A tombstone of this caller's: owner-keyed (owner and scope tables,
+            -- scoped rows deleted before pack 3), or keyed by a scope row the
+            -- caller sees, whoever deleted the row (schema steps 0007, 0010:
+            -- the tombstone policies let the caller read exactly those).
+            select coalesce(pg_catalog.array_agg(distinct tb.row_id), '{}') into tombstoned
             from supabase_sync.tombstone as tb
             where
                 tb.relid = target
-                and tb.owner_id = uid
+                and (tb.scope_id is not null or tb.owner_id = uid)
                 and tb.row_id = any(upsert_ids)
                 and not tb.row_id = any(existing)
                 and tb.version >= since

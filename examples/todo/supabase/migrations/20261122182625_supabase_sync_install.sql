@@ -801,6 +801,61 @@ $step$;
 end
 $supabase_sync$;
 
+-- schema step 0010_member_tombstones (skipped when already recorded)
+do $supabase_sync$
+begin
+    if not exists (select from supabase_sync.schema_step where step = '0010_member_tombstones') then
+        execute $step$
+-- supabase-sync pack, schema step 0010 (pack 3): members read the tombstones of
+-- the scope rows they see.
+--
+-- Since step 0007 a hard-deleted row of a scoped table leaves a tombstone keyed
+-- by its scope row, owned by whoever owned the row. sync_push (security
+-- invoker) checks an update of such a row against it (PT409, DESIGN 3.2: "or
+-- hard-deleted since then"); under the owner-only policy of step 0002 a member
+-- other than the row's owner could not see it, and the update silently
+-- re-created the row. Members learn these ids from every pull anyway
+-- (pull_keys), so reading them reveals nothing new; a tombstone of a scope row
+-- the caller does not see (an outsider reusing the id) stays hidden.
+-- The scope of the tombstone's table comes from the registry, per row: only the
+-- push reads tombstones as the API role, a few ids at a time, through the
+-- (relid, scope_id, row_id) key.
+-- The policy asks supabase_sync.visible_scopes (sql/functions/visible_scopes.sql),
+-- which a fresh install creates after the schema steps: declared here with the
+-- same signature (an empty answer), replaced by that file in the same install.
+do $$
+begin
+    if pg_catalog.to_regprocedure('supabase_sync.visible_scopes(regclass, text)') is null then
+        create function supabase_sync.visible_scopes(scope regclass, at_least text default 'viewer')
+        returns text[]
+        language sql
+        stable
+        set search_path = ''
+        as 'select ''{}''::text[]';
+        revoke all on function supabase_sync.visible_scopes(regclass, text) from public;
+    end if;
+end
+$$;
+
+drop policy if exists "supabase_sync: members read their scope rows' tombstones" on supabase_sync.tombstone;
+
+create policy "supabase_sync: members read their scope rows' tombstones"
+on supabase_sync.tombstone
+for select
+to authenticated
+using (
+    scope_id is not null
+    and exists (
+        select from supabase_sync.synced_table as st
+        where st.relid = tombstone.relid and tombstone.scope_id = any(supabase_sync.visible_scopes(st.scope))
+    )
+);
+$step$;
+        insert into supabase_sync.schema_step (step) values ('0010_member_tombstones');
+    end if;
+end
+$supabase_sync$;
+
 -- functions of apply_push.sql
 -- The core of sync_push and push_changes (DESIGN 3.2, docs/protocol.md). One
 -- transaction: any error rolls back everything, so a failed push changes nothing.
@@ -2905,7 +2960,9 @@ comment on function supabase_sync.push_id_key(text) is
 -- Conflicts (per row, a row last written by the same client_id never conflicts):
 --   reject  with `since` given: a row changed since then is reported under
 --           "conflicts" (sync_push raises PT409 after all tables); so is an id
---           hard-deleted since then (its tombstone).
+--           hard-deleted since then (its tombstone: the caller's own, or, in
+--           a scoped table, one of a scope row the caller sees, whoever
+--           deleted the row).
 --   lww     a row changed since `since` (any row when null) by another client
 --           loses when the client's updated_at is older than the server's; it
 --           is not written and is reported under "lost".
@@ -3241,11 +3298,15 @@ begin
         end if;
 
         if tbl.conflict_strategy = 'reject' and since is not null then
-            select coalesce(pg_catalog.array_agg(tb.row_id), '{}') into tombstoned
+            -- A tombstone of this caller's: owner-keyed (owner and scope tables,
+            -- scoped rows deleted before pack 3), or keyed by a scope row the
+            -- caller sees, whoever deleted the row (schema steps 0007, 0010:
+            -- the tombstone policies let the caller read exactly those).
+            select coalesce(pg_catalog.array_agg(distinct tb.row_id), '{}') into tombstoned
             from supabase_sync.tombstone as tb
             where
                 tb.relid = target
-                and tb.owner_id = uid
+                and (tb.scope_id is not null or tb.owner_id = uid)
                 and tb.row_id = any(upsert_ids)
                 and not tb.row_id = any(existing)
                 and tb.version >= since
