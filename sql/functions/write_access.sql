@@ -89,9 +89,12 @@ comment on function supabase_sync.column_type(regclass, name) is
 --   below a scoped table (scope_parent, supabase_sync_inherit_scope) the
 --                  scope after the write is the parent row's (the trigger
 --                  copies it, whatever the row sends), the parent named by the
---                  row or, when not sent, the row's current parent; a parent
---                  the caller cannot see (or that does not exist) is left to
---                  the foreign key check (23503, one answer for both);
+--                  row or, when not sent, the row's current parent; without
+--                  a parent the caller sees (none, or one that does not
+--                  exist: one answer for both) the trigger copies nothing, so
+--                  the row is judged by its own scope column as above (and
+--                  a parent that is not there is then the foreign key
+--                  check's 23503);
 --   any shared row a created/updated/deleted id of a row the caller sees
 --                  whose current scope row they may only read.
 -- Ids the caller cannot see at all go on to push_upserts' own checks. Cost:
@@ -165,11 +168,7 @@ begin
                 parent.scope_column, reg.scope_parent, parent.key_column, reg.scope_through,
                 supabase_sync.column_type(reg.scope_parent, parent.key_column)
             );
-            parent_cases := pg_catalog.format(
-                ' when ps.scope is not null then ps.scope <> all($3)'
-                ' when (e.r ->> %1$L) is not null then false',
-                reg.scope_through
-            );
+            parent_cases := ' when ps.scope is not null then ps.scope <> all($3)';
         end if;
         execute pg_catalog.format(
             'select coalesce('
