@@ -3011,6 +3011,7 @@ declare
     more_existing text[];
     more_conflicting text[];
     tombstoned text[];
+    seen_scopes text[] := '{}'::text[];
     inserted text[] := '{}'::text[];
     insert_sql text;
     created_count bigint := 0;
@@ -3034,7 +3035,7 @@ begin
     -- description.
     for attempt in 1..2 loop
         select
-            st.collection, st.id_column, st.id_type, st.owner_column, st.conflict_strategy,
+            st.collection, st.id_column, st.id_type, st.owner_column, st.conflict_strategy, st.kind, st.scope,
             pf.columns, pf.column_types, pf.column_defaults, pf.foreign_keys,
             coalesce(pf.fingerprint = supabase_sync.catalog_fingerprint(target), false) as facts_current
         into tbl
@@ -3300,15 +3301,26 @@ begin
         if tbl.conflict_strategy = 'reject' and since is not null then
             -- A tombstone of this caller's: owner-keyed (owner and scope tables,
             -- scoped rows deleted before pack 3), or keyed by a scope row the
-            -- caller sees, whoever deleted the row (schema steps 0007, 0010:
-            -- the tombstone policies let the caller read exactly those).
+            -- caller sees, whoever deleted the row (schema step 0007; step 0010's
+            -- policy lets members read those). One probe per pushed id in each
+            -- key's index (tombstone_owner_key, tombstone_scope_key).
+            if tbl.kind = 'scoped' then
+                seen_scopes := supabase_sync.visible_scopes(tbl.scope);
+            end if;
             select coalesce(pg_catalog.array_agg(distinct tb.row_id), '{}') into tombstoned
-            from supabase_sync.tombstone as tb
+            from (
+                select o.row_id, o.version, o.instance_id
+                from supabase_sync.tombstone as o
+                where o.relid = target and o.scope_id is null and o.owner_id = uid and o.row_id = any(upsert_ids)
+                union all
+                select s.row_id, s.version, s.instance_id
+                from supabase_sync.tombstone as s
+                where
+                    s.relid = target and s.scope_id is not null and s.scope_id = any(seen_scopes)
+                    and s.row_id = any(upsert_ids)
+            ) as tb
             where
-                tb.relid = target
-                and (tb.scope_id is not null or tb.owner_id = uid)
-                and tb.row_id = any(upsert_ids)
-                and not tb.row_id = any(existing)
+                not tb.row_id = any(existing)
                 and tb.version >= since
                 and (client_id is null or tb.instance_id is distinct from client_id);
             conflicting := conflicting || tombstoned;
