@@ -257,6 +257,22 @@ def test_an_update_of_a_task_another_member_hard_deleted_since_the_cursor_is_a_c
     s.b.push({"public.task": {"updated": [task(s.p, row_id=gone, title="edited offline")]}}, last_pulled_at=s.b.cursor)
 
 
+def test_an_update_of_a_project_its_owner_hard_deleted_since_the_cursor_is_a_conflict(scene: Scene) -> None:
+    s = scene
+    s.a.push({"public.project_member": {"created": [member(s.p, s.b)]}})
+    pull(s.b)
+    with rpc.as_user(s.a.conn, user_id=s.a.user_id) as cur:
+        cur.execute("delete from public.project where id = %s", (s.p,))
+        assert cur.rowcount == 1
+    before = snapshot(s.owner)
+    error = s.b.push_error(
+        {"public.project": {"updated": [{"id": s.p, "name": "edited offline"}]}}, last_pulled_at=s.b.cursor
+    )
+    assert error.sqlstate == "PT409"
+    assert json.loads(error.detail or "") == {"conflicts": {"public.project": [s.p]}}
+    assert snapshot(s.owner) == before
+
+
 def test_a_grant_revoked_within_one_pull_window_delivers_nothing(scene: Scene) -> None:
     s = scene
     s.a.push({"public.project_member": {"created": [member(s.p, s.b)]}})

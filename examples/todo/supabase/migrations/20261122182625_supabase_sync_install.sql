@@ -2962,7 +2962,8 @@ comment on function supabase_sync.push_id_key(text) is
 --           "conflicts" (sync_push raises PT409 after all tables); so is an id
 --           hard-deleted since then (its tombstone: the caller's own, or, in
 --           a scoped table, one of a scope row the caller sees, whoever
---           deleted the row).
+--           deleted the row; for a scope row a member lost since then and
+--           that is gone, their 'lost' access event).
 --   lww     a row changed since `since` (any row when null) by another client
 --           loses when the client's updated_at is older than the server's; it
 --           is not written and is reported under "lost".
@@ -3324,6 +3325,27 @@ begin
                 and tb.version >= since
                 and (client_id is null or tb.instance_id is distinct from client_id);
             conflicting := conflicting || tombstoned;
+            if tbl.kind = 'scope' then
+                -- A scope row this push just created that the caller lost since
+                -- the cursor was hard-deleted meanwhile (its tombstone is its
+                -- owner's, which a member cannot read): the caller's 'lost' event
+                -- (schema step 0006) says so. A tombstone of the caller's own was
+                -- judged above.
+                select coalesce(pg_catalog.array_agg(distinct ae.scope_id), '{}') into tombstoned
+                from supabase_sync.access_event as ae
+                where
+                    ae.user_id = uid
+                    and ae.version >= since
+                    and ae.event = 'lost'
+                    and ae.scope = target
+                    and ae.scope_id = any(upsert_ids)
+                    and not ae.scope_id = any(existing || missing)
+                    and not exists (
+                        select from supabase_sync.tombstone as o
+                        where o.relid = target and o.scope_id is null and o.owner_id = uid and o.row_id = ae.scope_id
+                    );
+                conflicting := conflicting || tombstoned;
+            end if;
         end if;
 
         winners := array(select pg_catalog.unnest(existing) except select pg_catalog.unnest(conflicting));
