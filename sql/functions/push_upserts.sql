@@ -25,7 +25,10 @@
 -- Conflicts (per row, a row last written by the same client_id never conflicts):
 --   reject  with `since` given: a row changed since then is reported under
 --           "conflicts" (sync_push raises PT409 after all tables); so is an id
---           hard-deleted since then (its tombstone).
+--           hard-deleted since then (its tombstone: the caller's own, or, in
+--           a scoped table, one of a scope row the caller sees, whoever
+--           deleted the row; for a scope row a member lost since then and
+--           that is gone, their 'lost' access event).
 --   lww     a row changed since `since` (any row when null) by another client
 --           loses when the client's updated_at is older than the server's; it
 --           is not written and is reported under "lost".
@@ -74,6 +77,7 @@ declare
     more_existing text[];
     more_conflicting text[];
     tombstoned text[];
+    seen_scopes text[] := '{}'::text[];
     inserted text[] := '{}'::text[];
     insert_sql text;
     created_count bigint := 0;
@@ -97,7 +101,7 @@ begin
     -- description.
     for attempt in 1..2 loop
         select
-            st.collection, st.id_column, st.id_type, st.owner_column, st.conflict_strategy,
+            st.collection, st.id_column, st.id_type, st.owner_column, st.conflict_strategy, st.kind, st.scope,
             pf.columns, pf.column_types, pf.column_defaults, pf.foreign_keys,
             coalesce(pf.fingerprint = supabase_sync.catalog_fingerprint(target), false) as facts_current
         into tbl
@@ -361,16 +365,52 @@ begin
         end if;
 
         if tbl.conflict_strategy = 'reject' and since is not null then
-            select coalesce(pg_catalog.array_agg(tb.row_id), '{}') into tombstoned
-            from supabase_sync.tombstone as tb
+            -- A tombstone of this caller's: owner-keyed (owner and scope tables,
+            -- scoped rows deleted before pack 3), or keyed by a scope row the
+            -- caller sees, whoever deleted the row (schema step 0007; step 0010's
+            -- policy lets members read those). One probe per pushed id in each
+            -- key's index (tombstone_owner_key, tombstone_scope_key).
+            if tbl.kind = 'scoped' then
+                seen_scopes := supabase_sync.visible_scopes(tbl.scope);
+            end if;
+            select coalesce(pg_catalog.array_agg(distinct tb.row_id), '{}') into tombstoned
+            from (
+                select o.row_id, o.version, o.instance_id
+                from supabase_sync.tombstone as o
+                where o.relid = target and o.scope_id is null and o.owner_id = uid and o.row_id = any(upsert_ids)
+                union all
+                select s.row_id, s.version, s.instance_id
+                from supabase_sync.tombstone as s
+                where
+                    s.relid = target and s.scope_id is not null and s.scope_id = any(seen_scopes)
+                    and s.row_id = any(upsert_ids)
+            ) as tb
             where
-                tb.relid = target
-                and tb.owner_id = uid
-                and tb.row_id = any(upsert_ids)
-                and not tb.row_id = any(existing)
+                not tb.row_id = any(existing)
                 and tb.version >= since
                 and (client_id is null or tb.instance_id is distinct from client_id);
             conflicting := conflicting || tombstoned;
+            if tbl.kind = 'scope' then
+                -- A scope row this push just created that the caller lost since
+                -- the cursor was hard-deleted meanwhile (its tombstone is its
+                -- owner's, which a member cannot read): the caller's 'lost' event
+                -- (schema step 0006) says so. A tombstone of the caller's own was
+                -- judged above.
+                select coalesce(pg_catalog.array_agg(distinct ae.scope_id), '{}') into tombstoned
+                from supabase_sync.access_event as ae
+                where
+                    ae.user_id = uid
+                    and ae.version >= since
+                    and ae.event = 'lost'
+                    and ae.scope = target
+                    and ae.scope_id = any(upsert_ids)
+                    and not ae.scope_id = any(existing || missing)
+                    and not exists (
+                        select from supabase_sync.tombstone as o
+                        where o.relid = target and o.scope_id is null and o.owner_id = uid and o.row_id = ae.scope_id
+                    );
+                conflicting := conflicting || tombstoned;
+            end if;
         end if;
 
         winners := array(select pg_catalog.unnest(existing) except select pg_catalog.unnest(conflicting));

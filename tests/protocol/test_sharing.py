@@ -238,6 +238,24 @@ def test_nobody_creates_a_row_in_a_scope_they_cannot_see(scene: Scene) -> None:
     assert _task_state(s.owner) == before
 
 
+def test_only_the_owner_and_admins_delete_the_scope_row_and_editors_are_told_per_row(scene: Scene) -> None:
+    s = scene
+    before = _task_state(s.owner)
+    error = s.bob.push_error({"public.project": {"deleted": [s.p]}})
+    assert error.sqlstate == "42501" and f"public.project row {s.p} cannot be written" in error.message
+    assert _task_state(s.owner) == before
+    assert s.owner.execute("select deleted_at from public.project where id = %s", (s.p,)).fetchone() == (None,)
+    # Bob edits the project row itself (an editor may), in the same push as a task.
+    response = s.bob.push({
+        "public.project": {"updated": [{"id": s.p, "name": "P by bob"}]},
+        "public.task": {"updated": [_task(s.p_tasks[0], s.p, "by bob")]},
+    })
+    assert response["applied"]["public.project"]["updated"] == 1
+    with rpc.as_user(s.alice.conn, user_id=s.alice.user_id) as cur:
+        cur.execute("update public.project_member set role = 'admin' where user_id = %s", (s.bob.user_id,))
+    assert s.bob.push({"public.project": {"deleted": [s.p]}})["applied"]["public.project"]["deleted"] == 1
+
+
 def test_membership_rows_are_written_through_sync_push_by_owner_and_admins_only(scene: Scene) -> None:
     s = scene
     grant = {"id": new_id(), "project_id": s.p, "user_id": str(s.dave.user_id), "role": "viewer"}

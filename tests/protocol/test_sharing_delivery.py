@@ -8,6 +8,7 @@ statements); the owner connection only sets scenes too big to push and looks.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -193,25 +194,82 @@ def test_a_viewer_pulls_everything_of_the_project_and_every_write_answers_42501_
     assert got.ids("public.task", "created") == set(s.p_tasks)
     assert got.ids("public.doc_updates", "created") == set(s.p_docs)
     before = snapshot(s.owner)
+    new_task, new_doc = task(s.p, title="viewer"), doc_update(s.p_tasks[0])
     writes = (
-        {"public.task": {"created": [task(s.p, title="viewer")]}},
-        {"public.task": {"updated": [task(s.p, row_id=s.p_tasks[1], title="viewer")]}},
-        {"public.task": {"deleted": [s.p_tasks[2]]}},
-        {"public.doc_updates": {"created": [doc_update(s.p_tasks[0])]}},
+        ("public.project", s.p, {"updated": [{"id": s.p, "name": "viewer"}]}),
+        ("public.project", s.p, {"deleted": [s.p]}),
+        ("public.task", new_task["id"], {"created": [new_task]}),
+        ("public.task", s.p_tasks[1], {"updated": [task(s.p, row_id=s.p_tasks[1], title="viewer")]}),
+        ("public.task", s.p_tasks[2], {"deleted": [s.p_tasks[2]]}),
+        ("public.doc_updates", new_doc["id"], {"created": [new_doc]}),
+        ("public.doc_updates", s.p_docs[0], {"updated": [{"id": s.p_docs[0], "update_base64": "AAED"}]}),
+        ("public.doc_updates", s.p_docs[1], {"deleted": [s.p_docs[1]]}),
     )
-    for changes in writes:
-        try:
-            s.b.push(changes, last_pulled_at=s.b.cursor)
-        except rpc.RpcError as refused:
-            error = refused
-        else:
-            raise AssertionError(f"a viewer's push was applied: {changes}")
-        assert error.sqlstate == "42501", changes
-        (table,) = changes
-        assert table.split(".")[1] in error.message
-    # The project row itself: not applied (sync_push reports it as a conflict today, not 42501).
-    response = s.b.push({"public.project": {"updated": [{"id": s.p, "name": "viewer"}]}}, last_pulled_at=s.b.cursor)
-    assert response["applied"]["public.project"]["updated"] == 0
+    for table, row_id, change in writes:
+        for since in (None, s.b.cursor):
+            error = s.b.push_error({table: change}, last_pulled_at=since)
+            assert error.sqlstate == "42501", (table, change, error)
+            assert error.message.startswith("supabase_sync: sync_push: "), error.message
+            assert f"{table} row {row_id}" in error.message, error.message
+    assert snapshot(s.owner) == before
+
+
+def test_a_row_below_a_task_belongs_to_the_tasks_project_whatever_scope_column_it_sends(scene: Scene) -> None:
+    s = scene
+    # B edits P and only views P2: a doc update of a P2 task is a write in P2, even when it claims P.
+    s.a.push({"public.project_member": {"created": [member(s.p, s.b), member(s.p2, s.b, role="viewer")]}})
+    in_p2 = task(s.p2, title="in p2")
+    s.a.push({"public.task": {"created": [in_p2]}})
+    pull(s.b)
+    before = snapshot(s.owner)
+    spoofed = {**doc_update(in_p2["id"]), "project_id": s.p}
+    allowed = doc_update(s.p_tasks[0])
+    error = s.b.push_error({"public.doc_updates": {"created": [allowed, spoofed]}}, last_pulled_at=s.b.cursor)
+    assert error.sqlstate == "42501"
+    assert f"public.doc_updates row {spoofed['id']} cannot be written" in error.message, error.message
+    # Moving B's own doc update of P under the P2 task is refused the same way.
+    s.b.push({"public.doc_updates": {"created": [allowed]}})
+    before = snapshot(s.owner)
+    moved = s.b.push_error({"public.doc_updates": {"updated": [{"id": allowed["id"], "task_id": in_p2["id"]}]}})
+    assert moved.sqlstate == "42501" and f"public.doc_updates row {allowed['id']}" in moved.message
+    assert snapshot(s.owner) == before
+
+
+def test_an_update_of_a_task_another_member_hard_deleted_since_the_cursor_is_a_conflict(scene: Scene) -> None:
+    s = scene
+    s.a.push({"public.project_member": {"created": [member(s.p, s.b)]}})
+    pull(s.b)
+    gone = s.p_tasks[0]
+    with rpc.as_user(s.a.conn, user_id=s.a.user_id) as cur:
+        cur.execute("delete from public.task where id = %s", (gone,))
+        assert cur.rowcount == 1
+    before = snapshot(s.owner)
+    error = s.b.push_error(
+        {"public.task": {"updated": [task(s.p, row_id=gone, title="edited offline")]}},
+        last_pulled_at=s.b.cursor,
+        client_id=str(s.b.client_id),
+    )
+    assert error.sqlstate == "PT409"
+    assert json.loads(error.detail or "") == {"conflicts": {"public.task": [gone]}}
+    assert snapshot(s.owner) == before
+    # After a pull (which tells B of the delete) the same push re-creates the task: B's choice.
+    assert gone in pull(s.b).ids("public.task", "deleted")
+    s.b.push({"public.task": {"updated": [task(s.p, row_id=gone, title="edited offline")]}}, last_pulled_at=s.b.cursor)
+
+
+def test_an_update_of_a_project_its_owner_hard_deleted_since_the_cursor_is_a_conflict(scene: Scene) -> None:
+    s = scene
+    s.a.push({"public.project_member": {"created": [member(s.p, s.b)]}})
+    pull(s.b)
+    with rpc.as_user(s.a.conn, user_id=s.a.user_id) as cur:
+        cur.execute("delete from public.project where id = %s", (s.p,))
+        assert cur.rowcount == 1
+    before = snapshot(s.owner)
+    error = s.b.push_error(
+        {"public.project": {"updated": [{"id": s.p, "name": "edited offline"}]}}, last_pulled_at=s.b.cursor
+    )
+    assert error.sqlstate == "PT409"
+    assert json.loads(error.detail or "") == {"conflicts": {"public.project": [s.p]}}
     assert snapshot(s.owner) == before
 
 

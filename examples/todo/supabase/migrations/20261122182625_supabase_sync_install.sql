@@ -801,6 +801,61 @@ $step$;
 end
 $supabase_sync$;
 
+-- schema step 0010_member_tombstones (skipped when already recorded)
+do $supabase_sync$
+begin
+    if not exists (select from supabase_sync.schema_step where step = '0010_member_tombstones') then
+        execute $step$
+-- supabase-sync pack, schema step 0010 (pack 3): members read the tombstones of
+-- the scope rows they see.
+--
+-- Since step 0007 a hard-deleted row of a scoped table leaves a tombstone keyed
+-- by its scope row, owned by whoever owned the row. sync_push (security
+-- invoker) checks an update of such a row against it (PT409, DESIGN 3.2: "or
+-- hard-deleted since then"); under the owner-only policy of step 0002 a member
+-- other than the row's owner could not see it, and the update silently
+-- re-created the row. Members learn these ids from every pull anyway
+-- (pull_keys), so reading them reveals nothing new; a tombstone of a scope row
+-- the caller does not see (an outsider reusing the id) stays hidden.
+-- The scope of the tombstone's table comes from the registry, per row: only the
+-- push reads tombstones as the API role, a few ids at a time, through the
+-- (relid, scope_id, row_id) key.
+-- The policy asks supabase_sync.visible_scopes (sql/functions/visible_scopes.sql),
+-- which a fresh install creates after the schema steps: declared here with the
+-- same signature (an empty answer), replaced by that file in the same install.
+do $$
+begin
+    if pg_catalog.to_regprocedure('supabase_sync.visible_scopes(regclass, text)') is null then
+        create function supabase_sync.visible_scopes(scope regclass, at_least text default 'viewer')
+        returns text[]
+        language sql
+        stable
+        set search_path = ''
+        as 'select ''{}''::text[]';
+        revoke all on function supabase_sync.visible_scopes(regclass, text) from public;
+    end if;
+end
+$$;
+
+drop policy if exists "supabase_sync: members read their scope rows' tombstones" on supabase_sync.tombstone;
+
+create policy "supabase_sync: members read their scope rows' tombstones"
+on supabase_sync.tombstone
+for select
+to authenticated
+using (
+    scope_id is not null
+    and exists (
+        select from supabase_sync.synced_table as st
+        where st.relid = tombstone.relid and tombstone.scope_id = any(supabase_sync.visible_scopes(st.scope))
+    )
+);
+$step$;
+        insert into supabase_sync.schema_step (step) values ('0010_member_tombstones');
+    end if;
+end
+$supabase_sync$;
+
 -- functions of apply_push.sql
 -- The core of sync_push and push_changes (DESIGN 3.2, docs/protocol.md). One
 -- transaction: any error rolls back everything, so a failed push changes nothing.
@@ -2905,7 +2960,10 @@ comment on function supabase_sync.push_id_key(text) is
 -- Conflicts (per row, a row last written by the same client_id never conflicts):
 --   reject  with `since` given: a row changed since then is reported under
 --           "conflicts" (sync_push raises PT409 after all tables); so is an id
---           hard-deleted since then (its tombstone).
+--           hard-deleted since then (its tombstone: the caller's own, or, in
+--           a scoped table, one of a scope row the caller sees, whoever
+--           deleted the row; for a scope row a member lost since then and
+--           that is gone, their 'lost' access event).
 --   lww     a row changed since `since` (any row when null) by another client
 --           loses when the client's updated_at is older than the server's; it
 --           is not written and is reported under "lost".
@@ -2954,6 +3012,7 @@ declare
     more_existing text[];
     more_conflicting text[];
     tombstoned text[];
+    seen_scopes text[] := '{}'::text[];
     inserted text[] := '{}'::text[];
     insert_sql text;
     created_count bigint := 0;
@@ -2977,7 +3036,7 @@ begin
     -- description.
     for attempt in 1..2 loop
         select
-            st.collection, st.id_column, st.id_type, st.owner_column, st.conflict_strategy,
+            st.collection, st.id_column, st.id_type, st.owner_column, st.conflict_strategy, st.kind, st.scope,
             pf.columns, pf.column_types, pf.column_defaults, pf.foreign_keys,
             coalesce(pf.fingerprint = supabase_sync.catalog_fingerprint(target), false) as facts_current
         into tbl
@@ -3241,16 +3300,52 @@ begin
         end if;
 
         if tbl.conflict_strategy = 'reject' and since is not null then
-            select coalesce(pg_catalog.array_agg(tb.row_id), '{}') into tombstoned
-            from supabase_sync.tombstone as tb
+            -- A tombstone of this caller's: owner-keyed (owner and scope tables,
+            -- scoped rows deleted before pack 3), or keyed by a scope row the
+            -- caller sees, whoever deleted the row (schema step 0007; step 0010's
+            -- policy lets members read those). One probe per pushed id in each
+            -- key's index (tombstone_owner_key, tombstone_scope_key).
+            if tbl.kind = 'scoped' then
+                seen_scopes := supabase_sync.visible_scopes(tbl.scope);
+            end if;
+            select coalesce(pg_catalog.array_agg(distinct tb.row_id), '{}') into tombstoned
+            from (
+                select o.row_id, o.version, o.instance_id
+                from supabase_sync.tombstone as o
+                where o.relid = target and o.scope_id is null and o.owner_id = uid and o.row_id = any(upsert_ids)
+                union all
+                select s.row_id, s.version, s.instance_id
+                from supabase_sync.tombstone as s
+                where
+                    s.relid = target and s.scope_id is not null and s.scope_id = any(seen_scopes)
+                    and s.row_id = any(upsert_ids)
+            ) as tb
             where
-                tb.relid = target
-                and tb.owner_id = uid
-                and tb.row_id = any(upsert_ids)
-                and not tb.row_id = any(existing)
+                not tb.row_id = any(existing)
                 and tb.version >= since
                 and (client_id is null or tb.instance_id is distinct from client_id);
             conflicting := conflicting || tombstoned;
+            if tbl.kind = 'scope' then
+                -- A scope row this push just created that the caller lost since
+                -- the cursor was hard-deleted meanwhile (its tombstone is its
+                -- owner's, which a member cannot read): the caller's 'lost' event
+                -- (schema step 0006) says so. A tombstone of the caller's own was
+                -- judged above.
+                select coalesce(pg_catalog.array_agg(distinct ae.scope_id), '{}') into tombstoned
+                from supabase_sync.access_event as ae
+                where
+                    ae.user_id = uid
+                    and ae.version >= since
+                    and ae.event = 'lost'
+                    and ae.scope = target
+                    and ae.scope_id = any(upsert_ids)
+                    and not ae.scope_id = any(existing || missing)
+                    and not exists (
+                        select from supabase_sync.tombstone as o
+                        where o.relid = target and o.scope_id is null and o.owner_id = uid and o.row_id = ae.scope_id
+                    );
+                conflicting := conflicting || tombstoned;
+            end if;
         end if;
 
         winners := array(select pg_catalog.unnest(existing) except select pg_catalog.unnest(conflicting));
@@ -4233,20 +4328,36 @@ grant execute on function supabase_sync.column_type(regclass, name) to authentic
 comment on function supabase_sync.column_type(regclass, name) is
 'supabase-sync: the type of a column of a synced table, for casts in generated SQL.';
 
--- Before a push writes a shared (scoped or membership) table: raises 42501 for
--- the first row the caller may not write, naming the table and the id, with
--- the message of an id taken by a row the caller cannot see. That is
---   a created/updated row whose scope column names a scope row the caller may
---     not write (a viewer's, another user's, or one that does not exist: the
---     same answer, so a push learns nothing about scope rows it cannot see),
---     or a new row without its scope column (it would belong to no scope;
---     a table below a scoped table copies it from the parent row instead);
---   a created/updated/deleted id of a row the caller sees (RLS) but whose
---     scope row they may only read (a viewer's writes are refused, not ignored).
--- Ids the caller cannot see at all go on to push_upserts' own checks (42501 for
--- an upsert, ignored for a delete). Cost: one indexed probe per pushed id.
--- Scope tables need no check here: a new scope row is the caller's own, and an
--- existing one the caller may not write is not found by write_filter.
+-- Before a push writes a shared table: raises 42501 for the first row the
+-- caller may not write, naming the table and the id, with one message for
+-- every reason (so a push learns nothing about scope rows it cannot see).
+-- Invariant: every row this push may go on to write in a shared table is one
+-- write_filter and the generated policies let the caller write; a refusal
+-- the policies would make (PostgreSQL's own RLS error, which names no row)
+-- is made here first, per row. Cases:
+--   scope table    an updated or deleted id of a scope row the caller sees
+--                  (RLS) but may not write: update needs editor, delete admin
+--                  (a viewer is told, not answered "deleted on the server");
+--                  a new scope row is the caller's own, an id they cannot see
+--                  goes on to push_upserts ("deleted on the server");
+--   scoped table   a created/updated row whose scope after the write is not a
+--                  scope row the caller may write (a viewer's, another user's,
+--                  one that does not exist: the same answer), or that would
+--                  have no scope; the scope after the write is the row's scope
+--                  column when sent, else the row's current one;
+--   below a scoped table (scope_parent, supabase_sync_inherit_scope) the
+--                  scope after the write is the parent row's (the trigger
+--                  copies it, whatever the row sends), the parent named by the
+--                  row or, when not sent, the row's current parent; without
+--                  a parent the caller sees (none, or one that does not
+--                  exist: one answer for both) the trigger copies nothing, so
+--                  the row is judged by its own scope column as above (and
+--                  a parent that is not there is then the foreign key
+--                  check's 23503);
+--   any shared row a created/updated/deleted id of a row the caller sees
+--                  whose current scope row they may only read.
+-- Ids the caller cannot see at all go on to push_upserts' own checks. Cost:
+-- one indexed probe per pushed id (and one of its parent row).
 create or replace function supabase_sync.check_writable(
     target regclass,
     upserts jsonb,
@@ -4261,47 +4372,84 @@ set search_path = ''
 as $$
 declare
     reg record;
+    parent record;
     scope_type text;
     allowed text[];
-    inherited boolean;
+    deletable text[];
     refused text;
+    parent_join text := '';
+    parent_cases text := '';
 begin
     select
-        sc.kind, sc.collection, sc.id_column, sc.id_type, sc.scope, sc.scope_column,
+        sc.kind, sc.collection, sc.id_column, sc.id_type, sc.scope, sc.scope_column, sc.scope_parent, sc.scope_through,
         exists (select from supabase_sync.synced_table as s where s.members = sc.relid) as membership
     into reg
     from supabase_sync.synced_table as sc
     where sc.relid = target;
-    if reg.kind is distinct from 'scoped' then
-        return;
+    if reg.kind = 'scope' then
+        allowed := supabase_sync.visible_scopes(target, 'editor');
+        deletable := supabase_sync.visible_scopes(target, 'admin');
+        execute pg_catalog.format(
+            'select t.%1$I::text from %2$s as t'
+            ' where (t.%1$I = any(array(select (e.r ->> %1$L)::%3$s from pg_catalog.jsonb_array_elements($1) as e (r)))'
+            '  and not t.%1$I::text = any($3))'
+            ' or (t.%1$I = any($2::%3$s[]) and not t.%1$I::text = any($4))'
+            ' order by t.%1$I limit 1',
+            reg.id_column, target, reg.id_type
+        ) into refused using upserts, delete_ids, allowed, deletable;
+    elsif reg.kind = 'scoped' then
+        scope_type := supabase_sync.column_type(target, reg.scope_column);
+        allowed := supabase_sync.visible_scopes(reg.scope, case when reg.membership then 'admin' else 'editor' end);
+        if reg.scope_parent is not null then
+            -- The parent's key: the column the foreign key references (the trigger's parent key), else its id.
+            select
+                p.scope_column,
+                coalesce(
+                    (
+                        select pa.attname
+                        from pg_catalog.pg_constraint as c
+                        inner join pg_catalog.pg_attribute as ca on c.conrelid = ca.attrelid and ca.attnum = c.conkey[1]
+                        inner join pg_catalog.pg_attribute as pa on c.confrelid = pa.attrelid and pa.attnum = c.confkey[1]
+                        where
+                            c.contype = 'f' and c.conrelid = target and c.confrelid = reg.scope_parent
+                            and pg_catalog.cardinality(c.conkey) = 1 and ca.attname = reg.scope_through
+                        order by c.conname
+                        limit 1
+                    ),
+                    p.id_column
+                ) as key_column
+            into parent
+            from supabase_sync.synced_table as p
+            where p.relid = reg.scope_parent;
+            parent_join := pg_catalog.format(
+                ' left join lateral (select p.%1$I::text as scope from %2$s as p'
+                '  where p.%3$I = (case when e.r ? %4$L then e.r ->> %4$L else t.%4$I::text end)::%5$s) as ps on true',
+                parent.scope_column, reg.scope_parent, parent.key_column, reg.scope_through,
+                supabase_sync.column_type(reg.scope_parent, parent.key_column)
+            );
+            parent_cases := ' when ps.scope is not null then ps.scope <> all($3)';
+        end if;
+        execute pg_catalog.format(
+            'select coalesce('
+            ' (select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) with ordinality as e (r, n)'
+            '  left join %5$s as t on t.%1$I = (e.r ->> %1$L)::%3$s%6$s'
+            '  where case%7$s'
+            '   when e.r ? %2$L then (e.r ->> %2$L) is null or (e.r ->> %2$L)::%4$s::text <> all($3)'
+            '   else t.%2$I is null or t.%2$I::text <> all($3) end'
+            '  order by e.n limit 1),'
+            ' (select t.%1$I::text from %5$s as t'
+            '  where t.%1$I = any(($2 || array(select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) as e (r)))::%3$s[])'
+            '  and (t.%2$I is null or t.%2$I::text <> all($3))'
+            '  order by t.%1$I limit 1))',
+            reg.id_column, reg.scope_column, reg.id_type, scope_type, target, parent_join, parent_cases
+        ) into refused using upserts, delete_ids, allowed;
     end if;
-    scope_type := supabase_sync.column_type(target, reg.scope_column);
-    -- A table below a scoped table gets its scope column from the parent row
-    -- (trigger supabase_sync_inherit_scope); its policies then judge the row.
-    inherited := exists (
-        select from pg_catalog.pg_trigger as tg
-        where tg.tgrelid = target and tg.tgname = 'supabase_sync_inherit_scope' and not tg.tgisinternal
-    );
-    allowed := supabase_sync.visible_scopes(reg.scope, case when reg.membership then 'admin' else 'editor' end);
-    execute pg_catalog.format(
-        'select coalesce('
-        ' (select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) as e (r)'
-        '  where case when e.r ? %2$L'
-        '   then (e.r ->> %2$L) is null or (e.r ->> %2$L)::%4$s::text <> all($3)'
-        '   else not $4 and not exists (select from %5$s as t where t.%1$I = (e.r ->> %1$L)::%3$s) end'
-        '  limit 1),'
-        ' (select t.%1$I::text from %5$s as t'
-        '  where t.%1$I = any(($2 || array(select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) as e (r)))::%3$s[])'
-        '  and (t.%2$I is null or t.%2$I::text <> all($3))'
-        '  order by t.%1$I limit 1))',
-        reg.id_column, reg.scope_column, reg.id_type, scope_type, target
-    ) into refused using upserts, delete_ids, allowed, inherited;
     if refused is not null then
         raise exception using
             errcode = '42501',
             message = pg_catalog.format('supabase_sync: %s: %s row %s cannot be written', caller, reg.collection, refused),
-            detail = 'Only editor and admin members of its scope write a shared row (admins: membership rows);'
-                || ' a scope you cannot see is answered like one that does not exist.',
+            detail = 'Only editor and admin members of its scope write a shared row (admins: membership rows and'
+                || ' deleting the scope row); a scope you cannot see is answered like one that does not exist.',
             hint = 'Ask the owner of the scope for the editor role, or write rows of your own scopes.';
     end if;
 end;
