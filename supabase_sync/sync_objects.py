@@ -121,6 +121,12 @@ def shared_index_name(table: str, purpose: str) -> str:
     return truncate_identifier(f"{table}_sync_{purpose}_idx")
 
 
+#: Pack tables without a primary key on purpose: a tombstone is keyed by its owner or by its scope row
+#: (two partial unique keys, schema step 0007: a scoped row leaves one per scope row it was deleted from);
+#: only the pack's triggers and functions write it by those keys, and it is in no publication.
+PACK_TABLES_WITHOUT_PRIMARY_KEY = frozenset({f"{PACK_SCHEMA}.tombstone"})
+
+
 #: The pack's SECURITY DEFINER functions the generated policies call: the API roles need EXECUTE on them
 #: (a policy runs its functions as the querying role); PostgREST cannot call them (the schema is not exposed).
 RLS_HELPER_FUNCTIONS = frozenset({f"{PACK_SCHEMA}.visible_scopes", f"{PACK_SCHEMA}.scope_role"})

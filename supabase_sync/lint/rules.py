@@ -34,7 +34,12 @@ from supabase_sync.lint.catalog import LintCatalog, SchemaFunction, SchemaPolicy
 from supabase_sync.lint.report import Finding, Level
 from supabase_sync.names import TableName, display_identifier
 from supabase_sync.render.table import render_enable_rls, render_owner_index
-from supabase_sync.sync_objects import KEY_PHASE_FUNCTION, PACK_SCHEMA, RLS_HELPER_FUNCTIONS
+from supabase_sync.sync_objects import (
+    KEY_PHASE_FUNCTION,
+    PACK_SCHEMA,
+    PACK_TABLES_WITHOUT_PRIMARY_KEY,
+    RLS_HELPER_FUNCTIONS,
+)
 
 _API_ROLES = {"public", "anon", "authenticated"}
 
@@ -248,6 +253,8 @@ def _security_definer_exposed(catalog: LintCatalog) -> Iterable[Hit]:
 def _missing_primary_keys(catalog: LintCatalog) -> Iterable[Hit]:
     for table in catalog.tables:
         if table.has_primary_key or table.table in catalog.synced_tables:
+            continue
+        if str(table.table) in PACK_TABLES_WITHOUT_PRIMARY_KEY:
             continue
         if table.table.schema not in [*catalog.exposed_schemas, PACK_SCHEMA]:
             continue
