@@ -79,6 +79,7 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set enable_sort = off
 as $$
 declare
     uid uuid := supabase_sync.require_user('sync_pull');
@@ -304,7 +305,7 @@ begin
         ),
         pg_catalog.string_agg(
             pg_catalog.format(
-                ' when %1$s then exists (select from %2$s as t where t.%3$I = c.row_id::%4$s and %5$s)',
+                ' when %1$s then exists (select from %2$s as t where t.%3$I = c.row_id::%4$s and %5$s offset 0)',
                 st.relid::oid, st.relid, st.id_column, st.id_type, supabase_sync.read_filter(st.relid, false)
             ),
             ''
