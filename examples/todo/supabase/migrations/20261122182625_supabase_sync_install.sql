@@ -1964,9 +1964,11 @@ comment on function public.pull_changes(text[], timestamptz) is
 --   (greatest(server_version, horizon, g), bucket of its id)
 -- with g the version of the caller's latest `gained` access event for the
 -- row's scope row at or above `lower` (none: no g). Cases, per table kind:
---   changed rows    rows the select policies show (supabase_sync.read_filter)
---                   at or above lower, leaving out those whose scope row was
---                   gained after their last write (they come at g instead);
+--   changed rows    rows the select policies show (supabase_sync.read_filter;
+--                   for shared tables read per visible scope row, or per
+--                   owner and membership) at or above lower, leaving out those
+--                   whose scope row was gained after their last write (they
+--                   come at g instead);
 --   gained          every row of a scope row the caller gained at g (still
 --                   visible now) written before g, at (g, bucket), `fresh`
 --                   (created), soft-deleted ones as deletions;
@@ -2008,13 +2010,23 @@ comment on function public.pull_changes(text[], timestamptz) is
 -- Cost: one probe of the caller's access events since lower (index
 -- access_event_user_version_idx), and with some, one visibility probe per
 -- event scope row (supabase_sync.visible_among, not visible_scopes: that
--- would cost the caller's scope rows per event); with none, the branches are exactly those of
--- an owner table plus, for scoped tables, the visible scope rows' tombstones
--- and moves (indexes by scope row and version) and one moved-in probe per
--- candidate. A gained scope row costs its rows per page that reaches it
--- (they are read by its (scope column) index and sorted by bucket), a lost
--- one its ids. The deletion check is a primary-key lookup per candidate (a
--- subplan, whatever the statistics say).
+-- would cost the caller's scope rows per event). Changed rows: an owner
+-- table's are one range of its (owner, version, bucket) index; a scope
+-- table's that range plus a primary-key probe per membership of the caller;
+-- a scoped table's one range of its (scope column, version, bucket) index per
+-- visible scope row. Each range is read in order and stops at row_limit, so
+-- a page reads O(row_limit + visible scope rows) entries however many rows
+-- one transaction wrote (an `or` / `= any(...)` filter made the planner read
+-- and sort every changed row of the caller's scope rows, per page). Planned
+-- with enable_sort off: with the statistics of a never-analyzed table the
+-- planner otherwise picks a bitmap scan of the whole range and a sort. For
+-- scoped tables, also the visible scope rows' tombstones and moves (indexes
+-- by scope row and version) and one moved-in probe per candidate. A gained
+-- scope row costs its rows per page that reaches it (they are at one version
+-- g in bucket order, which no index holds: read by the scope column index
+-- and sorted), a lost one its ids. The deletion check is a primary-key lookup
+-- per candidate (a correlated subplan, kept from becoming a hashed one over
+-- all the caller's rows by `offset 0`, whatever the statistics say).
 create or replace function supabase_sync.pull_keys(
     relids regclass[],
     lower_version xid8,
@@ -3450,7 +3462,9 @@ comment on function supabase_sync.raise_bad_value(regclass, jsonb, text[], text)
 -- per statement. With `from_lower` a scoped table's filter also bounds
 -- server_version from below ($2, the lower position's version) so its (scope
 -- column, server_version) index serves the range: the cost follows the changes,
--- not the scopes' rows.
+-- not the scopes' rows. (supabase_sync.pull_keys reads a shared table's changed
+-- rows per scope row or membership instead, one ordered range each: this
+-- filter, an `= any(...)` or an `or`, cannot be read in position order.)
 -- Every name comes from the registry, quoted with %I / %L.
 -- The rows of a scope gained since the cursor, and the ids of a scope lost
 -- or a row moved away, come from the access events (supabase_sync.pull_keys).
