@@ -1004,6 +1004,13 @@ def _scoped(subject: Subject) -> str | None:
     return None if subject.spec.kind == "scoped" else f"{subject.table} is not a scoped table"
 
 
+def _scoped_not_membership(subject: Subject) -> str | None:
+    # A membership table holds a few rows per scope row: reading them all per page costs little.
+    if subject.spec.membership:
+        return f"{subject.table} is a membership table (a few rows per scope row)"
+    return _scoped(subject)
+
+
 def _scope(subject: Subject) -> str | None:
     return None if subject.spec.kind == "scope" else f"{subject.table} is not a scope table"
 
@@ -1264,10 +1271,10 @@ def _shared_requirements(kind: TableKind) -> tuple[Requirement, ...]:
                     "owner_index",
                     "a valid, non-partial index on (scope column, server_version, bucket of the id)",
                     _check_scope_position_index,
-                    render=lambda spec: (
-                        render_scope_position_index(spec.table, scope_column=spec.access_column, id_column=spec.id_column),
-                    ),
-                    applies=_scoped,
+                    render=lambda spec: ()
+                    if spec.membership
+                    else (render_scope_position_index(spec.table, scope_column=spec.access_column, id_column=spec.id_column),),
+                    applies=_scoped_not_membership,
                 )
             )
             result.append(

@@ -455,23 +455,6 @@ where
 end
 $supabase_sync$;
 
--- index project_member_sync_scope_position_idx on public.project_member
-do $supabase_sync$
-begin
-    execute format(
-        'create index if not exists %I on %s (%I, server_version, (pg_catalog.hashtextextended(%I::text, 0) & 32767))',
-        'project_member_sync_scope_position_idx', '"public"."project_member"'::regclass, 'project_id', ((select a.attname::text
-from pg_catalog.pg_constraint as con
-inner join pg_catalog.pg_attribute as a
-    on con.conrelid = a.attrelid and con.conkey[1] = a.attnum
-where
-    con.conrelid = '"public"."project_member"'::regclass
-    and con.contype = 'p'
-    and pg_catalog.cardinality(con.conkey) = 1))
-    );
-end
-$supabase_sync$;
-
 -- publish public.project_member in supabase_realtime (when the publication exists)
 do $supabase_sync$
 begin
