@@ -2115,8 +2115,8 @@ declare
     access_ids text[];
     access_versions xid8[];
     access_gained boolean[];
-    gained_in oid[] := '{}';
-    lost_in oid[] := '{}';
+    gained_in oid[] := '{}'::oid[];
+    lost_in oid[] := '{}'::oid[];
     access_rows constant text := 'rows from (pg_catalog.unnest($10), pg_catalog.unnest($11),'
         ' pg_catalog.unnest($12), pg_catalog.unnest($13)) as g (scope, scope_id, version, gained)';
 begin
