@@ -178,7 +178,7 @@ def test_1350_fresh_hard_deletes_pull_reading_what_they_return_whatever_the_stat
     assert reads <= READS_PER_ENTRY * 1350 + 2000, "the pull read far more than the deletions it returned"
 
 
-def test_a_pull_from_null_lists_no_deleted_ids(alice: Device, owner: psycopg.Connection, example_db: Any) -> None:
+def test_a_pull_from_null_lists_no_deleted_ids(alice: Device, owner: psycopg.Connection) -> None:
     ids = [
         row[0]
         for row in owner.execute(

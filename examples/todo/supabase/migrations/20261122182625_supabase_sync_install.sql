@@ -2019,11 +2019,9 @@ comment on function public.pull_changes(text[], timestamptz) is
 --   (greatest(server_version, horizon, g), bucket of its id)
 -- with g the version of the caller's latest `gained` access event for the
 -- row's scope row at or above `lower` (none: no g). Cases, per table kind:
---   changed rows    rows the select policies show (supabase_sync.read_filter;
---                   for shared tables read per visible scope row, or per
---                   owner and membership) at or above lower, leaving out those
---                   whose scope row was gained after their last write (they
---                   come at g instead);
+--   changed rows    rows the select policies show (supabase_sync.read_filter)
+--                   at or above lower, leaving out those whose scope row was
+--                   gained after their last write (they come at g instead);
 --   gained          every row of a scope row the caller gained at g (still
 --                   visible now) written before g, at (g, bucket), `fresh`
 --                   (created), soft-deleted ones as deletions;
@@ -2065,23 +2063,13 @@ comment on function public.pull_changes(text[], timestamptz) is
 -- Cost: one probe of the caller's access events since lower (index
 -- access_event_user_version_idx), and with some, one visibility probe per
 -- event scope row (supabase_sync.visible_among, not visible_scopes: that
--- would cost the caller's scope rows per event). Changed rows: an owner
--- table's are one range of its (owner, version, bucket) index; a scope
--- table's that range plus a primary-key probe per membership of the caller;
--- a scoped table's one range of its (scope column, version, bucket) index per
--- visible scope row. Each range is read in order and stops at row_limit, so
--- a page reads O(row_limit + visible scope rows) entries however many rows
--- one transaction wrote (an `or` / `= any(...)` filter made the planner read
--- and sort every changed row of the caller's scope rows, per page). Planned
--- with enable_sort off: with the statistics of a never-analyzed table the
--- planner otherwise picks a bitmap scan of the whole range and a sort. For
--- scoped tables, also the visible scope rows' tombstones and moves (indexes
--- by scope row and version) and one moved-in probe per candidate. A gained
--- scope row costs its rows per page that reaches it (they are at one version
--- g in bucket order, which no index holds: read by the scope column index
--- and sorted), a lost one its ids. The deletion check is a primary-key lookup
--- per candidate (a correlated subplan, kept from becoming a hashed one over
--- all the caller's rows by `offset 0`, whatever the statistics say).
+-- would cost the caller's scope rows per event); with none, the branches are exactly those of
+-- an owner table plus, for scoped tables, the visible scope rows' tombstones
+-- and moves (indexes by scope row and version) and one moved-in probe per
+-- candidate. A gained scope row costs its rows per page that reaches it
+-- (they are read by its (scope column) index and sorted by bucket), a lost
+-- one its ids. The deletion check is a primary-key lookup per candidate (a
+-- subplan, whatever the statistics say).
 create or replace function supabase_sync.pull_keys(
     relids regclass[],
     lower_version xid8,
@@ -2098,12 +2086,10 @@ language plpgsql
 stable
 security definer
 set search_path = ''
-set enable_sort = off
 as $$
 declare
     uid uuid := supabase_sync.require_user('sync_pull');
     branches text;
-    changed_rows text;
     lives_again text;
     below_horizon boolean := horizon > '0'::xid8 and lower_version = horizon;
     upper_filter text := '';
@@ -2134,19 +2120,6 @@ begin
         -- A new device has nothing to delete: no tombstones, no soft-deleted rows.
         live_rows := ' and t.deleted_at is null';
     end if;
-
-    -- One range of changed rows: `%5$s` selects the rows of one owner, scope
-    -- row or membership, so the (owner or scope column, version, bucket)
-    -- index serves it in position order and the limit stops it (an `or` or
-    -- `= any(...)` filter cannot: the planner reads every matching row and
-    -- sorts them). %1$s relid, %2$s table, %3$s bucket, %4$s id column, %6$s
-    -- the regained filter, %7$s the moved-in flag.
-    changed_rows := 'select %1$s::oid as relid, t.server_version as version, %3$s as bucket,'
-        ' t.%4$I::text as row_id, false as tombstone, %7$s as fresh'
-        ' from %2$s as t where %5$s and (t.server_version, %3$s) >= ($2, $3)'
-        || pg_catalog.format(upper_filter, 't.server_version', '%3$s')
-        || echo_rows || live_rows || '%6$s'
-        || ' order by t.server_version, %3$s limit $9';
 
     -- The caller's scope rows gained (visible now) and lost (not visible now)
     -- since lower, the latest event of each: nothing, in the common case.
@@ -2193,38 +2166,17 @@ begin
     -- reads at most row_limit entries (a gained or lost scope row: its rows).
     select
         pg_catalog.string_agg(
-            -- Changed rows: one ordered, limited range of a position index per
-            -- owner, visible scope row or membership (see changed_rows above).
-            case st.kind
-                when 'scoped' then
-                    '(select x.* from pg_catalog.unnest(' || k.visible || ') as v (id) cross join lateral ('
-                    || pg_catalog.format(
-                        changed_rows, st.relid::oid, st.relid, k.bucket, st.id_column,
-                        pg_catalog.format('t.%I = v.id::%s and t.server_version >= $2', k.scope_key, k.scope_key_type),
-                        k.not_regained, k.moved_in
-                    )
-                    || ') as x order by x.version, x.bucket limit $9)'
-                when 'scope' then
-                    '(' || pg_catalog.format(
-                        changed_rows, st.relid::oid, st.relid, k.bucket, st.id_column,
-                        pg_catalog.format('t.%I = $1', st.owner_column), k.not_regained, k.moved_in
-                    ) || ')'
-                    || pg_catalog.format(
-                        ' union all (select x.* from (select distinct m.%1$I as id from %2$s as m where m.%3$I = $1)'
-                        ' as v cross join lateral (',
-                        st.member_scope_column, st.members, st.member_column
-                    )
-                    || pg_catalog.format(
-                        changed_rows, st.relid::oid, st.relid, k.bucket, st.id_column,
-                        pg_catalog.format('t.%I = v.id and t.%I is distinct from $1', st.id_column, st.owner_column),
-                        k.not_regained, k.moved_in
-                    )
-                    || ') as x order by x.version, x.bucket limit $9)'
-                else '(' || pg_catalog.format(
-                    changed_rows, st.relid::oid, st.relid, k.bucket, st.id_column,
-                    supabase_sync.read_filter(st.relid, true), k.not_regained, k.moved_in
-                ) || ')'
-            end
+            -- Changed rows.
+            pg_catalog.format(
+                '(select %1$s::oid as relid, t.server_version as version, %3$s as bucket,'
+                ' t.%4$I::text as row_id, false as tombstone, %7$s as fresh'
+                ' from %2$s as t where %5$s and (t.server_version, %3$s) >= ($2, $3)'
+                || pg_catalog.format(upper_filter, 't.server_version', '%3$s')
+                || echo_rows || live_rows || '%6$s'
+                || ' order by t.server_version, %3$s limit $9)',
+                st.relid::oid, st.relid, k.bucket, st.id_column, supabase_sync.read_filter(st.relid, true),
+                k.not_regained, k.moved_in
+            )
             || case when below_horizon then pg_catalog.format(
                 ' union all (select %1$s::oid, $6, %3$s, t.%4$I::text, false, %7$s'
                 ' from %2$s as t where %5$s and t.server_version < $6 and %3$s >= $3'
@@ -2324,7 +2276,7 @@ begin
         ),
         pg_catalog.string_agg(
             pg_catalog.format(
-                ' when %1$s then exists (select from %2$s as t where t.%3$I = c.row_id::%4$s and %5$s offset 0)',
+                ' when %1$s then exists (select from %2$s as t where t.%3$I = c.row_id::%4$s and %5$s)',
                 st.relid::oid, st.relid, st.id_column, st.id_type, supabase_sync.read_filter(st.relid, false)
             ),
             ''
@@ -3557,9 +3509,7 @@ comment on function supabase_sync.raise_bad_value(regclass, jsonb, text[], text)
 -- per statement. With `from_lower` a scoped table's filter also bounds
 -- server_version from below ($2, the lower position's version) so its (scope
 -- column, server_version) index serves the range: the cost follows the changes,
--- not the scopes' rows. (supabase_sync.pull_keys reads a shared table's changed
--- rows per scope row or membership instead, one ordered range each: this
--- filter, an `= any(...)` or an `or`, cannot be read in position order.)
+-- not the scopes' rows.
 -- Every name comes from the registry, quoted with %I / %L.
 -- The rows of a scope gained since the cursor, and the ids of a scope lost
 -- or a row moved away, come from the access events (supabase_sync.pull_keys).
@@ -4146,11 +4096,7 @@ comment on function public.sync_push(jsonb, bigint, uuid, uuid) is
 -- Cost: two primary-key or index probes per id (the scope table's id, the
 -- membership table's scope column), so O(ids) whatever the number of scope
 -- rows the user sees (visible_scopes is O(those)). Empty without a user or for
--- a table that is not a registered scope table. The `offset 0` inside each
--- `exists` keeps it a correlated probe: without it the planner may turn an
--- `exists ... or exists ...` into hashed subplans, each reading every scope
--- row the user owns or every membership of the user (seen: 18,650 rows read
--- to answer about 1,350 ids).
+-- a table that is not a registered scope table.
 -- Only supabase_sync.pull_keys calls it: it runs with that function's rights
 -- (the table owner), and no API role may call it (EXECUTE revoked). Every
 -- name comes from the registry (format %I), never from an argument.
@@ -4177,8 +4123,8 @@ begin
     end if;
     execute pg_catalog.format(
         'select coalesce(pg_catalog.array_agg(x.id), ''{}'') from pg_catalog.unnest($2) as x (id)'
-        ' where exists (select from %1$s as s where s.%2$I = x.id::%3$s and s.%4$I = $1 offset 0)'
-        ' or exists (select from %5$s as m where m.%6$I = x.id::%3$s and m.%7$I = $1 offset 0)',
+        ' where exists (select from %1$s as s where s.%2$I = x.id::%3$s and s.%4$I = $1)'
+        ' or exists (select from %5$s as m where m.%6$I = x.id::%3$s and m.%7$I = $1)',
         visible_among.scope, reg.id_column, reg.id_type, reg.owner_column,
         reg.members, reg.member_scope_column, reg.member_column
     ) into visible_ids using uid, ids;
