@@ -62,7 +62,8 @@
 -- candidate. A gained scope row costs its rows per page that reaches it
 -- (they are read by its (scope column) index and sorted by bucket), a lost
 -- one its ids. The deletion check is a primary-key lookup per candidate (a
--- subplan, whatever the statistics say).
+-- correlated subplan, kept from becoming a hashed one over all the caller's
+-- rows by `offset 0`, whatever the statistics say).
 create or replace function supabase_sync.pull_keys(
     relids regclass[],
     lower_version xid8,
@@ -269,7 +270,7 @@ begin
         ),
         pg_catalog.string_agg(
             pg_catalog.format(
-                ' when %1$s then exists (select from %2$s as t where t.%3$I = c.row_id::%4$s and %5$s)',
+                ' when %1$s then exists (select from %2$s as t where t.%3$I = c.row_id::%4$s and %5$s offset 0)',
                 st.relid::oid, st.relid, st.id_column, st.id_type, supabase_sync.read_filter(st.relid, false)
             ),
             ''

@@ -94,6 +94,11 @@ def _one_version(owner: psycopg.Connection, table: str, user_id: Any) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14 (open): a shared table's changed rows are filtered by `= any(visible scopes)` / `owner or member`,"
+    " so each page reads every changed row of the caller's scopes (docs/protocol.md, Sharing, known limits)",
+)
 def test_250k_rows_stamped_by_one_transaction_pull_in_pages_of_at_most_1000(
     alice: Device, owner: psycopg.Connection, example_db: Any, timeout_8s: None
 ) -> None:
@@ -112,6 +117,11 @@ def test_250k_rows_stamped_by_one_transaction_pull_in_pages_of_at_most_1000(
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14 (open): a shared table's changed rows are filtered by `= any(visible scopes)` / `owner or member`,"
+    " so each page reads every changed row of the caller's scopes (docs/protocol.md, Sharing, known limits)",
+)
 def test_150k_rows_of_2kb_imported_in_one_transaction_pull_in_pages_of_at_most_1000(
     alice: Device, owner: psycopg.Connection, example_db: Any, timeout_8s: None
 ) -> None:
@@ -178,7 +188,7 @@ def test_1350_fresh_hard_deletes_pull_reading_what_they_return_whatever_the_stat
     assert reads <= READS_PER_ENTRY * 1350 + 2000, "the pull read far more than the deletions it returned"
 
 
-def test_a_pull_from_null_lists_no_deleted_ids(alice: Device, owner: psycopg.Connection) -> None:
+def test_a_pull_from_null_lists_no_deleted_ids(alice: Device, owner: psycopg.Connection, example_db: Any) -> None:
     ids = [
         row[0]
         for row in owner.execute(

@@ -148,13 +148,21 @@ def test_a_client_alternating_standby_and_primary_never_resyncs_and_misses_nothi
 def test_a_cursor_ahead_of_replay_answers_nothing_new_yet_on_the_standby(pair: Pair) -> None:
     user_id = _user(pair)
     wait_for_replay(pair)
-    with psycopg.connect(pair.primary.dsn(pair.database), autocommit=True) as primary:
-        with rpc.as_user(primary, user_id=user_id) as cur:
-            cur.execute("insert into public.project (user_id, name) values (%s, 'x')", (user_id,))
-        ahead = rpc.call(primary, "sync_pull", {"collections": ["public.project"]}, user_id=user_id)["timestamp"]
+    # Replay paused while the primary writes and pulls: the standby is behind that cursor however long
+    # the primary's calls take (the 400 ms apply delay alone would make this depend on their speed).
+    with psycopg.connect(pair.standby.dsn(pair.database, superuser=True), autocommit=True) as replay:
+        replay.execute("select pg_catalog.pg_wal_replay_pause()")
+        try:
+            with psycopg.connect(pair.primary.dsn(pair.database), autocommit=True) as primary:
+                with rpc.as_user(primary, user_id=user_id) as cur:
+                    cur.execute("insert into public.project (user_id, name) values (%s, 'x')", (user_id,))
+                ahead = rpc.call(primary, "sync_pull", {"collections": ["public.project"]}, user_id=user_id)["timestamp"]
+            with psycopg.connect(pair.standby.dsn(pair.database), autocommit=True) as standby:
+                page = rpc.call(standby, "sync_pull", {"last_pulled_at": ahead}, user_id=user_id)
+        finally:
+            replay.execute("select pg_catalog.pg_wal_replay_resume()")
+    assert page == {"changes": {}, "timestamp": ahead, "has_more": False}
     with psycopg.connect(pair.standby.dsn(pair.database), autocommit=True) as standby:
-        page = rpc.call(standby, "sync_pull", {"last_pulled_at": ahead}, user_id=user_id)
-        assert page == {"changes": {}, "timestamp": ahead, "has_more": False}
         # A cursor of another database (far ahead) on the standby: still no PT410 there; the primary answers it.
         foreign = 2**52
         assert rpc.call(standby, "sync_pull", {"last_pulled_at": foreign}, user_id=user_id)["timestamp"] == foreign
