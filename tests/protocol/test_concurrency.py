@@ -72,10 +72,14 @@ def _bulk_writer(
                         (user_id,),
                     )
                 else:
+                    # Rows locked in id order first: two writers updating overlapping random sets in
+                    # scan order would deadlock on each other (the workload's own deadlock, not the sync's).
                     cur.execute(
-                        "update public.project set name = %s where id in"
-                        " (select id from public.project where user_id = %s order by random() limit 5000)",
-                        (f"b{rng.random()}", user_id),
+                        "with picked as (select id from public.project where user_id = %s order by random() limit 5000),"
+                        " locked as (select p.id from public.project as p inner join picked using (id)"
+                        " order by p.id for update of p)"
+                        " update public.project set name = %s where id in (select id from locked)",
+                        (user_id, f"b{rng.random()}"),
                     )
                 counts[0] += 5000
                 time.sleep(rng.uniform(0, 0.2))
