@@ -16,6 +16,7 @@ from supabase_sync.cli.options import (
     status,
 )
 from supabase_sync.cli.plan_output import report_plan
+from supabase_sync.contract import BIG_NUMBERS, CONFLICT_STRATEGIES, REALTIME_MODES
 from supabase_sync.plan import Timeouts
 
 _DEFAULTS = Timeouts()
@@ -32,7 +33,7 @@ _SECONDS = click.FloatRange(min=0)
 )
 @click.option(
     "--conflict-strategy",
-    type=click.Choice(["reject", "lww"]),
+    type=click.Choice(CONFLICT_STRATEGIES),
     default="reject",
     show_default=True,
     help="reject: a push conflicting with a newer server change fails (PT409); lww: last writer wins.",
@@ -107,7 +108,7 @@ _SECONDS = click.FloatRange(min=0)
 )
 @click.option(
     "--realtime",
-    type=click.Choice(["postgres_changes", "broadcast", "off"]),
+    type=click.Choice(REALTIME_MODES),
     default="postgres_changes",
     show_default=True,
     help="How clients learn of changes: postgres_changes (the supabase_realtime publication; its DELETE events"
@@ -115,7 +116,7 @@ _SECONDS = click.FloatRange(min=0)
 )
 @click.option(
     "--big-numbers",
-    type=click.Choice(["number", "string"]),
+    type=click.Choice(BIG_NUMBERS),
     default=None,
     help="How pulls send int8 and numeric columns: number (exact JSON numbers; JavaScript reads them as"
     " doubles, so 9007199254740993 becomes ...992) or string (JSON strings exactly as PostgreSQL prints"

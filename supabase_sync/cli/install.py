@@ -8,12 +8,13 @@ from supabase_sync import api
 from supabase_sync.cli.app import cli
 from supabase_sync.cli.options import db_url_option, dry_run_option, echo_json, json_option, migrations_dir_option
 from supabase_sync.cli.plan_output import report_plan
+from supabase_sync.contract import BIG_NUMBERS
 
 
 @cli.command("install")
 @click.option(
     "--big-numbers",
-    type=click.Choice(["number", "string"]),
+    type=click.Choice(BIG_NUMBERS),
     default=None,
     help="Set the pack-wide default of how pulls send int8 and numeric columns: number (exact JSON numbers,"
     " the default) or string (JSON strings, for JavaScript clients); tables enabled with --big-numbers keep"
