@@ -6,8 +6,10 @@ import datetime as dt
 import json
 from typing import Any
 
+import psycopg
 import pytest
-from helpers.protocol import Device, project, snapshot, task
+from helpers.protocol import SYNCED, Device, project, snapshot, task
+from test_sharing_delivery import Scene, member, move_task, remove_member, scene  # noqa: F401 - scene: a fixture
 
 from supabase_sync import api, rpc
 from supabase_sync.cli import main
@@ -25,6 +27,7 @@ def _backdate(owner: Any) -> None:
     """Make every deletion so far an hour old, so purges are decided by data, not by the clock."""
     owner.execute(f"update supabase_sync.tombstone set deleted_at = deleted_at - interval '{_AGE}'")
     owner.execute(f"update supabase_sync.push_log set pushed_at = pushed_at - interval '{_AGE}'")
+    owner.execute(f"update supabase_sync.access_event set recorded_at = recorded_at - interval '{_AGE}'")
     for table in ("public.project", "public.task", "public.doc_updates"):
         # The stamp trigger sets server_updated_at on every write: set aside for this one update.
         owner.execute(f"alter table {table} disable trigger supabase_sync_stamp")
@@ -121,6 +124,184 @@ def test_purge_command_names_a_bad_duration_without_a_traceback(
     err = capsys.readouterr().err
     assert "'soon' is not a duration" in err and "e.g. 30d" in err
     assert "Traceback" not in err
+
+
+# Access events (grants, revokes, moves: docs/protocol.md "Sharing (scopes)", "Purge").
+
+def _events(owner: psycopg.Connection) -> list[tuple[Any, ...]]:
+    return owner.execute("select to_jsonb(e)::text from supabase_sync.access_event as e order by event_id").fetchall()
+
+
+def _selectable(device: Device) -> dict[str, set[str]]:
+    """The live ids the device's user reads through plain PostgREST select, per table."""
+    with rpc.as_user(device.conn, user_id=device.user_id, read_only=True) as cur:
+        return {
+            table: {row[0] for row in cur.execute(f"select id::text from {table} where deleted_at is null")}  # noqa: S608 - fixed names
+            for table in SYNCED
+        }
+
+
+def _synced(device: Device, replica: dict[str, dict[str, Any]], *, page_size: int | None = None) -> dict[str, Any]:
+    """Apply a paged pull from the device's cursor to ``replica`` (id -> row per table); return what it pulled."""
+    pulled = device.pull_all(page_size=page_size)
+    for collection, rows in pulled.items():
+        target = replica.setdefault(collection, {})
+        for row_id, row in rows.items():
+            if row is None:
+                target.pop(row_id, None)
+            else:
+                target[row_id] = row
+    return pulled
+
+
+def _live(replica: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
+    return {table: set(replica.get(table, {})) for table in SYNCED}
+
+
+def _history(s: Scene) -> None:
+    """B joins P and pulls; a task of P moves to P2 (B is not a member) and B pulls its deletion; all an hour ago."""
+    grant = member(s.p, s.b)
+    s.a.push({"public.project_member": {"created": [grant]}})
+    pull_b = s.b.pull_all()
+    assert set(pull_b["public.task"]) == set(s.p_tasks)
+    move_task(s.a, s.p_tasks[0], s.p2)
+    assert s.b.pull_all()["public.task"] == {s.p_tasks[0]: None}
+
+
+def test_purge_removes_old_access_events_and_counts_them(example_db: Any, scene: Scene) -> None:
+    s = scene
+    _history(s)
+    _backdate(s.owner)
+    count = len(_events(s.owner))
+    assert count >= 3  # C's grant of P2, B's grant of P, the move
+    report = api.purge(older_than=OLDER_THAN, db_url=example_db.owner_dsn)
+    assert report.access_events == count
+    assert _events(s.owner) == []
+
+
+def test_purge_keeps_access_events_younger_than_the_interval(example_db: Any, scene: Scene) -> None:
+    s = scene
+    _history(s)
+    before = _events(s.owner)
+    report = api.purge(older_than=OLDER_THAN, db_url=example_db.owner_dsn)
+    assert report.access_events == 0
+    assert _events(s.owner) == before
+
+
+def test_purge_dry_run_counts_access_events_and_deletes_none(
+    example_db: Any, scene: Scene, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s = scene
+    _history(s)
+    _backdate(s.owner)
+    before, horizons = _events(s.owner), s.owner.execute("select relid, horizon from supabase_sync.synced_table").fetchall()
+    with pytest.raises(SystemExit) as exited:
+        main(["purge", "--older-than", "30m", "--db-url", example_db.owner_dsn, "--dry-run", "--json"])
+    assert exited.value.code == 0
+    assert json.loads(capsys.readouterr().out)["access_events"] == len(before)
+    with pytest.raises(SystemExit) as exited:
+        main(["purge", "--older-than", "30m", "--db-url", example_db.owner_dsn, "--dry-run"])
+    assert exited.value.code == 0
+    assert f"would purge {len(before)} access event(s)" in capsys.readouterr().out
+    assert _events(s.owner) == before
+    assert s.owner.execute("select relid, horizon from supabase_sync.synced_table").fetchall() == horizons
+
+
+def test_purge_command_prints_the_access_events_it_purged(
+    example_db: Any, scene: Scene, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s = scene
+    _history(s)
+    _backdate(s.owner)
+    count = len(_events(s.owner))
+    with pytest.raises(SystemExit) as exited:
+        main(["purge", "--older-than", "30m", "--db-url", example_db.owner_dsn])
+    assert exited.value.code == 0
+    assert f"purged {count} access event(s)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("collection", ["public.project", "public.project_member", "public.task", "public.doc_updates"])
+def test_a_cursor_from_before_a_purged_grant_resyncs_instead_of_missing_the_scope(
+    example_db: Any, scene: Scene, collection: str
+) -> None:
+    s = scene
+    cursor = s.b.cursor
+    s.a.push({"public.project_member": {"created": [member(s.p, s.b)]}})
+    _backdate(s.owner)
+    api.purge(older_than=OLDER_THAN, db_url=example_db.owner_dsn)
+    # Without the grant's event the pull could not tell B gained P: it must not answer as if nothing changed.
+    assert s.b.pull_error(last_pulled_at=cursor, collections=[collection]).sqlstate == "PT410"
+    assert s.b.push_error(
+        {collection: {"created": []}}, last_pulled_at=cursor
+    ).sqlstate == "PT410"
+
+
+def test_a_cursor_from_before_a_purged_move_resyncs_instead_of_keeping_the_row(example_db: Any, scene: Scene) -> None:
+    s = scene
+    s.a.push({"public.project_member": {"created": [member(s.p, s.b)]}})
+    s.b.pull_all()
+    cursor = s.b.cursor
+    move_task(s.a, s.p_tasks[0], s.p2)
+    _backdate(s.owner)
+    api.purge(older_than=OLDER_THAN, db_url=example_db.owner_dsn)
+    assert s.b.pull_error(last_pulled_at=cursor, collections=["public.task"]).sqlstate == "PT410"
+
+
+def test_a_member_who_loses_a_scope_after_a_purge_gets_exactly_its_deletions(example_db: Any, scene: Scene) -> None:
+    s = scene
+    replica: dict[str, dict[str, Any]] = {}
+    grant = member(s.p, s.b)
+    s.a.push({"public.project_member": {"created": [grant]}})
+    _synced(s.b, replica)
+    move_task(s.a, s.p_tasks[0], s.p2)
+    _synced(s.b, replica)
+    _backdate(s.owner)
+    report = api.purge(older_than=OLDER_THAN, db_url=example_db.owner_dsn)
+    assert report.access_events >= 2
+    # B's cursor is above every purged event: still served, nothing new.
+    assert s.b.pull(last_pulled_at=s.b.cursor)["changes"]["public.task"] == {"created": [], "updated": [], "deleted": []}
+    remove_member(s.a, s.b, s.p)
+    got = _synced(s.b, replica)
+    # Every id of P B could hold, and not the task that left P before the purge (B deleted it then).
+    deleted = {(table, row_id) for table, rows in got.items() for row_id, row in rows.items() if row is None}
+    assert deleted == {
+        ("public.project", s.p),
+        ("public.project_member", grant["id"]),
+        *(("public.task", row_id) for row_id in s.p_tasks[1:]),
+        ("public.doc_updates", s.p_docs[1]),
+    }
+    assert len(deleted) == sum(len(rows) for rows in got.values())
+    assert _live(replica) == _selectable(s.b) == {table: set() for table in SYNCED}
+
+
+@pytest.mark.parametrize("page_size", [None, 2])
+def test_a_client_below_the_horizon_resyncs_to_exactly_what_rls_lets_it_see(
+    example_db: Any, scene: Scene, page_size: int | None
+) -> None:
+    s = scene
+    s.c.cursor = None
+    s.c.pull_all()
+    stale = s.c.cursor
+    # Since C's cursor: B and C join P, C leaves P2, a task moves, a task is hard-deleted.
+    s.a.push({"public.project_member": {"created": [member(s.p, s.b), member(s.p, s.c, role="viewer")]}})
+    remove_member(s.a, s.c, s.p2)
+    move_task(s.a, s.p_tasks[0], s.other)
+    with rpc.as_user(s.a.conn, user_id=s.a.user_id) as cur:
+        cur.execute("delete from public.task where id = %s", (s.p_tasks[1],))
+    _backdate(s.owner)
+    api.purge(older_than=OLDER_THAN, db_url=example_db.owner_dsn)
+    assert s.c.pull_error(last_pulled_at=stale, page_size=page_size).sqlstate == "PT410"
+    # The client drops its cursor and reconciles its store with a full pull.
+    s.c.cursor = None
+    resynced: dict[str, dict[str, Any]] = {}
+    _synced(s.c, resynced, page_size=page_size)
+    assert _live(resynced) == _selectable(s.c)
+    assert _live(resynced)["public.task"] == {s.p_tasks[2]}
+    # From there, later changes arrive as for any cursor.
+    remove_member(s.a, s.c, s.p)
+    after = _synced(s.c, resynced, page_size=page_size)
+    assert after["public.task"] == {s.p_tasks[2]: None}
+    assert _live(resynced) == _selectable(s.c)
 
 
 @pytest.mark.parametrize(("text", "expected"), [("30d", dt.timedelta(days=30)), ("1 day 12 hours", dt.timedelta(hours=36)), ("2w", dt.timedelta(weeks=2))])
