@@ -1,9 +1,9 @@
-"""Purges what sync no longer needs: old tombstones, soft-deleted rows and push log entries.
+"""Purges what sync no longer needs: old tombstones, soft-deleted rows, access events and push log entries.
 
 The work happens in the pack's ``supabase_sync.purge(older_than, dry_run)``
 function (see ``sql/functions/purge.sql``): it also moves the retention horizon
 past the newest version purged, so a client whose cursor is older is told to
-resync (PT410) instead of missing a deletion.
+resync (PT410) instead of missing a deletion or an access change.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class PurgeReport:
     tombstones: int
     rows: dict[str, int]
     push_log: int
+    access_events: int
     retention_horizon: int
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,9 +87,10 @@ def purge(
     db_url: str | None = None,
     dry_run: bool = False,
 ) -> PurgeReport:
-    """Delete tombstones, soft-deleted rows and push log entries older than ``older_than``.
+    """Delete tombstones, soft-deleted rows, access events and push log entries older than ``older_than``.
 
-    Cursors older than the newest version purged then get PT410 (full resync).
+    Cursors older than the newest version purged from (or, for access events,
+    for) a table then get PT410 (full resync) for that table.
     ``dry_run`` runs the same statements and rolls them back, reporting what a
     real run would remove. Needs the project owner (or service_role) URL.
     """
@@ -116,6 +118,7 @@ def purge(
         tombstones=int(report["tombstones"]),
         rows={name: int(count) for name, count in report["rows"].items()},
         push_log=int(report["push_log"]),
+        access_events=int(report["access_events"]),
         retention_horizon=int(report["retention_horizon"]),
     )
 

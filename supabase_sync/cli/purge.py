@@ -1,4 +1,4 @@
-"""``supabase-sync purge``: remove old tombstones, soft-deleted rows and push log entries."""
+"""``supabase-sync purge``: remove old tombstones, soft-deleted rows, access events and push log entries."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ from supabase_sync.cli.options import db_url_option, echo_json, json_option, sta
 @click.option("--dry-run", is_flag=True, help="Report what would be purged; change nothing.")
 @json_option
 def purge_command(older_than: str, db_url: str | None, dry_run: bool, as_json: bool) -> None:
-    """Delete tombstones and soft-deleted rows of synced tables, and push log entries,
-    older than DURATION. Cursors from before the newest purged deletion then get
-    PT410 (full resync required) instead of missing it. Soft-deleted rows still
-    referenced by a foreign key are kept.
+    """Delete tombstones and soft-deleted rows of synced tables, access events
+    (grants, revokes and moves of shared rows) and push log entries, older than
+    DURATION. Cursors from before the newest purged deletion or access event of
+    a table then get PT410 (full resync required) instead of missing it.
+    Soft-deleted rows still referenced by a foreign key are kept.
     """
     report = api.purge(older_than=older_than, db_url=db_url, dry_run=dry_run)
     if as_json:
@@ -32,7 +33,10 @@ def purge_command(older_than: str, db_url: str | None, dry_run: bool, as_json: b
         return
     verb = "would purge" if report.dry_run else "purged"
     status(f"purge: {report.db_url}, deleted before {report.cutoff}")
-    click.echo(f"{verb} {report.tombstones} tombstone(s), {report.push_log} push log entr(ies)")
+    click.echo(
+        f"{verb} {report.tombstones} tombstone(s), {report.access_events} access event(s),"
+        f" {report.push_log} push log entr(ies)"
+    )
     for table, count in sorted(report.rows.items()):
         click.echo(f"{verb} {count} soft-deleted row(s) of {table}")
     click.echo(f"retention horizon: {report.retention_horizon} (older cursors resync)")

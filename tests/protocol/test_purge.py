@@ -202,7 +202,8 @@ def test_purge_dry_run_counts_access_events_and_deletes_none(
     with pytest.raises(SystemExit) as exited:
         main(["purge", "--older-than", "30m", "--db-url", example_db.owner_dsn, "--dry-run"])
     assert exited.value.code == 0
-    assert f"would purge {len(before)} access event(s)" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert printed.startswith("would purge") and f" {len(before)} access event(s)" in printed
     assert _events(s.owner) == before
     assert s.owner.execute("select relid, horizon from supabase_sync.synced_table").fetchall() == horizons
 
@@ -217,7 +218,8 @@ def test_purge_command_prints_the_access_events_it_purged(
     with pytest.raises(SystemExit) as exited:
         main(["purge", "--older-than", "30m", "--db-url", example_db.owner_dsn])
     assert exited.value.code == 0
-    assert f"purged {count} access event(s)" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert printed.startswith("purged") and f" {count} access event(s)" in printed
 
 
 @pytest.mark.parametrize("collection", ["public.project", "public.project_member", "public.task", "public.doc_updates"])
@@ -258,8 +260,11 @@ def test_a_member_who_loses_a_scope_after_a_purge_gets_exactly_its_deletions(exa
     _backdate(s.owner)
     report = api.purge(older_than=OLDER_THAN, db_url=example_db.owner_dsn)
     assert report.access_events >= 2
-    # B's cursor is above every purged event: still served, nothing new.
-    assert s.b.pull(last_pulled_at=s.b.cursor)["changes"]["public.task"] == {"created": [], "updated": [], "deleted": []}
+    # B's cursor is above every purged event: still served (at the horizon itself it may get
+    # its rows again, as after any purge), nothing deleted, its replica what it may see.
+    again = _synced(s.b, replica)
+    assert all(row is not None for rows in again.values() for row in rows.values())
+    assert _live(replica) == _selectable(s.b)
     remove_member(s.a, s.b, s.p)
     got = _synced(s.b, replica)
     # Every id of P B could hold, and not the task that left P before the purge (B deleted it then).
