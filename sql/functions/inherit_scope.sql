@@ -5,6 +5,9 @@
 -- this table's column referencing it, this table's scope column, the parent's
 -- scope column. A row whose parent does not exist (or is not visible) keeps the
 -- value it was given; the foreign key and the policies then judge it.
+-- Cost: one primary-key probe of the parent per row written: the key is
+-- compared as the parent key's own type (the text of this row's value cast to
+-- it), never as the parent's key cast to text, which no index serves.
 create or replace function supabase_sync.inherit_scope()
 returns trigger
 language plpgsql
@@ -19,8 +22,8 @@ begin
         return new;
     end if;
     execute pg_catalog.format(
-        'select p.%1$I::text from %2$s as p where p.%3$I::text = $1',
-        tg_argv[4], tg_argv[0]::regclass, tg_argv[1]
+        'select p.%1$I::text from %2$s as p where p.%3$I = $1::%4$s',
+        tg_argv[4], tg_argv[0]::regclass, tg_argv[1], supabase_sync.column_type(tg_argv[0]::regclass, tg_argv[1])
     ) into parent_scope using parent_key;
     if parent_scope is not null then
         new := pg_catalog.jsonb_populate_record(new, pg_catalog.jsonb_build_object(tg_argv[3], parent_scope));
@@ -39,7 +42,8 @@ comment on function supabase_sync.inherit_scope() is
 -- record the moves). Arguments: the child table (regclass text), its column
 -- referencing the parent, its scope column, the parent's key column and scope
 -- column. SECURITY DEFINER: the move of the parent was authorized (policies,
--- sync_push); its children follow whoever wrote them.
+-- sync_push); its children follow whoever wrote them. Cost: the children, found
+-- through an index on the child's column (compared as that column's type).
 create or replace function supabase_sync.move_scope_children()
 returns trigger
 language plpgsql
@@ -48,9 +52,11 @@ set search_path = ''
 as $$
 begin
     execute pg_catalog.format(
-        'update %1$s as c set %3$I = $1::text::%6$s where c.%2$I::text = $2 and c.%3$I is distinct from $1::text::%6$s',
+        'update %1$s as c set %3$I = $1::text::%6$s'
+        ' where c.%2$I = $2::text::%7$s and c.%3$I is distinct from $1::text::%6$s',
         tg_argv[0]::regclass, tg_argv[1], tg_argv[2], tg_argv[3], tg_argv[4],
-        supabase_sync.column_type(tg_argv[0]::regclass, tg_argv[2])
+        supabase_sync.column_type(tg_argv[0]::regclass, tg_argv[2]),
+        supabase_sync.column_type(tg_argv[0]::regclass, tg_argv[1])
     ) using pg_catalog.to_jsonb(new) ->> tg_argv[4], pg_catalog.to_jsonb(new) ->> tg_argv[3];
     return null;
 end;
