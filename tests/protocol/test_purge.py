@@ -222,20 +222,25 @@ def test_purge_command_prints_the_access_events_it_purged(
     assert printed.startswith("purged") and f" {count} access event(s)" in printed
 
 
+@pytest.mark.parametrize("change", ["grant", "revoke"])
 @pytest.mark.parametrize("collection", ["public.project", "public.project_member", "public.task", "public.doc_updates"])
-def test_a_cursor_from_before_a_purged_grant_resyncs_instead_of_missing_the_scope(
-    example_db: Any, scene: Scene, collection: str
+def test_a_cursor_from_before_a_purged_grant_or_revoke_resyncs_instead_of_missing_it(
+    example_db: Any, scene: Scene, collection: str, change: str
 ) -> None:
     s = scene
+    if change == "revoke":
+        s.a.push({"public.project_member": {"created": [member(s.p, s.b)]}})
+        s.b.pull_all()
     cursor = s.b.cursor
-    s.a.push({"public.project_member": {"created": [member(s.p, s.b)]}})
+    if change == "grant":
+        s.a.push({"public.project_member": {"created": [member(s.p, s.b)]}})
+    else:
+        remove_member(s.a, s.b, s.p)
     _backdate(s.owner)
     api.purge(older_than=OLDER_THAN, db_url=example_db.owner_dsn)
-    # Without the grant's event the pull could not tell B gained P: it must not answer as if nothing changed.
+    # Without the event the pull could not tell B gained (or lost) P: it must not answer as if nothing changed.
     assert s.b.pull_error(last_pulled_at=cursor, collections=[collection]).sqlstate == "PT410"
-    assert s.b.push_error(
-        {collection: {"created": []}}, last_pulled_at=cursor
-    ).sqlstate == "PT410"
+    assert s.b.push_error({collection: {"created": []}}, last_pulled_at=cursor).sqlstate == "PT410"
 
 
 def test_a_cursor_from_before_a_purged_move_resyncs_instead_of_keeping_the_row(example_db: Any, scene: Scene) -> None:
