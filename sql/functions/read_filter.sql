@@ -9,7 +9,9 @@
 -- per statement. With `from_lower` a scoped table's filter also bounds
 -- server_version from below ($2, the lower position's version) so its (scope
 -- column, server_version) index serves the range: the cost follows the changes,
--- not the scopes' rows.
+-- not the scopes' rows. (supabase_sync.pull_keys reads a shared table's changed
+-- rows per scope row or membership instead, one ordered range each: this
+-- filter, an `= any(...)` or an `or`, cannot be read in position order.)
 -- Every name comes from the registry, quoted with %I / %L.
 -- The rows of a scope gained since the cursor, and the ids of a scope lost
 -- or a row moved away, come from the access events (supabase_sync.pull_keys).
