@@ -64,6 +64,7 @@ from supabase_sync.render.table import (
     render_register_sharing,
     render_scope_event_trigger,
     render_scope_move_trigger,
+    render_scope_bucket_index,
     render_scope_position_index,
     render_shared_index,
     render_shared_policy,
@@ -678,6 +679,23 @@ def _check_scope_position_index(subject: Subject) -> Problem | None:
     )
 
 
+def _check_scope_bucket_index(subject: Subject) -> Problem | None:
+    scope_column = subject.spec.access_column
+    if any(
+        index.columns[:2] == (scope_column, None)
+        and "hashtextextended" in index.definition
+        and "32767" in index.definition
+        and not index.partial
+        and index.valid
+        for index in subject.info.indexes
+    ):
+        return None
+    return Problem(
+        f"{subject.table} has no index on ({display_identifier(scope_column)}, bucket of the id): each page of a"
+        " gained scope row (and of the rows below a purge horizon) reads and sorts all of its rows"
+    )
+
+
 def _check_owner_version_index(subject: Subject) -> Problem | None:
     table, owner = subject.table, subject.spec.owner_column
     if any(_is_position_index(index, owner) for index in subject.info.indexes):
@@ -1274,6 +1292,18 @@ def _shared_requirements(kind: TableKind) -> tuple[Requirement, ...]:
                     render=lambda spec: ()
                     if spec.membership
                     else (render_scope_position_index(spec.table, scope_column=spec.access_column, id_column=spec.id_column),),
+                    applies=_scoped_not_membership,
+                )
+            )
+            result.append(
+                Requirement(
+                    "index.scope_bucket",
+                    "owner_index",
+                    "a valid, non-partial index on (scope column, bucket of the id)",
+                    _check_scope_bucket_index,
+                    render=lambda spec: ()
+                    if spec.membership
+                    else (render_scope_bucket_index(spec.table, scope_column=spec.access_column, id_column=spec.id_column),),
                     applies=_scoped_not_membership,
                 )
             )

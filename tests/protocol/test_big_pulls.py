@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from helpers.protocol import Device
+from helpers.protocol import Device, new_id, project
 
 from supabase_sync import rpc
 
@@ -94,11 +94,6 @@ def _one_version(owner: psycopg.Connection, table: str, user_id: Any) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 (open): a shared table's changed rows are filtered by `= any(visible scopes)` / `owner or member`,"
-    " so each page reads every changed row of the caller's scopes (docs/protocol.md, Sharing, known limits)",
-)
 def test_250k_rows_stamped_by_one_transaction_pull_in_pages_of_at_most_1000(
     alice: Device, owner: psycopg.Connection, example_db: Any, timeout_8s: None
 ) -> None:
@@ -117,11 +112,6 @@ def test_250k_rows_stamped_by_one_transaction_pull_in_pages_of_at_most_1000(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 (open): a shared table's changed rows are filtered by `= any(visible scopes)` / `owner or member`,"
-    " so each page reads every changed row of the caller's scopes (docs/protocol.md, Sharing, known limits)",
-)
 def test_150k_rows_of_2kb_imported_in_one_transaction_pull_in_pages_of_at_most_1000(
     alice: Device, owner: psycopg.Connection, example_db: Any, timeout_8s: None
 ) -> None:
@@ -143,6 +133,63 @@ def test_150k_rows_of_2kb_imported_in_one_transaction_pull_in_pages_of_at_most_1
     assert len(seen) == 150_000 and max(seen.values()) == 1
     print(f"pages={len(sizes)} most tuples read by a page={max(reads)}")
     assert max(reads) <= READS_PER_ENTRY * 1000 + 1000, "a page read far more than it returned"
+
+
+def _import_tasks(owner: psycopg.Connection, user: Device, count: int) -> str:
+    """A project of ``user`` with ``count`` tasks written in one transaction (as the owner role); its id."""
+    (project_id,) = owner.execute(
+        "insert into public.project (user_id, name) values (%s, 'shared') returning id::text", (user.user_id,)
+    ).fetchone()
+    owner.execute(
+        "insert into public.task (user_id, project_id, title) select %s, %s, 't' || n from generate_series(1, %s) as n",
+        (user.user_id, project_id, count),
+    )
+    return project_id
+
+
+def test_a_granted_scope_of_10k_rows_pulls_in_pages_each_reading_about_a_page(
+    alice: Device, bob: Device, owner: psycopg.Connection, example_db: Any
+) -> None:
+    # The granted project's tasks all sit at the grant's version, in bucket order: without an index
+    # ordered that way each page reads and sorts all 10k of them (10k pages of 500: 200k reads).
+    project_id = _import_tasks(owner, alice, 10_000)
+    _, _, _ = _pull_every_page(example_db.owner_dsn, bob, "public.task", page_size=500)
+    alice.push({"public.project_member": {"created": [
+        {"id": new_id(), "project_id": project_id, "user_id": str(bob.user_id), "role": "viewer"}
+    ]}})
+    seen, reads, sizes = _pull_every_page(example_db.owner_dsn, bob, "public.task", page_size=500, cursor=bob.cursor)
+    assert max(sizes) <= 500
+    assert len(seen) == 10_000 and max(seen.values()) == 1
+    print(f"pages={len(sizes)} most tuples read by a page={max(reads)}")
+    assert max(reads) <= READS_PER_ENTRY * 500 + 500, "a page of the granted scope read far more than it returned"
+
+
+def test_a_user_seeing_20k_projects_pulls_a_page_without_reading_every_project(
+    alice: Device, owner: psycopg.Connection, example_db: Any
+) -> None:
+    # 20,000 projects of alice, one task in each: an incremental pull of 10 changed tasks.
+    owner.execute(
+        "insert into public.project (user_id, name) select %s, 'p' || n from generate_series(1, 20000) as n",
+        (alice.user_id,),
+    )
+    owner.execute(
+        "insert into public.task (user_id, project_id, title) select %s, p.id, 't' from public.project as p"
+        " where p.user_id = %s",
+        (alice.user_id, alice.user_id),
+    )
+    with example_db.connect(superuser=True) as su:
+        su.execute("analyze public.project, public.task")
+    _, _, _ = _pull_every_page(example_db.owner_dsn, alice, "public.task", page_size=5000)
+    with rpc.as_user(alice.conn, user_id=alice.user_id) as cur:
+        cur.execute("update public.task set title = 'changed' where id in (select id from public.task limit 10)")
+    page, reads = _pull_counting_reads(
+        example_db.owner_dsn, alice, ["public.task", "public.project", "supabase_sync.tombstone"],
+        last_pulled_at=alice.cursor, collections=["public.task"], page_size=100,
+    )
+    assert len(page["changes"]["public.task"]["updated"]) == 10
+    print(f"pull of 10 changed tasks of 20,000 projects read {reads} tuples")
+    # The visible scope rows are read once (20,000 projects); the tasks read are the page's.
+    assert reads <= 20_000 + READS_PER_ENTRY * 10 + 1000, "the pull read far more than the visible projects and the page"
 
 
 def _delete_in_transactions(alice: Device, ids: list[str]) -> None:

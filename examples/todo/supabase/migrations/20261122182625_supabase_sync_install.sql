@@ -2226,24 +2226,46 @@ begin
                     supabase_sync.read_filter(st.relid, true), k.not_regained, k.moved_in
                 ) || ')'
             end
-            || case when below_horizon then pg_catalog.format(
-                ' union all (select %1$s::oid, $6, %3$s, t.%4$I::text, false, %7$s'
-                ' from %2$s as t where %5$s and t.server_version < $6 and %3$s >= $3'
-                || pg_catalog.format(horizon_upper, '', '%3$s')
-                || echo_rows || live_rows || '%6$s'
-                || ' order by %3$s limit $9)',
-                st.relid::oid, st.relid, k.bucket, st.id_column, supabase_sync.read_filter(st.relid, false),
-                k.not_regained, k.moved_in
-            ) else '' end
+            -- Rows below the horizon, at the horizon in bucket order: for a
+            -- scoped table one ordered, limited range of its (scope column,
+            -- bucket) index per visible scope row.
+            || case when not below_horizon then ''
+                when st.kind = 'scoped' then pg_catalog.format(
+                    ' union all (select x.* from pg_catalog.unnest(%8$s) as v (id) cross join lateral ('
+                    'select %1$s::oid as relid, $6 as version, %3$s as bucket, t.%4$I::text as row_id,'
+                    ' false as tombstone, %7$s as fresh'
+                    ' from %2$s as t where t.%5$I = v.id::%9$s and t.server_version < $6 and %3$s >= $3'
+                    || pg_catalog.format(horizon_upper, '', '%3$s')
+                    || echo_rows || live_rows || '%6$s'
+                    || ' order by %3$s limit $9) as x order by x.bucket limit $9)',
+                    st.relid::oid, st.relid, k.bucket, st.id_column, k.scope_key,
+                    k.not_regained, k.moved_in, k.visible, k.scope_key_type
+                )
+                else pg_catalog.format(
+                    ' union all (select %1$s::oid, $6, %3$s, t.%4$I::text, false, %7$s'
+                    ' from %2$s as t where %5$s and t.server_version < $6 and %3$s >= $3'
+                    || pg_catalog.format(horizon_upper, '', '%3$s')
+                    || echo_rows || live_rows || '%6$s'
+                    || ' order by %3$s limit $9)',
+                    st.relid::oid, st.relid, k.bucket, st.id_column, supabase_sync.read_filter(st.relid, false),
+                    k.not_regained, k.moved_in
+                )
+            end
             -- Rows of gained scope rows, at the gain.
+            -- (one ordered, limited range of the (scope column, bucket) index
+            -- per gained scope row: they all sit at the gain's version)
             || case when k.scope_oid = any(gained_in) then pg_catalog.format(
-                ' union all (select %1$s::oid, g.version, %3$s, t.%4$I::text, false, true'
-                ' from ' || access_rows || ' inner join %2$s as t on t.%5$I = g.scope_id::%6$s'
-                ' where g.gained and g.scope = %7$s and greatest(t.server_version, $6) < g.version'
-                ' and (g.version, %3$s) >= ($2, $3)'
+                ' union all (select x.* from ' || access_rows || ' cross join lateral ('
+                'select %1$s::oid as relid, g.version as version, %3$s as bucket, t.%4$I::text as row_id,'
+                ' false as tombstone, true as fresh'
+                ' from %2$s as t where t.%5$I = g.scope_id::%6$s'
+                ' and %3$s >= case when g.version = $2 then $3 else 0 end'
+                ' and greatest(t.server_version, $6) < g.version'
                 || pg_catalog.format(upper_filter, 'g.version', '%3$s')
                 || live_rows
-                || ' order by g.version, %3$s limit $9)',
+                || ' order by %3$s limit $9) as x'
+                ' where g.gained and g.scope = %7$s and g.version >= $2'
+                ' order by x.version, x.bucket limit $9)',
                 st.relid::oid, st.relid, k.bucket, st.id_column, k.scope_key, k.scope_key_type, k.scope_oid
             ) else '' end
             || case when skip_deletions then '' else pg_catalog.format(
