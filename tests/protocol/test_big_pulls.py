@@ -164,10 +164,12 @@ def test_a_granted_scope_of_10k_rows_pulls_in_pages_each_reading_about_a_page(
     assert max(reads) <= READS_PER_ENTRY * 500 + 500, "a page of the granted scope read far more than it returned"
 
 
-def test_a_user_seeing_20k_projects_pulls_a_page_without_reading_every_project(
-    alice: Device, owner: psycopg.Connection, example_db: Any
+def test_a_user_seeing_20k_projects_pulls_pages_reading_about_a_page_of_tasks(
+    alice: Device, owner: psycopg.Connection, example_db: Any, timeout_8s: None
 ) -> None:
-    # 20,000 projects of alice, one task in each: an incremental pull of 10 changed tasks.
+    # 20,000 projects of alice, one task in each. The policies compare project_id with the 20,000 ids
+    # the user sees: cast outside their initplan (`(select ...)::uuid[]`) the cast ran for every row
+    # checked, and one page of 500 rows took past Supabase's 8 s statement timeout.
     owner.execute(
         "insert into public.project (user_id, name) select %s, 'p' || n from generate_series(1, 20000) as n",
         (alice.user_id,),
@@ -177,19 +179,20 @@ def test_a_user_seeing_20k_projects_pulls_a_page_without_reading_every_project(
         " where p.user_id = %s",
         (alice.user_id, alice.user_id),
     )
-    with example_db.connect(superuser=True) as su:
-        su.execute("analyze public.project, public.task")
-    _, _, _ = _pull_every_page(example_db.owner_dsn, alice, "public.task", page_size=5000)
+    seen, reads, sizes = _pull_every_page(example_db.owner_dsn, alice, "public.task", page_size=1000)
+    assert len(seen) == 20_000 and max(sizes) <= 1000
+    print(f"pages={len(sizes)} most task tuples read by a page={max(reads)}")
+    assert max(reads) <= READS_PER_ENTRY * 1000 + 1000, "a page read far more tasks than it returned"
     with rpc.as_user(alice.conn, user_id=alice.user_id) as cur:
         cur.execute("update public.task set title = 'changed' where id in (select id from public.task limit 10)")
     page, reads = _pull_counting_reads(
-        example_db.owner_dsn, alice, ["public.task", "public.project", "supabase_sync.tombstone"],
+        example_db.owner_dsn, alice, ["public.task", "supabase_sync.tombstone"],
         last_pulled_at=alice.cursor, collections=["public.task"], page_size=100,
     )
     assert len(page["changes"]["public.task"]["updated"]) == 10
-    print(f"pull of 10 changed tasks of 20,000 projects read {reads} tuples")
-    # The visible scope rows are read once (20,000 projects); the tasks read are the page's.
-    assert reads <= 20_000 + READS_PER_ENTRY * 10 + 1000, "the pull read far more than the visible projects and the page"
+    print(f"pull of 10 changed tasks of 20,000 projects read {reads} task tuples")
+    # One index probe per visible project finds nothing for 19,990 of them: no task tuple is read.
+    assert reads <= READS_PER_ENTRY * 10 + 100, "the pull read far more tasks than it returned"
 
 
 def _delete_in_transactions(alice: Device, ids: list[str]) -> None:

@@ -856,6 +856,71 @@ $step$;
 end
 $supabase_sync$;
 
+-- schema step 0013_scope_array_policies (skipped when already recorded)
+do $supabase_sync$
+begin
+    if not exists (select from supabase_sync.schema_step where step = '0013_scope_array_policies') then
+        execute $step$
+-- supabase-sync pack, schema step 0013 (pack 3): the shared policies cast the
+-- caller's scope ids once per statement, not once per row.
+--
+-- Policies written by enable before this pack compared the scope column with
+-- `(select supabase_sync.visible_scopes(...))::<id type>[]`: the subquery runs
+-- once (an initplan), but the cast of its text[] answer sits outside it and
+-- PostgreSQL evaluates it for every row the policy checks. For a user who sees
+-- 20,000 scope rows a pull page of 500 rows cast 10 million ids (8 s, past
+-- Supabase's statement timeout). enable now writes
+-- `array(select pg_catalog.unnest(supabase_sync.visible_scopes(...))::<id type>)`
+-- (sql/policies/shared_*.sql): the same ids, cast inside the initplan.
+-- This step rewrites, in place (ALTER POLICY: same name, roles and command),
+-- every policy of a registered scope or scoped table whose condition has the
+-- old form; a policy without it is left as it is. Idempotent: the rewritten
+-- form no longer matches. Fresh installs register no table before it: nothing.
+do $$
+declare
+    found_policy record;
+    old_form constant text := '\(\( SELECT (supabase_sync\.visible_scopes\([^()]*\)) AS visible_scopes\)\)::([a-z0-9_."]+( [a-z0-9_."]+)*)\[\]';
+    new_form constant text := 'ARRAY( SELECT (pg_catalog.unnest(\1))::\2)';
+    using_clause text;
+    check_clause text;
+begin
+    for found_policy in
+        select
+            pol.polname,
+            pol.polrelid::regclass as relid,
+            pg_catalog.pg_get_expr(pol.polqual, pol.polrelid) as qual,
+            pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid) as with_check
+        from pg_catalog.pg_policy as pol
+        inner join supabase_sync.synced_table as st on pol.polrelid = st.relid
+        where st.kind in ('scope', 'scoped')
+        order by pol.polrelid, pol.polname
+    loop
+        using_clause := '';
+        check_clause := '';
+        if found_policy.qual ~ old_form then
+            using_clause := pg_catalog.format(
+                ' using (%s)', pg_catalog.regexp_replace(found_policy.qual, old_form, new_form, 'g')
+            );
+        end if;
+        if found_policy.with_check ~ old_form then
+            check_clause := pg_catalog.format(
+                ' with check (%s)', pg_catalog.regexp_replace(found_policy.with_check, old_form, new_form, 'g')
+            );
+        end if;
+        if using_clause <> '' or check_clause <> '' then
+            execute pg_catalog.format(
+                'alter policy %I on %s', found_policy.polname, found_policy.relid
+            ) || using_clause || check_clause;
+        end if;
+    end loop;
+end
+$$;
+$step$;
+        insert into supabase_sync.schema_step (step) values ('0013_scope_array_policies');
+    end if;
+end
+$supabase_sync$;
+
 -- functions of apply_push.sql
 -- The core of sync_push and push_changes (DESIGN 3.2, docs/protocol.md). One
 -- transaction: any error rolls back everything, so a failed push changes nothing.
@@ -3576,8 +3641,9 @@ comment on function supabase_sync.raise_bad_value(regclass, jsonb, text[], text)
 --   scope table   the caller owns the row, or is a member of it;
 --   scoped table  its scope column names a scope the caller sees (membership
 --                 tables included: they are scoped tables of their scope).
--- The scope ids come from supabase_sync.visible_scopes in a (select ...): once
--- per statement. With `from_lower` a scoped table's filter also bounds
+-- The scope ids come from supabase_sync.visible_scopes in an array(select ...):
+-- once per statement, cast there once (not per row, as a cast outside the
+-- subquery would be). With `from_lower` a scoped table's filter also bounds
 -- server_version from below ($2, the lower position's version) so its (scope
 -- column, server_version) index serves the range: the cost follows the changes,
 -- not the scopes' rows. (supabase_sync.pull_keys reads a shared table's changed
@@ -3620,7 +3686,7 @@ begin
         );
     elsif reg.kind = 'scoped' then
         return pg_catalog.format(
-            '(t.%1$I = any((select supabase_sync.visible_scopes(%2$L::regclass))::%3$s[])%4$s)',
+            '(t.%1$I = any(array(select pg_catalog.unnest(supabase_sync.visible_scopes(%2$L::regclass))::%3$s))%4$s)',
             reg.scope_column, reg.scope::text, supabase_sync.column_type(target, reg.scope_column),
             case when from_lower then ' and t.server_version >= $2' else '' end
         );
