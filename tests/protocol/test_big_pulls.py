@@ -164,25 +164,28 @@ def test_a_granted_scope_of_10k_rows_pulls_in_pages_each_reading_about_a_page(
     assert max(reads) <= READS_PER_ENTRY * 500 + 500, "a page of the granted scope read far more than it returned"
 
 
-def test_a_user_seeing_20k_projects_pulls_pages_reading_about_a_page_of_tasks(
-    alice: Device, owner: psycopg.Connection, example_db: Any, timeout_8s: None
-) -> None:
-    # 20,000 projects of alice, one task in each. The policies compare project_id with the 20,000 ids
-    # the user sees: cast outside their initplan (`(select ...)::uuid[]`) the cast ran for every row
-    # checked, and one page of 500 rows took past Supabase's 8 s statement timeout.
+def _twenty_thousand_projects(owner: psycopg.Connection, user: Device) -> None:
+    """20,000 projects of ``user``, one task in each."""
     owner.execute(
         "insert into public.project (user_id, name) select %s, 'p' || n from generate_series(1, 20000) as n",
-        (alice.user_id,),
+        (user.user_id,),
     )
     owner.execute(
         "insert into public.task (user_id, project_id, title) select %s, p.id, 't' from public.project as p"
         " where p.user_id = %s",
-        (alice.user_id, alice.user_id),
+        (user.user_id, user.user_id),
     )
-    seen, reads, sizes = _pull_every_page(example_db.owner_dsn, alice, "public.task", page_size=1000)
+
+
+def test_a_user_seeing_20k_projects_pulls_within_the_statement_timeout_and_changes_cost_what_they_are(
+    alice: Device, owner: psycopg.Connection, example_db: Any, timeout_8s: None
+) -> None:
+    # The policies compare project_id with the 20,000 ids the user sees: cast outside their initplan
+    # (`(select ...)::uuid[]`) the cast ran for every row checked, and one page of 500 rows took past
+    # Supabase's 8 s statement timeout (57014 here).
+    _twenty_thousand_projects(owner, alice)
+    seen, _, sizes = _pull_every_page(example_db.owner_dsn, alice, "public.task", page_size=1000)
     assert len(seen) == 20_000 and max(sizes) <= 1000
-    print(f"pages={len(sizes)} most task tuples read by a page={max(reads)}")
-    assert max(reads) <= READS_PER_ENTRY * 1000 + 1000, "a page read far more tasks than it returned"
     with rpc.as_user(alice.conn, user_id=alice.user_id) as cur:
         cur.execute("update public.task set title = 'changed' where id in (select id from public.task limit 10)")
     page, reads = _pull_counting_reads(
@@ -193,6 +196,22 @@ def test_a_user_seeing_20k_projects_pulls_pages_reading_about_a_page_of_tasks(
     print(f"pull of 10 changed tasks of 20,000 projects read {reads} task tuples")
     # One index probe per visible project finds nothing for 19,990 of them: no task tuple is read.
     assert reads <= READS_PER_ENTRY * 10 + 100, "the pull read far more tasks than it returned"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 14 (open): a scoped table's page reads up to a page of entries of each visible scope row"
+    " (one ordered range per scope row, merged by a sort): 20,000 one-task projects are all read on every page"
+    " of a pull from null (docs/protocol.md, Sharing, cost)",
+)
+def test_a_user_seeing_20k_projects_of_one_task_pulls_pages_reading_about_a_page(
+    alice: Device, owner: psycopg.Connection, example_db: Any, timeout_8s: None
+) -> None:
+    _twenty_thousand_projects(owner, alice)
+    seen, reads, sizes = _pull_every_page(example_db.owner_dsn, alice, "public.task", page_size=1000)
+    assert len(seen) == 20_000 and max(sizes) <= 1000
+    print(f"pages={len(sizes)} most task tuples read by a page={max(reads)}")
+    assert max(reads) <= READS_PER_ENTRY * 1000 + 1000, "a page read far more tasks than it returned"
 
 
 def _delete_in_transactions(alice: Device, ids: list[str]) -> None:
