@@ -64,6 +64,8 @@ from supabase_sync.render.table import (
     render_register_sharing,
     render_scope_event_trigger,
     render_scope_move_trigger,
+    render_scope_bucket_index,
+    render_scope_position_index,
     render_shared_index,
     render_shared_policy,
     render_drop_policy,
@@ -667,6 +669,33 @@ def _is_position_index(index: Index, owner_column: str) -> bool:
     )
 
 
+def _check_scope_position_index(subject: Subject) -> Problem | None:
+    scope_column = subject.spec.access_column
+    if any(_is_position_index(index, scope_column) for index in subject.info.indexes):
+        return None
+    return Problem(
+        f"{subject.table} has no index on ({display_identifier(scope_column)}, server_version, bucket of the id):"
+        " a pull reads every changed row of the caller's scope rows per page instead of one page of each"
+    )
+
+
+def _check_scope_bucket_index(subject: Subject) -> Problem | None:
+    scope_column = subject.spec.access_column
+    if any(
+        index.columns[:2] == (scope_column, None)
+        and "hashtextextended" in index.definition
+        and "32767" in index.definition
+        and not index.partial
+        and index.valid
+        for index in subject.info.indexes
+    ):
+        return None
+    return Problem(
+        f"{subject.table} has no index on ({display_identifier(scope_column)}, bucket of the id): each page of a"
+        " gained scope row (and of the rows below a purge horizon) reads and sorts all of its rows"
+    )
+
+
 def _check_owner_version_index(subject: Subject) -> Problem | None:
     table, owner = subject.table, subject.spec.owner_column
     if any(_is_position_index(index, owner) for index in subject.info.indexes):
@@ -993,6 +1022,13 @@ def _scoped(subject: Subject) -> str | None:
     return None if subject.spec.kind == "scoped" else f"{subject.table} is not a scoped table"
 
 
+def _scoped_not_membership(subject: Subject) -> str | None:
+    # A membership table holds a few rows per scope row: reading them all per page costs little.
+    if subject.spec.membership:
+        return f"{subject.table} is a membership table (a few rows per scope row)"
+    return _scoped(subject)
+
+
 def _scope(subject: Subject) -> str | None:
     return None if subject.spec.kind == "scope" else f"{subject.table} is not a scope table"
 
@@ -1245,6 +1281,30 @@ def _shared_requirements(kind: TableKind) -> tuple[Requirement, ...]:
                     lambda spec: (spec.access_column, "server_version"),
                     _scoped,
                     "a valid, non-partial index leading with (scope column, server_version)",
+                )
+            )
+            result.append(
+                Requirement(
+                    "index.scope_position",
+                    "owner_index",
+                    "a valid, non-partial index on (scope column, server_version, bucket of the id)",
+                    _check_scope_position_index,
+                    render=lambda spec: ()
+                    if spec.membership
+                    else (render_scope_position_index(spec.table, scope_column=spec.access_column, id_column=spec.id_column),),
+                    applies=_scoped_not_membership,
+                )
+            )
+            result.append(
+                Requirement(
+                    "index.scope_bucket",
+                    "owner_index",
+                    "a valid, non-partial index on (scope column, bucket of the id)",
+                    _check_scope_bucket_index,
+                    render=lambda spec: ()
+                    if spec.membership
+                    else (render_scope_bucket_index(spec.table, scope_column=spec.access_column, id_column=spec.id_column),),
+                    applies=_scoped_not_membership,
                 )
             )
             result.append(

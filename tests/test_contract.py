@@ -135,7 +135,13 @@ CASES: dict[str, tuple[list[str], set[str]]] = {
         {"column.instance_id"},
     ),
     "scope move trigger dropped": (["drop trigger supabase_sync_scope_move on public.task"], {"trigger.scope_move"}),
-    "scope index dropped": (["drop index public.task_sync_scope_version_idx"], {"index.scope_version"}),
+    "scope index dropped": (
+        ["drop index public.task_sync_scope_version_idx", "drop index public.task_sync_scope_position_idx"],
+        {"index.scope_version", "index.scope_position"},
+    ),
+    # (scope column, server_version, bucket) also serves the policies' (scope column, server_version) needs.
+    "scope position index dropped": (["drop index public.task_sync_scope_position_idx"], {"index.scope_position"}),
+    "scope bucket index dropped": (["drop index public.task_sync_scope_bucket_idx"], {"index.scope_bucket"}),
     "several things at once": (
         [
             "drop trigger supabase_sync_stamp on public.task",

@@ -12,9 +12,11 @@
 --   (greatest(server_version, horizon, g), bucket of its id)
 -- with g the version of the caller's latest `gained` access event for the
 -- row's scope row at or above `lower` (none: no g). Cases, per table kind:
---   changed rows    rows the select policies show (supabase_sync.read_filter)
---                   at or above lower, leaving out those whose scope row was
---                   gained after their last write (they come at g instead);
+--   changed rows    rows the select policies show (supabase_sync.read_filter;
+--                   for shared tables read per visible scope row, or per
+--                   owner and membership) at or above lower, leaving out those
+--                   whose scope row was gained after their last write (they
+--                   come at g instead);
 --   gained          every row of a scope row the caller gained at g (still
 --                   visible now) written before g, at (g, bucket), `fresh`
 --                   (created), soft-deleted ones as deletions;
@@ -56,14 +58,23 @@
 -- Cost: one probe of the caller's access events since lower (index
 -- access_event_user_version_idx), and with some, one visibility probe per
 -- event scope row (supabase_sync.visible_among, not visible_scopes: that
--- would cost the caller's scope rows per event); with none, the branches are exactly those of
--- an owner table plus, for scoped tables, the visible scope rows' tombstones
--- and moves (indexes by scope row and version) and one moved-in probe per
--- candidate. A gained scope row costs its rows per page that reaches it
--- (they are read by its (scope column) index and sorted by bucket), a lost
--- one its ids. The deletion check is a primary-key lookup per candidate (a
--- correlated subplan, kept from becoming a hashed one over all the caller's
--- rows by `offset 0`, whatever the statistics say).
+-- would cost the caller's scope rows per event). Changed rows: an owner
+-- table's are one range of its (owner, version, bucket) index; a scope
+-- table's that range plus a primary-key probe per membership of the caller;
+-- a scoped table's one range of its (scope column, version, bucket) index per
+-- visible scope row. Each range is read in order and stops at row_limit, so
+-- a page reads O(row_limit + visible scope rows) entries however many rows
+-- one transaction wrote (an `or` / `= any(...)` filter made the planner read
+-- and sort every changed row of the caller's scope rows, per page). Planned
+-- with enable_sort off: with the statistics of a never-analyzed table the
+-- planner otherwise picks a bitmap scan of the whole range and a sort. For
+-- scoped tables, also the visible scope rows' tombstones and moves (indexes
+-- by scope row and version) and one moved-in probe per candidate. A gained
+-- scope row costs its rows per page that reaches it (they are at one version
+-- g in bucket order, which no index holds: read by the scope column index
+-- and sorted), a lost one its ids. The deletion check is a primary-key lookup
+-- per candidate (a correlated subplan, kept from becoming a hashed one over
+-- all the caller's rows by `offset 0`, whatever the statistics say).
 create or replace function supabase_sync.pull_keys(
     relids regclass[],
     lower_version xid8,
@@ -80,10 +91,13 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set enable_sort = off
+set jit = off
 as $$
 declare
     uid uuid := supabase_sync.require_user('sync_pull');
     branches text;
+    changed_rows text;
     lives_again text;
     below_horizon boolean := horizon > '0'::xid8 and lower_version = horizon;
     upper_filter text := '';
@@ -114,6 +128,19 @@ begin
         -- A new device has nothing to delete: no tombstones, no soft-deleted rows.
         live_rows := ' and t.deleted_at is null';
     end if;
+
+    -- One range of changed rows: `%5$s` selects the rows of one owner, scope
+    -- row or membership, so the (owner or scope column, version, bucket)
+    -- index serves it in position order and the limit stops it (an `or` or
+    -- `= any(...)` filter cannot: the planner reads every matching row and
+    -- sorts them). %1$s relid, %2$s table, %3$s bucket, %4$s id column, %6$s
+    -- the regained filter, %7$s the moved-in flag.
+    changed_rows := 'select %1$s::oid as relid, t.server_version as version, %3$s as bucket,'
+        ' t.%4$I::text as row_id, false as tombstone, %7$s as fresh'
+        ' from %2$s as t where %5$s and (t.server_version, %3$s) >= ($2, $3)'
+        || pg_catalog.format(upper_filter, 't.server_version', '%3$s')
+        || echo_rows || live_rows || '%6$s'
+        || ' order by t.server_version, %3$s limit $9';
 
     -- The caller's scope rows gained (visible now) and lost (not visible now)
     -- since lower, the latest event of each: nothing, in the common case.
@@ -160,35 +187,78 @@ begin
     -- reads at most row_limit entries (a gained or lost scope row: its rows).
     select
         pg_catalog.string_agg(
-            -- Changed rows.
-            pg_catalog.format(
-                '(select %1$s::oid as relid, t.server_version as version, %3$s as bucket,'
-                ' t.%4$I::text as row_id, false as tombstone, %7$s as fresh'
-                ' from %2$s as t where %5$s and (t.server_version, %3$s) >= ($2, $3)'
-                || pg_catalog.format(upper_filter, 't.server_version', '%3$s')
-                || echo_rows || live_rows || '%6$s'
-                || ' order by t.server_version, %3$s limit $9)',
-                st.relid::oid, st.relid, k.bucket, st.id_column, supabase_sync.read_filter(st.relid, true),
-                k.not_regained, k.moved_in
-            )
-            || case when below_horizon then pg_catalog.format(
-                ' union all (select %1$s::oid, $6, %3$s, t.%4$I::text, false, %7$s'
-                ' from %2$s as t where %5$s and t.server_version < $6 and %3$s >= $3'
-                || pg_catalog.format(horizon_upper, '', '%3$s')
-                || echo_rows || live_rows || '%6$s'
-                || ' order by %3$s limit $9)',
-                st.relid::oid, st.relid, k.bucket, st.id_column, supabase_sync.read_filter(st.relid, false),
-                k.not_regained, k.moved_in
-            ) else '' end
+            -- Changed rows: one ordered, limited range of a position index per
+            -- owner, visible scope row or membership (see changed_rows above).
+            case st.kind
+                when 'scoped' then
+                    '(select x.* from pg_catalog.unnest(' || k.visible || ') as v (id) cross join lateral ('
+                    || pg_catalog.format(
+                        changed_rows, st.relid::oid, st.relid, k.bucket, st.id_column,
+                        pg_catalog.format('t.%I = v.id::%s and t.server_version >= $2', k.scope_key, k.scope_key_type),
+                        k.not_regained, k.moved_in
+                    )
+                    || ') as x order by x.version, x.bucket limit $9)'
+                when 'scope' then
+                    '(' || pg_catalog.format(
+                        changed_rows, st.relid::oid, st.relid, k.bucket, st.id_column,
+                        pg_catalog.format('t.%I = $1', st.owner_column), k.not_regained, k.moved_in
+                    ) || ')'
+                    || pg_catalog.format(
+                        ' union all (select x.* from (select distinct m.%1$I as id from %2$s as m where m.%3$I = $1)'
+                        ' as v cross join lateral (',
+                        st.member_scope_column, st.members, st.member_column
+                    )
+                    || pg_catalog.format(
+                        changed_rows, st.relid::oid, st.relid, k.bucket, st.id_column,
+                        pg_catalog.format('t.%I = v.id and t.%I is distinct from $1', st.id_column, st.owner_column),
+                        k.not_regained, k.moved_in
+                    )
+                    || ') as x order by x.version, x.bucket limit $9)'
+                else '(' || pg_catalog.format(
+                    changed_rows, st.relid::oid, st.relid, k.bucket, st.id_column,
+                    supabase_sync.read_filter(st.relid, true), k.not_regained, k.moved_in
+                ) || ')'
+            end
+            -- Rows below the horizon, at the horizon in bucket order: for a
+            -- scoped table one ordered, limited range of its (scope column,
+            -- bucket) index per visible scope row.
+            || case when not below_horizon then ''
+                when st.kind = 'scoped' then pg_catalog.format(
+                    ' union all (select x.* from pg_catalog.unnest(%8$s) as v (id) cross join lateral ('
+                    'select %1$s::oid as relid, $6 as version, %3$s as bucket, t.%4$I::text as row_id,'
+                    ' false as tombstone, %7$s as fresh'
+                    ' from %2$s as t where t.%5$I = v.id::%9$s and t.server_version < $6 and %3$s >= $3'
+                    || pg_catalog.format(horizon_upper, '', '%3$s')
+                    || echo_rows || live_rows || '%6$s'
+                    || ' order by %3$s limit $9) as x order by x.bucket limit $9)',
+                    st.relid::oid, st.relid, k.bucket, st.id_column, k.scope_key,
+                    k.not_regained, k.moved_in, k.visible, k.scope_key_type
+                )
+                else pg_catalog.format(
+                    ' union all (select %1$s::oid, $6, %3$s, t.%4$I::text, false, %7$s'
+                    ' from %2$s as t where %5$s and t.server_version < $6 and %3$s >= $3'
+                    || pg_catalog.format(horizon_upper, '', '%3$s')
+                    || echo_rows || live_rows || '%6$s'
+                    || ' order by %3$s limit $9)',
+                    st.relid::oid, st.relid, k.bucket, st.id_column, supabase_sync.read_filter(st.relid, false),
+                    k.not_regained, k.moved_in
+                )
+            end
             -- Rows of gained scope rows, at the gain.
+            -- (one ordered, limited range of the (scope column, bucket) index
+            -- per gained scope row: they all sit at the gain's version)
             || case when k.scope_oid = any(gained_in) then pg_catalog.format(
-                ' union all (select %1$s::oid, g.version, %3$s, t.%4$I::text, false, true'
-                ' from ' || access_rows || ' inner join %2$s as t on t.%5$I = g.scope_id::%6$s'
-                ' where g.gained and g.scope = %7$s and greatest(t.server_version, $6) < g.version'
-                ' and (g.version, %3$s) >= ($2, $3)'
+                ' union all (select x.* from ' || access_rows || ' cross join lateral ('
+                'select %1$s::oid as relid, g.version as version, %3$s as bucket, t.%4$I::text as row_id,'
+                ' false as tombstone, true as fresh'
+                ' from %2$s as t where t.%5$I = g.scope_id::%6$s'
+                ' and %3$s >= case when g.version = $2 then $3 else 0 end'
+                ' and greatest(t.server_version, $6) < g.version'
                 || pg_catalog.format(upper_filter, 'g.version', '%3$s')
                 || live_rows
-                || ' order by g.version, %3$s limit $9)',
+                || ' order by %3$s limit $9) as x'
+                ' where g.gained and g.scope = %7$s and g.version >= $2'
+                ' order by x.version, x.bucket limit $9)',
                 st.relid::oid, st.relid, k.bucket, st.id_column, k.scope_key, k.scope_key_type, k.scope_oid
             ) else '' end
             || case when skip_deletions then '' else pg_catalog.format(

@@ -5,11 +5,14 @@
 --   scope table   the caller owns the row, or is a member of it;
 --   scoped table  its scope column names a scope the caller sees (membership
 --                 tables included: they are scoped tables of their scope).
--- The scope ids come from supabase_sync.visible_scopes in a (select ...): once
--- per statement. With `from_lower` a scoped table's filter also bounds
+-- The scope ids come from supabase_sync.visible_scopes in an array(select ...):
+-- once per statement, cast there once (not per row, as a cast outside the
+-- subquery would be). With `from_lower` a scoped table's filter also bounds
 -- server_version from below ($2, the lower position's version) so its (scope
 -- column, server_version) index serves the range: the cost follows the changes,
--- not the scopes' rows.
+-- not the scopes' rows. (supabase_sync.pull_keys reads a shared table's changed
+-- rows per scope row or membership instead, one ordered range each: this
+-- filter, an `= any(...)` or an `or`, cannot be read in position order.)
 -- Every name comes from the registry, quoted with %I / %L.
 -- The rows of a scope gained since the cursor, and the ids of a scope lost
 -- or a row moved away, come from the access events (supabase_sync.pull_keys).
@@ -47,7 +50,7 @@ begin
         );
     elsif reg.kind = 'scoped' then
         return pg_catalog.format(
-            '(t.%1$I = any((select supabase_sync.visible_scopes(%2$L::regclass))::%3$s[])%4$s)',
+            '(t.%1$I = any(array(select pg_catalog.unnest(supabase_sync.visible_scopes(%2$L::regclass))::%3$s))%4$s)',
             reg.scope_column, reg.scope::text, supabase_sync.column_type(target, reg.scope_column),
             case when from_lower then ' and t.server_version >= $2' else '' end
         );

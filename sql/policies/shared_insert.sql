@@ -3,8 +3,10 @@
 -- Placeholders: {table}, {policy_name} (identifiers), {table_name},
 -- {policy_name_text}, {scope_name}, {role} (literals), {column} (identifier: the
 -- scope id), {id_type} (its type), {owner_clause} (`(select auth.uid()) =
--- owner and `: a new row is written in its author's name only). visible_scopes
--- in (select ...) runs once per statement.
+-- owner and `: a new row is written in its author's name only).
+-- visible_scopes in array(select ...) runs once per statement, its ids cast
+-- there once (a cast outside the subquery, `(select ...)::uuid[]`, ran for every row:
+-- 500 rows of a user seeing 20,000 scope rows took 8 s).
 do $supabase_sync$
 begin
     if not exists (
@@ -17,7 +19,7 @@ begin
         to authenticated
         with check (
             {owner_clause}{column} = any(
-                (select supabase_sync.visible_scopes({scope_name}::regclass, {role}))::{id_type}[]
+                array(select pg_catalog.unnest(supabase_sync.visible_scopes({scope_name}::regclass, {role}))::{id_type})
             )
         );
     end if;

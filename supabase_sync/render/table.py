@@ -191,7 +191,49 @@ def render_owner_version_index(table: TableName, *, owner_column: str, id_column
     ``id_column`` None names the table's primary key as the statement runs
     (a migration written without reading the catalog).
     """
-    index = owner_version_index_name(table.name)
+    return _render_position_index(owner_version_index_name(table.name), table, owner_column, id_column)
+
+
+def render_scope_position_index(table: TableName, *, scope_column: str, id_column: str | None) -> Statement:
+    """Create the (scope column, server_version, bucket of the id) index a scoped table's pulls read.
+
+    pull_keys reads each visible scope row's changed rows as one ordered, limited range of it.
+    """
+    return _render_position_index(shared_index_name(table.name, "scope_position"), table, scope_column, id_column)
+
+
+def render_scope_bucket_index(table: TableName, *, scope_column: str, id_column: str | None) -> Statement:
+    """Create the (scope column, bucket of the id) index: a scope row's rows in bucket order.
+
+    pull_keys reads the rows of a scope row the caller gained (all at the gain's version) and the rows
+    below the horizon (all at the horizon) as one ordered, limited range of it per scope row.
+    ``id_column`` None names the table's primary key as the statement runs.
+    """
+    index = shared_index_name(table.name, "scope_bucket")
+    if id_column is None:
+        return Statement(
+            f"index {index} on {table}",
+            render_template(
+                "scope_bucket_index_primary_key",
+                index_name_text=sql.Literal(index),
+                table_name=table.regclass,
+                scope_column_name=sql.Literal(scope_column),
+                primary_key_column=primary_key_column(table),
+            ),
+        )
+    return Statement(
+        f"index {index} on {table}",
+        render_template(
+            "scope_bucket_index",
+            index_name=sql.Identifier(index),
+            table=table.identifier,
+            scope_column=sql.Identifier(scope_column),
+            id_column=sql.Identifier(id_column),
+        ),
+    )
+
+
+def _render_position_index(index: str, table: TableName, owner_column: str, id_column: str | None) -> Statement:
     if id_column is None:
         return Statement(
             f"index {index} on {table}",

@@ -110,7 +110,7 @@ begin
         to authenticated
         using (
             "project_id" = any(
-                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'viewer'))::uuid[]
+                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'viewer'))::uuid)
             )
         );
     end if;
@@ -130,7 +130,7 @@ begin
         to authenticated
         with check (
             (select auth.uid()) = "user_id" and "project_id" = any(
-                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid[]
+                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
             )
         );
     end if;
@@ -150,12 +150,12 @@ begin
         to authenticated
         using (
             "project_id" = any(
-                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid[]
+                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
             )
         )
         with check (
             "project_id" = any(
-                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid[]
+                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
             )
         );
     end if;
@@ -175,7 +175,7 @@ begin
         to authenticated
         using (
             "project_id" = any(
-                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid[]
+                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
             )
         );
     end if;
