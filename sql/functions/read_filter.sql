@@ -5,9 +5,11 @@
 --   scope table   the caller owns the row, or is a member of it;
 --   scoped table  its scope column names a scope the caller sees (membership
 --                 tables included: they are scoped tables of their scope).
--- The scope ids come from supabase_sync.visible_scopes in an array(select ...):
--- once per statement, cast there once (not per row, as a cast outside the
--- subquery would be). With `from_lower` a scoped table's filter also bounds
+-- The scope ids come from supabase_sync.visible_scopes in a (select ...), cast
+-- inside it: once per statement (a cast outside the subquery would run per row;
+-- an array(select unnest(...)) would run visible_scopes while planning, for
+-- unnest's row estimate). The outer cast is a no-op that makes any(...) read
+-- an array rather than a subquery. With `from_lower` a scoped table's filter also bounds
 -- server_version from below ($2, the lower position's version) so its (scope
 -- column, server_version) index serves the range: the cost follows the changes,
 -- not the scopes' rows. (supabase_sync.pull_keys reads a shared table's changed
@@ -50,7 +52,7 @@ begin
         );
     elsif reg.kind = 'scoped' then
         return pg_catalog.format(
-            '(t.%1$I = any(array(select pg_catalog.unnest(supabase_sync.visible_scopes(%2$L::regclass))::%3$s))%4$s)',
+            '(t.%1$I = any((select supabase_sync.visible_scopes(%2$L::regclass)::%3$s[])::%3$s[])%4$s)',
             reg.scope_column, reg.scope::text, supabase_sync.column_type(target, reg.scope_column),
             case when from_lower then ' and t.server_version >= $2' else '' end
         );

@@ -30,13 +30,13 @@ begin
     if reg.kind = 'scope' then
         role := case when command = 'delete' then 'admin' else 'editor' end;
         return pg_catalog.format(
-            '(t.%1$I = (select auth.uid()) or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass, %4$L))::%5$s[]))',
+            '(t.%1$I = (select auth.uid()) or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass, %4$L)::%5$s[])::%5$s[]))',
             reg.owner_column, reg.id_column, target::text, role, supabase_sync.column_type(target, reg.id_column)
         );
     elsif reg.kind = 'scoped' then
         role := case when reg.membership then 'admin' else 'editor' end;
         return pg_catalog.format(
-            't.%1$I = any((select supabase_sync.visible_scopes(%2$L::regclass, %3$L))::%4$s[])',
+            't.%1$I = any((select supabase_sync.visible_scopes(%2$L::regclass, %3$L)::%4$s[])::%4$s[])',
             reg.scope_column, reg.scope::text, role, supabase_sync.column_type(target, reg.scope_column)
         );
     end if;

@@ -4,9 +4,11 @@
 -- {policy_name_text}, {scope_name}, {role} (literals), {column} (identifier: the
 -- scope id), {id_type} (its type), {owner_clause} (`(select auth.uid()) =
 -- owner and `: a new row is written in its author's name only).
--- visible_scopes in array(select ...) runs once per statement, its ids cast
--- there once (a cast outside the subquery, `(select ...)::uuid[]`, ran for every row:
--- 500 rows of a user seeing 20,000 scope rows took 8 s).
+-- visible_scopes runs once per statement and its ids are cast
+-- there once, inside the (select ...) (an initplan): a cast outside it, `(select ...)::uuid[]`,
+-- ran for every row (500 rows of a user seeing 20,000 scope rows: 8 s); an
+-- array(select unnest(...)) instead let unnest's row estimate run visible_scopes while planning.
+-- The outer cast adds nothing (same type): it makes `any(...)` read an array, not a subquery.
 do $supabase_sync$
 begin
     if not exists (
@@ -19,7 +21,7 @@ begin
         to authenticated
         with check (
             {owner_clause}{column} = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes({scope_name}::regclass, {role}))::{id_type})
+                (select supabase_sync.visible_scopes({scope_name}::regclass, {role})::{id_type}[])::{id_type}[]
             )
         );
     end if;

@@ -7,8 +7,9 @@
 -- PostgreSQL evaluates it for every row the policy checks. For a user who sees
 -- 20,000 scope rows a pull page of 500 rows cast 10 million ids (8 s, past
 -- Supabase's statement timeout). enable now writes
--- `array(select pg_catalog.unnest(supabase_sync.visible_scopes(...))::<id type>)`
--- (sql/policies/shared_*.sql): the same ids, cast inside the initplan.
+-- `(select supabase_sync.visible_scopes(...)::<id type>[])::<id type>[]`
+-- (sql/policies/shared_*.sql): the same ids, cast inside the initplan (the
+-- outer cast is a no-op that makes any(...) read an array, not a subquery).
 -- This step rewrites, in place (ALTER POLICY: same name, roles and command),
 -- every policy of a registered scope or scoped table whose condition has the
 -- old form; a policy without it is left as it is. Idempotent: the rewritten
@@ -17,7 +18,7 @@ do $$
 declare
     found_policy record;
     old_form constant text := '\(\( SELECT (supabase_sync\.visible_scopes\([^()]*\)) AS visible_scopes\)\)::([a-z0-9_."]+( [a-z0-9_."]+)*)\[\]';
-    new_form constant text := 'ARRAY( SELECT (pg_catalog.unnest(\1))::\2)';
+    new_form constant text := '((SELECT \1::\2[])::\2[])';
     using_clause text;
     check_clause text;
 begin

@@ -198,6 +198,25 @@ def test_a_user_seeing_20k_projects_pulls_within_the_statement_timeout_and_chang
     assert reads <= READS_PER_ENTRY * 10 + 100, "the pull read far more tasks than it returned"
 
 
+def test_a_page_of_projects_of_a_user_owning_20k_reads_about_a_page(
+    alice: Device, owner: psycopg.Connection, example_db: Any
+) -> None:
+    # The policies must not hand the planner the user's scope ids: with `array(select unnest(visible_scopes(...)))`
+    # unnest's row estimate evaluated visible_scopes while planning each statement, so every page read all
+    # 20,000 projects again (250k projects: 754,001 tuples per page of 1,000).
+    owner.execute(
+        "insert into public.project (user_id, name) select %s, 'p' || n from generate_series(1, 20000) as n",
+        (alice.user_id,),
+    )
+    page, reads = _pull_counting_reads(
+        example_db.owner_dsn, alice, ["public.project", "supabase_sync.tombstone"],
+        collections=["public.project"], page_size=1000,
+    )
+    assert 0 < len(_page_entries(page, "public.project")) <= 1000 and page["has_more"]
+    print(f"a page of 1,000 of 20,000 projects read {reads} tuples")
+    assert reads <= READS_PER_ENTRY * 1000 + 1000, "a page read far more than it returned"
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="issue 14 (open): a scoped table's page reads up to a page of entries of each visible scope row"

@@ -99,6 +99,17 @@ def test_a_pack_2_database_upgrades_in_place_and_its_members_sync_on(fresh_db: A
     assert alice_cursor is not None and bob_cursor is not None
 
     api.install(fresh_db.owner_dsn)
+    # Step 0013: pack 2's policies cast the scope ids outside their initplan (once per row checked); the
+    # upgrade rewrites them to cast inside it, and leaves each policy's name, command and roles alone.
+    conditions = owner.execute(
+        "select polname, coalesce(pg_get_expr(polqual, polrelid), '') || ' ' || coalesce(pg_get_expr(polwithcheck, polrelid), '')"
+        " from pg_policy where polrelid = any(array['public.project', 'public.task', 'public.doc_updates',"
+        " 'public.project_member']::regclass[]) and (polqual is not null or polwithcheck is not null)"
+    ).fetchall()
+    checked = [(name, text) for name, text in conditions if "visible_scopes" in text]
+    assert len(checked) >= 8
+    for name, text in checked:
+        assert "SELECT supabase_sync.visible_scopes(" not in text and "::uuid[] AS visible_scopes)" in text, (name, text)
     api.enable(["public.project", "public.task", "public.doc_updates"], db_url=fresh_db.owner_dsn)
 
     assert owner.execute("select value from supabase_sync.meta where key = 'pack_version'").fetchone()[0] == PACK_VERSION

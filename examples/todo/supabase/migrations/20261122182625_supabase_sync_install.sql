@@ -870,8 +870,9 @@ begin
 -- PostgreSQL evaluates it for every row the policy checks. For a user who sees
 -- 20,000 scope rows a pull page of 500 rows cast 10 million ids (8 s, past
 -- Supabase's statement timeout). enable now writes
--- `array(select pg_catalog.unnest(supabase_sync.visible_scopes(...))::<id type>)`
--- (sql/policies/shared_*.sql): the same ids, cast inside the initplan.
+-- `(select supabase_sync.visible_scopes(...)::<id type>[])::<id type>[]`
+-- (sql/policies/shared_*.sql): the same ids, cast inside the initplan (the
+-- outer cast is a no-op that makes any(...) read an array, not a subquery).
 -- This step rewrites, in place (ALTER POLICY: same name, roles and command),
 -- every policy of a registered scope or scoped table whose condition has the
 -- old form; a policy without it is left as it is. Idempotent: the rewritten
@@ -880,7 +881,7 @@ do $$
 declare
     found_policy record;
     old_form constant text := '\(\( SELECT (supabase_sync\.visible_scopes\([^()]*\)) AS visible_scopes\)\)::([a-z0-9_."]+( [a-z0-9_."]+)*)\[\]';
-    new_form constant text := 'ARRAY( SELECT (pg_catalog.unnest(\1))::\2)';
+    new_form constant text := '((SELECT \1::\2[])::\2[])';
     using_clause text;
     check_clause text;
 begin
@@ -3729,9 +3730,11 @@ comment on function supabase_sync.raise_bad_value(regclass, jsonb, text[], text)
 --   scope table   the caller owns the row, or is a member of it;
 --   scoped table  its scope column names a scope the caller sees (membership
 --                 tables included: they are scoped tables of their scope).
--- The scope ids come from supabase_sync.visible_scopes in an array(select ...):
--- once per statement, cast there once (not per row, as a cast outside the
--- subquery would be). With `from_lower` a scoped table's filter also bounds
+-- The scope ids come from supabase_sync.visible_scopes in a (select ...), cast
+-- inside it: once per statement (a cast outside the subquery would run per row;
+-- an array(select unnest(...)) would run visible_scopes while planning, for
+-- unnest's row estimate). The outer cast is a no-op that makes any(...) read
+-- an array rather than a subquery. With `from_lower` a scoped table's filter also bounds
 -- server_version from below ($2, the lower position's version) so its (scope
 -- column, server_version) index serves the range: the cost follows the changes,
 -- not the scopes' rows. (supabase_sync.pull_keys reads a shared table's changed
@@ -3774,7 +3777,7 @@ begin
         );
     elsif reg.kind = 'scoped' then
         return pg_catalog.format(
-            '(t.%1$I = any(array(select pg_catalog.unnest(supabase_sync.visible_scopes(%2$L::regclass))::%3$s))%4$s)',
+            '(t.%1$I = any((select supabase_sync.visible_scopes(%2$L::regclass)::%3$s[])::%3$s[])%4$s)',
             reg.scope_column, reg.scope::text, supabase_sync.column_type(target, reg.scope_column),
             case when from_lower then ' and t.server_version >= $2' else '' end
         );
@@ -4520,13 +4523,13 @@ begin
     if reg.kind = 'scope' then
         role := case when command = 'delete' then 'admin' else 'editor' end;
         return pg_catalog.format(
-            '(t.%1$I = (select auth.uid()) or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass, %4$L))::%5$s[]))',
+            '(t.%1$I = (select auth.uid()) or t.%2$I = any((select supabase_sync.visible_scopes(%3$L::regclass, %4$L)::%5$s[])::%5$s[]))',
             reg.owner_column, reg.id_column, target::text, role, supabase_sync.column_type(target, reg.id_column)
         );
     elsif reg.kind = 'scoped' then
         role := case when reg.membership then 'admin' else 'editor' end;
         return pg_catalog.format(
-            't.%1$I = any((select supabase_sync.visible_scopes(%2$L::regclass, %3$L))::%4$s[])',
+            't.%1$I = any((select supabase_sync.visible_scopes(%2$L::regclass, %3$L)::%4$s[])::%4$s[])',
             reg.scope_column, reg.scope::text, role, supabase_sync.column_type(target, reg.scope_column)
         );
     end if;

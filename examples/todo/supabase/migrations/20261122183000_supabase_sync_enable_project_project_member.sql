@@ -111,7 +111,7 @@ begin
         to authenticated
         using (
             (select auth.uid()) = "user_id" or "id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'viewer'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'viewer')::uuid[])::uuid[]
             )
         );
     end if;
@@ -131,12 +131,12 @@ begin
         to authenticated
         using (
             (select auth.uid()) = "user_id" or "id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor')::uuid[])::uuid[]
             )
         )
         with check (
             (select auth.uid()) = "user_id" or "id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor')::uuid[])::uuid[]
             )
         );
     end if;
@@ -156,7 +156,7 @@ begin
         to authenticated
         using (
             (select auth.uid()) = "user_id" or "id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'admin'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'admin')::uuid[])::uuid[]
             )
         );
     end if;
@@ -351,7 +351,7 @@ begin
         to authenticated
         using (
             "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'viewer'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'viewer')::uuid[])::uuid[]
             )
         );
     end if;
@@ -371,7 +371,7 @@ begin
         to authenticated
         with check (
             (select auth.uid()) = "granted_by" and "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'admin'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'admin')::uuid[])::uuid[]
             )
         );
     end if;
@@ -391,12 +391,12 @@ begin
         to authenticated
         using (
             "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'admin'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'admin')::uuid[])::uuid[]
             )
         )
         with check (
             "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'admin'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'admin')::uuid[])::uuid[]
             )
         );
     end if;
@@ -416,7 +416,7 @@ begin
         to authenticated
         using (
             "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'admin'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'admin')::uuid[])::uuid[]
             )
         );
     end if;

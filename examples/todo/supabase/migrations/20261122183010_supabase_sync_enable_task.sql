@@ -79,7 +79,7 @@ begin
         to authenticated
         using (
             "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'viewer'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'viewer')::uuid[])::uuid[]
             )
         );
     end if;
@@ -99,7 +99,7 @@ begin
         to authenticated
         with check (
             (select auth.uid()) = "user_id" and "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor')::uuid[])::uuid[]
             )
         );
     end if;
@@ -119,12 +119,12 @@ begin
         to authenticated
         using (
             "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor')::uuid[])::uuid[]
             )
         )
         with check (
             "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor')::uuid[])::uuid[]
             )
         );
     end if;
@@ -144,7 +144,7 @@ begin
         to authenticated
         using (
             "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor')::uuid[])::uuid[]
             )
         );
     end if;

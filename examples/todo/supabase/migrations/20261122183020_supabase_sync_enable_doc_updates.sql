@@ -110,7 +110,7 @@ begin
         to authenticated
         using (
             "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'viewer'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'viewer')::uuid[])::uuid[]
             )
         );
     end if;
@@ -130,7 +130,7 @@ begin
         to authenticated
         with check (
             (select auth.uid()) = "user_id" and "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor')::uuid[])::uuid[]
             )
         );
     end if;
@@ -150,12 +150,12 @@ begin
         to authenticated
         using (
             "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor')::uuid[])::uuid[]
             )
         )
         with check (
             "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor')::uuid[])::uuid[]
             )
         );
     end if;
@@ -175,7 +175,7 @@ begin
         to authenticated
         using (
             "project_id" = any(
-                array(select pg_catalog.unnest(supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor'))::uuid)
+                (select supabase_sync.visible_scopes('"public"."project"'::regclass, 'editor')::uuid[])::uuid[]
             )
         );
     end if;
