@@ -207,7 +207,8 @@ begin
                         pg_catalog.format('t.%I = $1', st.owner_column), k.not_regained, k.moved_in
                     ) || ')'
                     || pg_catalog.format(
-                        ' union all (select x.* from (select distinct m.%1$I as id from %2$s as m where m.%3$I = $1)'
+                        ' union all (select x.* from (select distinct m.%1$I as id from %2$s as m where m.%3$I = $1'
+                        ' and m.deleted_at is null)'
                         ' as v cross join lateral (',
                         st.member_scope_column, st.members, st.member_column
                     )

@@ -40,7 +40,7 @@ begin
         -- none, the filter is the owner's and the position index serves it in
         -- order (an `or` would make the planner sort all the owner's rows).
         execute pg_catalog.format(
-            'select pg_catalog.array_agg(m.%1$I::text) from %2$s as m where m.%3$I = auth.uid()',
+            'select pg_catalog.array_agg(m.%1$I::text) from %2$s as m where m.%3$I = auth.uid() and m.deleted_at is null',
             reg.member_scope_column, reg.members, reg.member_column
         ) into member_of;
         if member_of is null then

@@ -3,7 +3,10 @@
 -- Arguments: the scope table (regclass text), the membership table's column
 -- referencing it, and its user column. A role change (viewer -> editor) changes
 -- what the member may write, not what they see: no event. Moving a membership
--- row to another user or scope row is a loss plus a gain.
+-- row to another user or scope row is a loss plus a gain. A soft-deleted
+-- membership row (deleted_at set: how sync_push deletes) grants nothing: setting
+-- deleted_at is a loss, clearing it a gain (supabase_sync.visible_scopes and
+-- the other readers of membership tables skip such rows too).
 create or replace function supabase_sync.record_membership_event()
 returns trigger
 language plpgsql
@@ -17,11 +20,11 @@ declare
     new_scope text;
     new_user uuid;
 begin
-    if tg_op in ('UPDATE', 'DELETE') then
+    if tg_op in ('UPDATE', 'DELETE') and old.deleted_at is null then
         old_scope := pg_catalog.to_jsonb(old) ->> tg_argv[1];
         old_user := (pg_catalog.to_jsonb(old) ->> tg_argv[2])::uuid;
     end if;
-    if tg_op in ('INSERT', 'UPDATE') then
+    if tg_op in ('INSERT', 'UPDATE') and new.deleted_at is null then
         new_scope := pg_catalog.to_jsonb(new) ->> tg_argv[1];
         new_user := (pg_catalog.to_jsonb(new) ->> tg_argv[2])::uuid;
     end if;

@@ -28,7 +28,7 @@ begin
     execute pg_catalog.format(
         'select case'
         ' when exists (select from %1$s as s where s.%2$I = $2::%7$s and s.%3$I = $1) then ''owner'''
-        ' else (select m.role from %4$s as m where m.%5$I = $2::%7$s and m.%6$I = $1'
+        ' else (select m.role from %4$s as m where m.%5$I = $2::%7$s and m.%6$I = $1 and m.deleted_at is null'
         ' order by pg_catalog.array_position(array[''admin'', ''editor'', ''viewer''], m.role) limit 1)'
         ' end',
         scope_role.scope, reg.id_column, reg.owner_column,

@@ -37,7 +37,7 @@ begin
     execute pg_catalog.format(
         'select coalesce(pg_catalog.array_agg(x.id), ''{}'') from pg_catalog.unnest($2) as x (id)'
         ' where exists (select from %1$s as s where s.%2$I = x.id::%3$s and s.%4$I = $1 offset 0)'
-        ' or exists (select from %5$s as m where m.%6$I = x.id::%3$s and m.%7$I = $1 offset 0)',
+        ' or exists (select from %5$s as m where m.%6$I = x.id::%3$s and m.%7$I = $1 and m.deleted_at is null offset 0)',
         visible_among.scope, reg.id_column, reg.id_type, reg.owner_column,
         reg.members, reg.member_scope_column, reg.member_column
     ) into visible_ids using uid, ids;

@@ -1,7 +1,8 @@
 -- The ids (as text) of the rows of scope table `scope` the signed-in user may
 -- reach with at least role `at_least`: the rows they own (the owner has every
 -- right) and the rows whose membership table holds them with a role of that
--- rank (viewer < editor < admin). Empty for a request without a user, or for a
+-- rank (viewer < editor < admin); a soft-deleted membership row (deleted_at
+-- set, how sync_push deletes) counts as gone. Empty for a request without a user, or for a
 -- table that is not a registered scope table.
 --
 -- Used by the generated policies of scope, scoped and membership tables as
@@ -55,7 +56,7 @@ begin
         'select coalesce(pg_catalog.array_agg(distinct v.id), ''{}'') from ('
         'select s.%1$I::text as id from %2$s as s where s.%3$I = $1'
         ' union all '
-        'select m.%4$I::text from %5$s as m where m.%6$I = $1 and m.role = any($2)'
+        'select m.%4$I::text from %5$s as m where m.%6$I = $1 and m.role = any($2) and m.deleted_at is null'
         ') as v',
         reg.id_column, visible_scopes.scope, reg.owner_column,
         reg.member_scope_column, reg.members, reg.member_column

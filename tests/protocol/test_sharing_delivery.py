@@ -164,6 +164,47 @@ def test_a_removed_member_gets_every_id_of_the_project_as_deleted_and_cannot_wri
     assert snapshot(s.owner) == before
 
 
+@pytest.mark.parametrize("how", ["sync_push", "update_deleted_at"])
+def test_a_membership_deleted_softly_revokes_like_a_hard_delete(scene: Scene, how: str) -> None:
+    # A client deletes a membership through sync_push (a soft delete: deleted_at set, the row kept so
+    # devices learn of it) or sets deleted_at through PostgREST: the member must lose the project as
+    # if the row were gone (they kept reading and writing it while a soft-deleted row still counted).
+    s = scene
+    grant = member(s.p, s.b)
+    s.a.push({"public.project_member": {"created": [grant]}})
+    pull(s.b)
+    pull(s.a)
+    if how == "sync_push":
+        s.a.push({"public.project_member": {"deleted": [grant["id"]]}}, last_pulled_at=s.a.cursor)
+    else:
+        with rpc.as_user(s.a.conn, user_id=s.a.user_id) as cur:
+            cur.execute("update public.project_member set deleted_at = now() where id = %s", (grant["id"],))
+            assert cur.rowcount == 1
+    got = pull(s.b)
+    deleted = got.ids("public.project", "deleted") | got.ids("public.task", "deleted") | got.ids(
+        "public.doc_updates", "deleted"
+    )
+    assert deleted == {s.p, *s.p_tasks, *s.p_docs}
+    assert grant["id"] in got.ids("public.project_member", "deleted")
+    assert got.all_ids("created") == got.all_ids("updated") == set()
+    with rpc.as_user(s.b.conn, user_id=s.b.user_id) as cur:
+        cur.execute("select (select count(*) from public.task where project_id = %s), (select count(*) from public.project where id = %s)", (s.p, s.p))
+        assert cur.fetchone() == (0, 0)
+    before = snapshot(s.owner)
+    error = s.b.push_error(
+        {"public.task": {"updated": [task(s.p, row_id=s.p_tasks[0], title="after removal")]}},
+        last_pulled_at=s.b.cursor,
+    )
+    assert error.sqlstate == "42501"
+    assert snapshot(s.owner) == before
+    # Undeleting the membership (deleted_at back to null, as its owner may) grants the project again.
+    with rpc.as_user(s.a.conn, user_id=s.a.user_id) as cur:
+        cur.execute("update public.project_member set deleted_at = null where id = %s", (grant["id"],))
+    again = pull(s.b)
+    assert again.ids("public.task", "created") == set(s.p_tasks)
+    assert again.ids("public.project", "created") == {s.p}
+
+
 def test_a_task_moved_to_a_project_the_member_does_not_see_is_deleted_for_them_and_created_for_the_other(
     scene: Scene,
 ) -> None:

@@ -97,6 +97,12 @@ def test_a_pack_2_database_upgrades_in_place_and_its_members_sync_on(fresh_db: A
         cur.execute("delete from public.project where id = %s", (removed["id"],))  # a pack 2 tombstone
     alice_cursor, bob_cursor = alice.cursor, bob.cursor
     assert alice_cursor is not None and bob_cursor is not None
+    # A membership removed by a client under pack 2 (sync_push: a soft delete) still granted the project.
+    carol = Device(fresh_db.connect(), fresh_db.create_user())
+    carols = {"id": new_id(), "project_id": shared["id"], "user_id": str(carol.user_id), "role": "editor"}
+    alice.push({"public.project_member": {"created": [carols]}})
+    carol.pull_all()
+    alice.push({"public.project_member": {"deleted": [carols["id"]]}})
 
     api.install(fresh_db.owner_dsn)
     # Step 0013: pack 2's policies cast the scope ids outside their initplan (once per row checked); the
@@ -111,6 +117,11 @@ def test_a_pack_2_database_upgrades_in_place_and_its_members_sync_on(fresh_db: A
     for name, text in checked:
         assert "SELECT supabase_sync.visible_scopes(" not in text and "::uuid[] AS visible_scopes)" in text, (name, text)
     api.enable(["public.project", "public.task", "public.doc_updates"], db_url=fresh_db.owner_dsn)
+    # Step 0015: that removal now counts, and carol's devices delete what they hold of the project.
+    assert carol.pull_all()["public.project"] == {shared["id"]: None}
+    with rpc.as_user(carol.conn, user_id=carol.user_id) as cur:
+        cur.execute("select count(*) from public.task")
+        assert cur.fetchone() == (0,)
 
     assert owner.execute("select value from supabase_sync.meta where key = 'pack_version'").fetchone()[0] == PACK_VERSION
     bob.push({"public.task": {"created": [task(shared["id"], title="bob after upgrade")]}}, last_pulled_at=bob_cursor)

@@ -939,6 +939,49 @@ $step$;
 end
 $supabase_sync$;
 
+-- schema step 0015_soft_deleted_memberships (skipped when already recorded)
+do $supabase_sync$
+begin
+    if not exists (select from supabase_sync.schema_step where step = '0015_soft_deleted_memberships') then
+        execute $step$
+-- supabase-sync pack, schema step 0015 (pack 3): a soft-deleted membership row
+-- grants nothing.
+--
+-- sync_push deletes a row by setting its deleted_at; before this pack a
+-- membership row deleted that way still counted (visible_scopes, the policies,
+-- the pull), so a member removed by a client kept reading and writing the
+-- scope row. The pack's readers of membership tables now skip such rows, and
+-- the membership trigger records setting deleted_at as a loss. For the rows
+-- soft-deleted before it, this step records that loss once, so the members'
+-- devices delete what they hold of the scope row on their next pull (a user
+-- who still owns the scope row, or is still a member through another row,
+-- loses nothing: the pull checks visibility when it reads a loss). It reads
+-- the membership tables the registry names, by identifiers from the registry.
+do $$
+declare
+    sharing record;
+begin
+    for sharing in
+        select st.relid as scope, st.members, st.member_column, st.member_scope_column
+        from supabase_sync.synced_table as st
+        where st.kind = 'scope' and st.members is not null
+        order by st.relid
+    loop
+        execute pg_catalog.format(
+            'insert into supabase_sync.access_event (event, scope, scope_id, user_id)'
+            ' select distinct ''lost'', %1$L::regclass, m.%2$I::text, m.%3$I'
+            ' from %4$s as m where m.deleted_at is not null and m.%3$I is not null',
+            sharing.scope, sharing.member_scope_column, sharing.member_column, sharing.members
+        );
+    end loop;
+end
+$$;
+$step$;
+        insert into supabase_sync.schema_step (step) values ('0015_soft_deleted_memberships');
+    end if;
+end
+$supabase_sync$;
+
 -- functions of apply_push.sql
 -- The core of sync_push and push_changes (DESIGN 3.2, docs/protocol.md). One
 -- transaction: any error rolls back everything, so a failed push changes nothing.
@@ -2303,7 +2346,8 @@ begin
                         pg_catalog.format('t.%I = $1', st.owner_column), k.not_regained, k.moved_in
                     ) || ')'
                     || pg_catalog.format(
-                        ' union all (select x.* from (select distinct m.%1$I as id from %2$s as m where m.%3$I = $1)'
+                        ' union all (select x.* from (select distinct m.%1$I as id from %2$s as m where m.%3$I = $1'
+                        ' and m.deleted_at is null)'
                         ' as v cross join lateral (',
                         st.member_scope_column, st.members, st.member_column
                     )
@@ -3768,7 +3812,7 @@ begin
         -- none, the filter is the owner's and the position index serves it in
         -- order (an `or` would make the planner sort all the owner's rows).
         execute pg_catalog.format(
-            'select pg_catalog.array_agg(m.%1$I::text) from %2$s as m where m.%3$I = auth.uid()',
+            'select pg_catalog.array_agg(m.%1$I::text) from %2$s as m where m.%3$I = auth.uid() and m.deleted_at is null',
             reg.member_scope_column, reg.members, reg.member_column
         ) into member_of;
         if member_of is null then
@@ -3801,7 +3845,10 @@ comment on function supabase_sync.read_filter(regclass, boolean) is
 -- Arguments: the scope table (regclass text), the membership table's column
 -- referencing it, and its user column. A role change (viewer -> editor) changes
 -- what the member may write, not what they see: no event. Moving a membership
--- row to another user or scope row is a loss plus a gain.
+-- row to another user or scope row is a loss plus a gain. A soft-deleted
+-- membership row (deleted_at set: how sync_push deletes) grants nothing: setting
+-- deleted_at is a loss, clearing it a gain (supabase_sync.visible_scopes and
+-- the other readers of membership tables skip such rows too).
 create or replace function supabase_sync.record_membership_event()
 returns trigger
 language plpgsql
@@ -3815,11 +3862,11 @@ declare
     new_scope text;
     new_user uuid;
 begin
-    if tg_op in ('UPDATE', 'DELETE') then
+    if tg_op in ('UPDATE', 'DELETE') and old.deleted_at is null then
         old_scope := pg_catalog.to_jsonb(old) ->> tg_argv[1];
         old_user := (pg_catalog.to_jsonb(old) ->> tg_argv[2])::uuid;
     end if;
-    if tg_op in ('INSERT', 'UPDATE') then
+    if tg_op in ('INSERT', 'UPDATE') and new.deleted_at is null then
         new_scope := pg_catalog.to_jsonb(new) ->> tg_argv[1];
         new_user := (pg_catalog.to_jsonb(new) ->> tg_argv[2])::uuid;
     end if;
@@ -4195,7 +4242,7 @@ begin
     execute pg_catalog.format(
         'select case'
         ' when exists (select from %1$s as s where s.%2$I = $2::%7$s and s.%3$I = $1) then ''owner'''
-        ' else (select m.role from %4$s as m where m.%5$I = $2::%7$s and m.%6$I = $1'
+        ' else (select m.role from %4$s as m where m.%5$I = $2::%7$s and m.%6$I = $1 and m.deleted_at is null'
         ' order by pg_catalog.array_position(array[''admin'', ''editor'', ''viewer''], m.role) limit 1)'
         ' end',
         scope_role.scope, reg.id_column, reg.owner_column,
@@ -4361,7 +4408,7 @@ begin
     execute pg_catalog.format(
         'select coalesce(pg_catalog.array_agg(x.id), ''{}'') from pg_catalog.unnest($2) as x (id)'
         ' where exists (select from %1$s as s where s.%2$I = x.id::%3$s and s.%4$I = $1 offset 0)'
-        ' or exists (select from %5$s as m where m.%6$I = x.id::%3$s and m.%7$I = $1 offset 0)',
+        ' or exists (select from %5$s as m where m.%6$I = x.id::%3$s and m.%7$I = $1 and m.deleted_at is null offset 0)',
         visible_among.scope, reg.id_column, reg.id_type, reg.owner_column,
         reg.members, reg.member_scope_column, reg.member_column
     ) into visible_ids using uid, ids;
@@ -4378,7 +4425,8 @@ comment on function supabase_sync.visible_among(regclass, text[]) is
 -- The ids (as text) of the rows of scope table `scope` the signed-in user may
 -- reach with at least role `at_least`: the rows they own (the owner has every
 -- right) and the rows whose membership table holds them with a role of that
--- rank (viewer < editor < admin). Empty for a request without a user, or for a
+-- rank (viewer < editor < admin); a soft-deleted membership row (deleted_at
+-- set, how sync_push deletes) counts as gone. Empty for a request without a user, or for a
 -- table that is not a registered scope table.
 --
 -- Used by the generated policies of scope, scoped and membership tables as
@@ -4432,7 +4480,7 @@ begin
         'select coalesce(pg_catalog.array_agg(distinct v.id), ''{}'') from ('
         'select s.%1$I::text as id from %2$s as s where s.%3$I = $1'
         ' union all '
-        'select m.%4$I::text from %5$s as m where m.%6$I = $1 and m.role = any($2)'
+        'select m.%4$I::text from %5$s as m where m.%6$I = $1 and m.role = any($2) and m.deleted_at is null'
         ') as v',
         reg.id_column, visible_scopes.scope, reg.owner_column,
         reg.member_scope_column, reg.members, reg.member_column
