@@ -164,6 +164,25 @@ def test_a_granted_scope_of_10k_rows_pulls_in_pages_each_reading_about_a_page(
     assert max(reads) <= READS_PER_ENTRY * 500 + 500, "a page of the granted scope read far more than it returned"
 
 
+def test_a_lost_scope_of_10k_rows_pulls_in_pages_each_reading_about_a_page(
+    alice: Device, bob: Device, owner: psycopg.Connection, example_db: Any
+) -> None:
+    # The ids of a lost project's tasks all sit at the loss's version, in bucket order: read without an
+    # index in that order, each page read all 10k of them again (20 pages of 500: 200k reads).
+    project_id = _import_tasks(owner, alice, 10_000)
+    member_id = new_id()
+    alice.push({"public.project_member": {"created": [
+        {"id": member_id, "project_id": project_id, "user_id": str(bob.user_id), "role": "viewer"}
+    ]}})
+    _pull_every_page(example_db.owner_dsn, bob, "public.task", page_size=1000)
+    alice.push({"public.project_member": {"deleted": [member_id]}})
+    seen, reads, sizes = _pull_every_page(example_db.owner_dsn, bob, "public.task", page_size=500, cursor=bob.cursor)
+    assert max(sizes) <= 500
+    assert len(seen) == 10_000 and max(seen.values()) == 1
+    print(f"pages={len(sizes)} most tuples read by a page={max(reads)}")
+    assert max(reads) <= READS_PER_ENTRY * 500 + 500, "a page of the lost scope read far more than it returned"
+
+
 def _twenty_thousand_projects(owner: psycopg.Connection, user: Device) -> None:
     """20,000 projects of ``user``, one task in each."""
     owner.execute(

@@ -2213,7 +2213,8 @@ comment on function public.pull_changes(text[], timestamptz) is
 -- by scope row and version) and one moved-in probe per candidate. A gained
 -- scope row's rows (all at one version g) and rows below the horizon are one
 -- ordered, limited range per scope row of the (scope column, bucket) index
--- (index.scope_bucket); a lost scope row costs its ids, read again on each
+-- (index.scope_bucket); so are a lost scope row's rows (their ids), beside
+-- its tombstones and moved-out rows, which are read again, sorted, on each
 -- page that reaches it. The deletion check is a primary-key lookup
 -- per candidate (a correlated subplan, kept from becoming a hashed one over
 -- all the caller's rows by `offset 0`, whatever the statistics say).
@@ -2461,22 +2462,29 @@ begin
                     || ' order by g.version, %2$s limit $9)',
                     st.relid::oid, '(pg_catalog.hashtextextended(g.scope_id, 0) & 32767)'
                 )
+                -- (each part in bucket order from the lower position, limited: the
+                -- rows by the (scope column, bucket) index, so a page reads about a
+                -- page of them, not all the scope row's ids again)
                 else pg_catalog.format(
-                    ' union all (select %1$s::oid, g.version, %2$s, x.row_id, true, false from ' || access_rows
+                    ' union all (select %1$s::oid, g.version, x.bucket, x.row_id, true, false from ' || access_rows
                     || ' cross join lateral ('
-                    'select t.%3$I::text as row_id from %4$s as t where t.%5$I = g.scope_id::%6$s'
-                    ' and t.server_created_version < g.version'
-                    ' union select tb.row_id from supabase_sync.tombstone as tb'
-                    ' where tb.relid = %1$s::oid::regclass and tb.scope_id = g.scope_id'
-                    ' union select ae.row_id from supabase_sync.access_event as ae'
+                    '(select t.%3$I::text as row_id, %8$s as bucket from %4$s as t where t.%5$I = g.scope_id::%6$s'
+                    ' and t.server_created_version < g.version and %8$s >= %9$s order by %8$s limit $9)'
+                    ' union all (select tb.row_id, %10$s from supabase_sync.tombstone as tb'
+                    ' where tb.relid = %1$s::oid::regclass and tb.scope_id = g.scope_id and %10$s >= %9$s'
+                    ' order by %10$s limit $9)'
+                    ' union all (select ae.row_id, %11$s from supabase_sync.access_event as ae'
                     ' where ae.event = ''moved'' and ae.scope = %7$s::oid::regclass and ae.scope_id = g.scope_id'
-                    ' and ae.relid = %1$s::oid::regclass'
+                    ' and ae.relid = %1$s::oid::regclass and %11$s >= %9$s order by %11$s limit $9)'
                     ') as x'
-                    ' where not g.gained and g.scope = %7$s and (g.version, %2$s) >= ($2, $3)'
-                    || pg_catalog.format(upper_filter, 'g.version', '%2$s')
-                    || ' order by g.version, %2$s limit $9)',
-                    st.relid::oid, '(pg_catalog.hashtextextended(x.row_id, 0) & 32767)', st.id_column, st.relid,
-                    k.scope_key, k.scope_key_type, k.scope_oid
+                    ' where not g.gained and g.scope = %7$s and (g.version, x.bucket) >= ($2, $3)'
+                    || pg_catalog.format(upper_filter, 'g.version', 'x.bucket')
+                    || ' order by g.version, x.bucket limit $9)',
+                    st.relid::oid, null, st.id_column, st.relid,
+                    k.scope_key, k.scope_key_type, k.scope_oid, k.bucket,
+                    'case when g.version = $2 then $3 else 0 end',
+                    '(pg_catalog.hashtextextended(tb.row_id, 0) & 32767)',
+                    '(pg_catalog.hashtextextended(ae.row_id, 0) & 32767)'
                 )
             end,
             ' union all '
