@@ -209,50 +209,38 @@ def render_scope_bucket_index(table: TableName, *, scope_column: str, id_column:
     below the horizon (all at the horizon) as one ordered, limited range of it per scope row.
     ``id_column`` None names the table's primary key as the statement runs.
     """
-    index = shared_index_name(table.name, "scope_bucket")
-    if id_column is None:
-        return Statement(
-            f"index {index} on {table}",
-            render_template(
-                "scope_bucket_index_primary_key",
-                index_name_text=sql.Literal(index),
-                table_name=table.regclass,
-                scope_column_name=sql.Literal(scope_column),
-                primary_key_column=primary_key_column(table),
-            ),
-        )
-    return Statement(
-        f"index {index} on {table}",
-        render_template(
-            "scope_bucket_index",
-            index_name=sql.Identifier(index),
-            table=table.identifier,
-            scope_column=sql.Identifier(scope_column),
-            id_column=sql.Identifier(id_column),
-        ),
+    return _render_index(
+        shared_index_name(table.name, "scope_bucket"), table, "scope_bucket_index", "scope_column", scope_column, id_column
     )
 
 
 def _render_position_index(index: str, table: TableName, owner_column: str, id_column: str | None) -> Statement:
+    return _render_index(index, table, "owner_version_index", "owner_column", owner_column, id_column)
+
+
+def _render_index(
+    index: str, table: TableName, template: str, column_placeholder: str, column: str, id_column: str | None
+) -> Statement:
+    """An index on (column, bucket of the id) from ``template``; its ``_primary_key`` twin when ``id_column`` is None."""
     if id_column is None:
         return Statement(
             f"index {index} on {table}",
             render_template(
-                "owner_version_index_primary_key",
+                f"{template}_primary_key",
                 index_name_text=sql.Literal(index),
                 table_name=table.regclass,
-                owner_column_name=sql.Literal(owner_column),
                 primary_key_column=primary_key_column(table),
+                **{f"{column_placeholder}_name": sql.Literal(column)},
             ),
         )
     return Statement(
         f"index {index} on {table}",
         render_template(
-            "owner_version_index",
+            template,
             index_name=sql.Identifier(index),
             table=table.identifier,
-            owner_column=sql.Identifier(owner_column),
             id_column=sql.Identifier(id_column),
+            **{column_placeholder: sql.Identifier(column)},
         ),
     )
 

@@ -127,6 +127,17 @@ def scene(example_db: Any, owner: psycopg.Connection) -> Scene:
     )
 
 
+def _assert_b_cannot_update_a_task_of_p(s: Scene) -> None:
+    """B's push of an update to one of P's tasks answers 42501 and changes nothing."""
+    before = snapshot(s.owner)
+    error = s.b.push_error(
+        {"public.task": {"updated": [task(s.p, row_id=s.p_tasks[0], title="after removal")]}},
+        last_pulled_at=s.b.cursor,
+    )
+    assert error.sqlstate == "42501"
+    assert snapshot(s.owner) == before
+
+
 def test_a_new_editor_gets_the_project_with_its_tasks_and_doc_updates_as_created(scene: Scene) -> None:
     s = scene
     grant = member(s.p, s.b)
@@ -155,13 +166,7 @@ def test_a_removed_member_gets_every_id_of_the_project_as_deleted_and_cannot_wri
     assert deleted == {s.p, *s.p_tasks, *s.p_docs}
     assert len(deleted) == 6
     assert got.all_ids("created") == got.all_ids("updated") == set()
-    before = snapshot(s.owner)
-    error = s.b.push_error(
-        {"public.task": {"updated": [task(s.p, row_id=s.p_tasks[0], title="after removal")]}},
-        last_pulled_at=s.b.cursor,
-    )
-    assert error.sqlstate == "42501"
-    assert snapshot(s.owner) == before
+    _assert_b_cannot_update_a_task_of_p(s)
 
 
 @pytest.mark.parametrize("how", ["sync_push", "update_deleted_at"])
@@ -190,13 +195,7 @@ def test_a_membership_deleted_softly_revokes_like_a_hard_delete(scene: Scene, ho
     with rpc.as_user(s.b.conn, user_id=s.b.user_id) as cur:
         cur.execute("select (select count(*) from public.task where project_id = %s), (select count(*) from public.project where id = %s)", (s.p, s.p))
         assert cur.fetchone() == (0, 0)
-    before = snapshot(s.owner)
-    error = s.b.push_error(
-        {"public.task": {"updated": [task(s.p, row_id=s.p_tasks[0], title="after removal")]}},
-        last_pulled_at=s.b.cursor,
-    )
-    assert error.sqlstate == "42501"
-    assert snapshot(s.owner) == before
+    _assert_b_cannot_update_a_task_of_p(s)
     # Undeleting the membership (deleted_at back to null, as its owner may) grants the project again.
     with rpc.as_user(s.a.conn, user_id=s.a.user_id) as cur:
         cur.execute("update public.project_member set deleted_at = null where id = %s", (grant["id"],))
