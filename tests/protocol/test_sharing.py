@@ -163,6 +163,11 @@ def test_only_the_owner_and_admins_manage_members_and_delete_the_scope(scene: Sc
         assert cur.rowcount == 0
         cur.execute("delete from public.project where id = %s", (s.p,))
         assert cur.rowcount == 0
+    # Nor soft-delete it (deleted_at is how sync_push deletes: the project would be gone for every device).
+    with pytest.raises(RpcError) as caught, rpc.as_user(s.bob.conn, user_id=s.bob.user_id) as cur:
+        cur.execute("update public.project set deleted_at = now() where id = %s", (s.p,))
+    assert caught.value.sqlstate == "42501" and "cannot be deleted" in caught.value.message
+    assert s.owner.execute("select deleted_at from public.project where id = %s", (s.p,)).fetchone() == (None,)
     # An editor may not take the project either (the owner column).
     with pytest.raises(RpcError) as caught, rpc.as_user(s.bob.conn, user_id=s.bob.user_id) as cur:
         cur.execute("update public.project set user_id = %s where id = %s", (s.bob.user_id, s.p))

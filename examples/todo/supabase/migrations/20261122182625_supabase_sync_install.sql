@@ -3907,6 +3907,8 @@ comment on function supabase_sync.record_membership_event() is
 --     it (42501; a policy cannot compare old and new values).
 --   row deleted: its owner lost it (the membership rows go with it by their
 --     foreign key, and their own trigger records each member's loss).
+--   deleted_at set (a soft delete): through the API only by the owner or an
+--     admin member (42501 otherwise), as for a delete.
 create or replace function supabase_sync.record_scope_event()
 returns trigger
 language plpgsql
@@ -3930,6 +3932,19 @@ begin
     end if;
     new_row := pg_catalog.to_jsonb(new);
     new_owner := (new_row ->> tg_argv[1])::uuid;
+    -- Setting deleted_at deletes the scope row for every device (it is how sync_push deletes):
+    -- a user may do it only to their own or as an admin member, like a delete.
+    if old_row ->> 'deleted_at' is null and new_row ->> 'deleted_at' is not null
+        and auth.uid() is not null
+        and auth.role() is distinct from 'service_role'
+        and old_owner is distinct from auth.uid()
+        and supabase_sync.scope_role(scope, scope_id) is distinct from 'admin' then
+        raise exception using
+            errcode = '42501',
+            message = pg_catalog.format('supabase_sync: %s row %s cannot be deleted', scope, scope_id),
+            detail = 'Only the owner or an admin member deletes a shared row (setting deleted_at deletes it).',
+            hint = 'Ask the owner, or an admin member, to delete it.';
+    end if;
     if old_owner is not distinct from new_owner and scope_id = new_row ->> tg_argv[0] then
         return null;
     end if;
