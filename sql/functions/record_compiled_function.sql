@@ -26,11 +26,11 @@ begin
             detail = 'Compiled functions belong to a table registered in supabase_sync.synced_table.',
             hint = 'Run `supabase-sync enable` on the table; it registers it, then compiles its functions.';
     end if;
-    insert into supabase_sync.compiled_function as cf (relid, purpose, function, fingerprint, template_digest)
+    insert into supabase_sync.compiled_function as cf (relid, purpose, function_name, fingerprint, template_digest)
     values (target, purpose, compiled, fingerprint, template_digest)
     on conflict on constraint compiled_function_pkey do update
         set
-            function = excluded.function,
+            function_name = excluded.function_name,
             fingerprint = excluded.fingerprint,
             template_digest = excluded.template_digest,
             compiled_at = pg_catalog.now();

@@ -8,7 +8,7 @@
 -- whatever a later module adds), a function in schema supabase_sync whose SQL
 -- names the table, its columns and its types statically, from a template of
 -- sql/templates (supabase_sync.compiled). One row here records each:
---   function         the function (its name derives from the table's schema
+--   function_name    the function (its name derives from the table's schema
 --                    and name, never an oid, so it survives pg_dump/restore);
 --   fingerprint      supabase_sync.compiled_fingerprint(relid) when it was
 --                    compiled: the table's name, its registry facts and
@@ -23,7 +23,7 @@
 create table if not exists supabase_sync.compiled_function (
     relid regclass not null references supabase_sync.synced_table (relid) on delete cascade,
     purpose text not null,
-    function regprocedure not null,
+    function_name regprocedure not null,
     fingerprint text not null,
     template_digest text not null,
     compiled_at timestamptz not null default now(),
@@ -41,9 +41,9 @@ set search_path = ''
 as $$
 begin
     -- (a function dropped by hand prints as a number: nothing left to drop)
-    if (tg_op = 'DELETE' or old.function is distinct from new.function)
-        and exists (select from pg_catalog.pg_proc as p where p.oid = old.function) then
-        execute pg_catalog.format('drop function if exists %s', old.function);
+    if (tg_op = 'DELETE' or old.function_name is distinct from new.function_name)
+        and exists (select from pg_catalog.pg_proc as p where p.oid = old.function_name) then
+        execute pg_catalog.format('drop function if exists %s', old.function_name);
     end if;
     return null;
 end;
@@ -52,5 +52,5 @@ $$;
 revoke all on function supabase_sync.drop_compiled_function() from public, anon, authenticated;
 
 create or replace trigger drop_compiled_function
-after delete or update of function on supabase_sync.compiled_function
+after delete or update of function_name on supabase_sync.compiled_function
 for each row execute function supabase_sync.drop_compiled_function();
