@@ -34,6 +34,7 @@ import psycopg
 from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
 from supabase_sync.catalog import PackState, TableInfo, read_pack_state, read_tables
 from supabase_sync.compiled import CompiledTable, compiled_step_applied, read_compiled_tables, render_compile
+from supabase_sync.compiled.push import added_push_columns, read_push_facts
 from supabase_sync.contract import (
     BIG_NUMBERS,
     REALTIME_MODES,
@@ -250,11 +251,13 @@ def compile_statements(conn: psycopg.Connection, checks: Sequence[TableCheck]) -
         table.table: table.compiled
         for table in read_compiled_tables(conn, [check.info.oid for check in checks if check.info.registration])
     }
+    push_facts = read_push_facts(conn, {check.info.oid: check.spec.owner_column for check in checks if check.info.oid})
     statements: list[Statement] = []
     for check in checks:
         id_column = check.spec.id_column or (check.info.primary_key[0] if len(check.info.primary_key) == 1 else None)
         if id_column is None or id_column not in check.info.columns:
             continue
+        push = push_facts.get(check.info.oid)
         table = CompiledTable(
             table=check.table,
             kind=check.spec.kind,
@@ -262,6 +265,8 @@ def compile_statements(conn: psycopg.Connection, checks: Sequence[TableCheck]) -
             id_column=id_column,
             columns=tuple((column.name, column.type_name) for column in check.info.columns.values()),
             compiled=recorded.get(check.table, {}),
+            # the columns as they will be after this plan, which adds the missing sync columns
+            push=None if push is None else push.with_columns(added_push_columns(check.info.columns)),
         )
         if check.unmet or not table.current:
             statements.extend(render_compile(table))

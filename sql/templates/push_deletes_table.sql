@@ -8,8 +8,8 @@
 -- does not own, or that do not exist, are ignored. Conflicts were checked and
 -- the rows locked by the table's push_upserts, which ran first.
 -- Returns {"deleted": n, "ignored": n}, as push_deletes.
--- Placeholders: {function}, {table}, {id_column}, {id_key}, {id_type}, {owner_column}.
-create or replace function {function}(deleted jsonb)
+-- Placeholders: {compiled_function}, {table}, {id_column}, {id_key}, {id_type}, {owner_column}.
+create or replace function {compiled_function}(deleted jsonb)
 returns jsonb
 language plpgsql
 volatile
@@ -48,5 +48,5 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function {function}(jsonb) from public, anon;
-grant execute on function {function}(jsonb) to authenticated;
+revoke all on function {compiled_function}(jsonb) from public, anon;
+grant execute on function {compiled_function}(jsonb) to authenticated;

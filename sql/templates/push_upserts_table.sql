@@ -25,12 +25,12 @@
 --                 canonical_push_ids and merge_push_rows, as the generic path.
 -- Cost: about ten cached statements; the rows are scanned for their ids and
 -- keys once, then read by the lock, the INSERT and the UPDATE.
--- Placeholders: {function}, {table}, {table_name}, {collection}, {id_column},
+-- Placeholders: {compiled_function}, {table}, {table_name}, {collection}, {id_column},
 -- {id_key}, {id_type}, {id_type_name}, {owner_column}, {created_ids},
 -- {updated_ids}, {row_ids}, {canonical_id}, {writable_keys}, {known_keys},
 -- {column_defs}, {insert_columns}, {insert_values}, {insert_values_partial},
 -- {update_sets}, {update_sets_partial}, {foreign_keys}, {partial_rows}.
-create or replace function {function}(
+create or replace function {compiled_function}(
     table_changes jsonb,
     since xid8,
     client_id uuid,
@@ -414,5 +414,5 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function {function}(jsonb, xid8, uuid, text, text) from public, anon;
-grant execute on function {function}(jsonb, xid8, uuid, text, text) to authenticated;
+revoke all on function {compiled_function}(jsonb, xid8, uuid, text, text) from public, anon;
+grant execute on function {compiled_function}(jsonb, xid8, uuid, text, text) to authenticated;

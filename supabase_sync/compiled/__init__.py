@@ -37,6 +37,7 @@ from psycopg import sql
 
 from supabase_sync.catalog import fetch_rows
 from supabase_sync.compiled.purposes import PURPOSES, Purpose
+from supabase_sync.compiled.push import PushFacts, read_push_facts
 from supabase_sync.names import TableName
 from supabase_sync.plan import Statement
 from supabase_sync.render.templates import render_template, template_text
@@ -67,6 +68,8 @@ class CompiledTable:
     id_column: str
     columns: tuple[tuple[str, str], ...]
     compiled: Mapping[str, Recorded] = field(default_factory=dict)
+    #: what the push purposes are rendered from (None: not known, the push stays generic)
+    push: PushFacts | None = None
 
     @property
     def id_type(self) -> str:
@@ -81,7 +84,7 @@ class CompiledTable:
     @property
     def purposes(self) -> tuple[Purpose, ...]:
         """The purposes compiled for a table of this kind."""
-        return tuple(purpose for purpose in PURPOSES if self.kind in purpose.kinds)
+        return tuple(purpose for purpose in PURPOSES if self.kind in purpose.kinds and purpose.applies(self))
 
     @property
     def current(self) -> bool:
@@ -228,6 +231,8 @@ def read_compiled_tables(conn: psycopg.Connection, oids: Iterable[int] | None = 
             recorded.setdefault(row["table_oid"], {})[row["purpose"]] = Recorded(
                 row["function_signature"], row["template_digest"], bool(row["fresh"])
             )
+    rows = fetch_rows(conn, "compiled_tables", wanted)
+    push_facts = read_push_facts(conn, {row["table_oid"]: row["owner_column"] for row in rows})
     return [
         CompiledTable(
             table=TableName(row["schema_name"], row["table_name"]),
@@ -236,8 +241,9 @@ def read_compiled_tables(conn: psycopg.Connection, oids: Iterable[int] | None = 
             id_column=row["id_column"],
             columns=tuple((name, type_name) for name, type_name in row["columns"]),
             compiled=recorded.get(row["table_oid"], {}),
+            push=push_facts.get(row["table_oid"]),
         )
-        for row in fetch_rows(conn, "compiled_tables", wanted)
+        for row in rows
     ]
 
 

@@ -17,14 +17,18 @@ prepared has; any other table keeps the generic path.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import sql
 
 from supabase_sync.catalog import fetch_rows
-from supabase_sync.names import TableName
+from supabase_sync.sync_objects import SYNC_COLUMNS
+
+if TYPE_CHECKING:
+    from supabase_sync.compiled import CompiledTable
 
 #: Above this many rows that do not all carry every writable column, the
 #: compiled push hands them to the generic push_upserts: its statement over
@@ -59,17 +63,34 @@ class PushForeignKey:
 class PushFacts:
     """What the compiled push of one table is rendered from (schema step 0008's push facts)."""
 
-    table: TableName
-    id_column: str
-    owner_column: str
     columns: tuple[PushColumn, ...]
     foreign_keys: tuple[PushForeignKey, ...] = ()
 
+    def with_columns(self, added: Sequence[PushColumn]) -> PushFacts:
+        """These facts with ``added`` columns (those the enable plan adds) after the others."""
+        known = {column.name for column in self.columns}
+        return PushFacts(
+            columns=(*self.columns, *(column for column in added if column.name not in known)),
+            foreign_keys=self.foreign_keys,
+        )
 
-def compilable(facts: PushFacts) -> bool:
-    """Whether the push templates fit the table (else its pushes stay on the generic path)."""
-    names = {column.name for column in facts.columns}
-    return facts.id_column in names and len(names) > 1 and {"updated_at", "deleted_at"} <= names
+
+def added_push_columns(present: Iterable[str]) -> list[PushColumn]:
+    """The writable sync columns (created_at, updated_at, deleted_at) enable adds to a table lacking them."""
+    known = set(present)
+    return [
+        PushColumn(column.name, column.type_name, column.definition.partition(" default ")[2] or "null")
+        for column in SYNC_COLUMNS
+        if not column.server_maintained and column.name not in known
+    ]
+
+
+def compilable(table: CompiledTable) -> bool:
+    """Whether the push templates fit ``table`` (else its pushes stay on the generic path)."""
+    if table.push is None:
+        return False
+    names = {column.name for column in table.push.columns}
+    return table.id_column in names and len(names) > 1 and {"updated_at", "deleted_at"} <= names
 
 
 def _jsonpath_member(key: str) -> str:
@@ -90,12 +111,19 @@ def _canonical_id(id_type: str) -> sql.Composable:
     return sql.SQL("false")  # other types: canonical_push_ids decides, as on the generic path
 
 
-def push_placeholders(facts: PushFacts, *, function: sql.Composable) -> dict[str, sql.Composable]:
-    """The fields of ``push_upserts_table.sql`` for ``facts``, the function named ``function``."""
+def _facts(table: CompiledTable) -> PushFacts:
+    if table.push is None:
+        raise ValueError(f"{table.table} has no push facts")  # purposes apply only to compilable tables
+    return table.push
+
+
+def upserts_placeholders(table: CompiledTable) -> dict[str, sql.Composable]:
+    """The fields of ``push_upserts_table.sql`` for ``table`` (besides the common ones)."""
+    facts = _facts(table)
     columns = facts.columns
     by_name = {column.name: column for column in columns}
-    id_type = by_name[facts.id_column].type_name
-    others = [column for column in columns if column.name != facts.id_column]
+    id_type = by_name[table.id_column].type_name
+    others = [column for column in columns if column.name != table.id_column]
 
     def type_of(column: PushColumn) -> sql.Composable:
         return sql.SQL(column.type_name)  # type: ignore[arg-type]  # format_type output, catalog-quoted
@@ -115,21 +143,16 @@ def push_placeholders(facts: PushFacts, *, function: sql.Composable) -> dict[str
         if key.child_column in by_name
     ]
     return {
-        "function": function,
-        "table": facts.table.identifier,
-        "table_name": facts.table.regclass,
-        "collection": sql.Literal(facts.table.display),
-        "id_column": sql.Identifier(facts.id_column),
-        "id_key": sql.Literal(facts.id_column),
+        "collection": sql.Literal(table.table.display),
+        "id_key": sql.Literal(table.id_column),
         "id_type": sql.SQL(id_type),  # type: ignore[arg-type]  # catalog-quoted
         "id_type_name": sql.Literal(id_type),
-        "owner_column": sql.Identifier(facts.owner_column),
-        "created_ids": sql.Literal("strict $.created[*]" + _jsonpath_member(facts.id_column)),
-        "updated_ids": sql.Literal("strict $.updated[*]" + _jsonpath_member(facts.id_column)),
-        "row_ids": sql.Literal("strict $[*]" + _jsonpath_member(facts.id_column)),
+        "created_ids": sql.Literal("strict $.created[*]" + _jsonpath_member(table.id_column)),
+        "updated_ids": sql.Literal("strict $.updated[*]" + _jsonpath_member(table.id_column)),
+        "row_ids": sql.Literal("strict $[*]" + _jsonpath_member(table.id_column)),
         "canonical_id": _canonical_id(id_type),
         "writable_keys": _text_array([column.name for column in columns]),
-        "known_keys": _text_array([*(column.name for column in columns), facts.owner_column]),
+        "known_keys": _text_array([*(column.name for column in columns), table.owner_column]),
         "column_defs": sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(column.name), type_of(column)) for column in columns
         ),
@@ -158,31 +181,32 @@ def push_placeholders(facts: PushFacts, *, function: sql.Composable) -> dict[str
     }
 
 
-def delete_placeholders(facts: PushFacts, *, function: sql.Composable) -> dict[str, sql.Composable]:
-    """The fields of ``push_deletes_table.sql`` for ``facts``, the function named ``function``."""
-    id_type = next(column.type_name for column in facts.columns if column.name == facts.id_column)
+def deletes_placeholders(table: CompiledTable) -> dict[str, sql.Composable]:
+    """The fields of ``push_deletes_table.sql`` for ``table`` (besides the common ones)."""
+    facts = _facts(table)
+    id_type = next(column.type_name for column in facts.columns if column.name == table.id_column)
     return {
-        "function": function,
-        "table": facts.table.identifier,
-        "id_column": sql.Identifier(facts.id_column),
-        "id_key": sql.Literal(facts.id_column),
+        "id_key": sql.Literal(table.id_column),
         "id_type": sql.SQL(id_type),  # type: ignore[arg-type]  # catalog-quoted
-        "owner_column": sql.Identifier(facts.owner_column),
     }
 
 
-def read_push_facts(conn: psycopg.Connection, oids: Sequence[int]) -> dict[int, PushFacts]:
-    """The push facts of the tables ``oids`` as the catalog has them now (``sql/queries/push_facts.sql``)."""
+def read_push_facts(conn: psycopg.Connection, owners: Mapping[int, str]) -> dict[int, PushFacts]:
+    """The push facts, as the catalog has them now, of the tables ``owners`` maps (oid -> owner column)."""
+    if not owners:
+        return {}
+    params = {
+        "oids": list(owners),
+        "owner_columns": list(owners.values()),
+        "server_columns": [column.name for column in SYNC_COLUMNS if column.server_maintained],
+    }
     return {
         row["table_oid"]: PushFacts(
-            table=TableName(row["schema_name"], row["table_name"]),
-            id_column=row["id_column"],
-            owner_column=row["owner_column"],
             columns=tuple(PushColumn(*column) for column in row["columns"]),
             foreign_keys=tuple(
                 PushForeignKey(key["name"], key["child_column"], key["parent"], key["parent_column"])
                 for key in row["foreign_keys"]
             ),
         )
-        for row in fetch_rows(conn, "push_facts", {"oids": list(oids)})
+        for row in fetch_rows(conn, "push_facts", params)
     }
