@@ -43,7 +43,6 @@ declare
     deleted_entries jsonb;
     -- the tables with deleted entries, in push order: [oid, collection, id column, compiled deletes or null]
     deleting text[] := '{}'::text[];
-    entry integer;
     use_compiled boolean;
 begin
     perform supabase_sync.check_push_shape(changes, caller);
