@@ -33,6 +33,8 @@ import psycopg
 
 from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
 from supabase_sync.catalog import PackState, TableInfo, read_pack_state, read_tables
+from supabase_sync.compiled import CompiledTable, compiled_step_applied, read_compiled_tables, render_compile
+from supabase_sync.compiled.push import added_push_columns, read_push_facts
 from supabase_sync.contract import (
     BIG_NUMBERS,
     REALTIME_MODES,
@@ -205,8 +207,11 @@ def build_enable_plan(
     created: Sequence[Statement] = (),
     new_tables: Sequence[TableSpec] = (),
     timeouts: Timeouts | None = None,
+    compiled: Sequence[Statement] = (),
 ) -> Plan:
     """Return the enable plan meeting every unmet requirement of ``checks`` (judged on the catalog).
+
+    ``compiled`` statements (:func:`compile_statements`) run last, after every DDL of the plan.
 
     ``created`` statements (first) create ``new_tables`` (a membership table
     enable creates), whose requirements follow in their idempotent form: the
@@ -227,8 +232,45 @@ def build_enable_plan(
         plan.extend(statements)
         then.update((statement.chunk(), statement) for statement in after)
     plan.extend(list(then.values()))
+    plan.extend(list(compiled))
     plan.warnings.extend(warnings)
     return plan
+
+
+def compile_statements(conn: psycopg.Connection, checks: Sequence[TableCheck]) -> list[Statement]:
+    """The statements compiling the per-table functions of ``checks``' tables (:mod:`supabase_sync.compiled`).
+
+    A table gets them when the plan changes it (an unmet requirement) or when
+    one of its compiled functions is missing, stale (a DDL change since) or
+    from other templates; an enabled, unchanged, compiled table gets none.
+    A pack without schema step 0011 (install it first) compiles nothing.
+    """
+    if not compiled_step_applied(conn):
+        return []
+    recorded = {
+        table.table: table.compiled
+        for table in read_compiled_tables(conn, [check.info.oid for check in checks if check.info.registration])
+    }
+    push_facts = read_push_facts(conn, {check.info.oid: check.spec.owner_column for check in checks if check.info.oid})
+    statements: list[Statement] = []
+    for check in checks:
+        id_column = check.spec.id_column or (check.info.primary_key[0] if len(check.info.primary_key) == 1 else None)
+        if id_column is None or id_column not in check.info.columns:
+            continue
+        push = push_facts.get(check.info.oid)
+        table = CompiledTable(
+            table=check.table,
+            kind=check.spec.kind,
+            owner_column=check.spec.owner_column,
+            id_column=id_column,
+            columns=tuple((column.name, column.type_name) for column in check.info.columns.values()),
+            compiled=recorded.get(check.table, {}),
+            # the columns as they will be after this plan, which adds the missing sync columns
+            push=None if push is None else push.with_columns(added_push_columns(check.info.columns)),
+        )
+        if check.unmet or not table.current:
+            statements.extend(render_compile(table))
+    return statements
 
 
 def build_blind_enable_plan(
@@ -487,6 +529,7 @@ def enable(
             created=judgement.created,
             new_tables=judgement.new_tables,
             timeouts=limits,
+            compiled=compile_statements(conn, judgement.checks),
         )
         plan.index_in_transaction = _partitioned(judgement.checks)
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn, log=log)

@@ -10,7 +10,10 @@ Install plan, in one transaction under the supabase-sync advisory lock:
 3. every ``sql/functions`` file, re-applied (``create or replace``);
 4. ``meta.pack_version``;
 5. with ``big_numbers``, the pack-wide big-numbers choice (``meta.big_numbers``:
-   how pulls send int8/numeric of tables enabled without ``--big-numbers``).
+   how pulls send int8/numeric of tables enabled without ``--big-numbers``);
+6. the compiled per-table functions (:mod:`supabase_sync.compiled`): those of
+   other templates dropped; with a database URL, every registered table whose
+   functions are missing, stale or dropped compiled again.
 
 With a database URL the plan leaves out the steps already recorded; written as
 a migration (no catalog to read) it holds them all, guarded. Both are rendered
@@ -20,6 +23,7 @@ by the same functions.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 
 import psycopg
@@ -35,6 +39,7 @@ from supabase_sync.catalog import (
     read_synced_tables,
     snapshot,
 )
+from supabase_sync.compiled import CompiledTable, read_compiled_tables, render_compile_all, render_drop_outdated
 from supabase_sync.contract import BIG_NUMBERS, BigNumbers
 from supabase_sync.dsn import resolve_db_url
 from supabase_sync.errors import ConfigError, NotInstalled, UnsafeOperation
@@ -121,8 +126,17 @@ def _settings(state: PackState | None, big_numbers: BigNumbers | None) -> list[S
     return [render_pack_setting(BIG_NUMBERS_SETTING, big_numbers)]
 
 
+def _compile(tables: Sequence[CompiledTable] | None) -> list[Statement]:
+    """Drop compiled functions of other templates, then compile every table of ``tables`` that needs it."""
+    return [render_drop_outdated(), *render_compile_all(tables or ())]
+
+
 def build_install_plan(
-    state: PackState | None = None, *, functions_current: bool = False, big_numbers: BigNumbers | None = None
+    state: PackState | None = None,
+    *,
+    functions_current: bool = False,
+    big_numbers: BigNumbers | None = None,
+    compiled: Sequence[CompiledTable] | None = None,
 ) -> Plan:
     """Return the install plan; ``state`` (from the catalog) leaves out what is already there.
 
@@ -132,6 +146,10 @@ def build_install_plan(
     very pack (same version, every step, ``functions_current``) gets a plan
     that changes nothing, as ``enable`` does for a table that has everything.
     ``big_numbers`` sets the pack-wide big-numbers choice (None keeps it).
+    ``compiled`` are the registered tables (with what is recorded of their
+    compiled functions, :mod:`supabase_sync.compiled`): those not current are
+    compiled at the end; without a catalog, only the functions of other
+    templates are dropped (enable compiles them again).
     """
     applied = set(state.steps) if state else set()
     plan = Plan("install")
@@ -141,6 +159,10 @@ def build_install_plan(
         if state.pack_version == PACK_VERSION and every_step and functions_current:
             plan.notes.append(f"SQL pack {PACK_VERSION} is installed and current")
             plan.extend(_settings(state, big_numbers))
+            stale = [table for table in compiled or () if not table.current]
+            if stale:
+                plan.notes.append("compiles the functions of " + ", ".join(str(table.table) for table in stale))
+                plan.extend(_compile(stale))
             return plan
         plan.notes.append(_version_note(state))
     for step, text in schema_steps():
@@ -154,6 +176,7 @@ def build_install_plan(
         plan.add(render_function_file(name, text))
     plan.add(render_pack_version(PACK_VERSION))
     plan.extend(_settings(state, big_numbers))
+    plan.extend(_compile(compiled))
     if state is not None:
         skipped = [step for step, _ in schema_steps() if step in applied]
         if skipped:
@@ -194,7 +217,8 @@ def install(
         state = read_pack_state(conn)
         _check_not_newer(state)
         current = state.pack_version == PACK_VERSION and functions_are_current(conn)
-        plan = build_install_plan(state, functions_current=current, big_numbers=big_numbers)
+        compiled = read_compiled_tables(conn) if state.installed else []
+        plan = build_install_plan(state, functions_current=current, big_numbers=big_numbers, compiled=compiled)
         return run_plan(plan, target, dry_run=dry_run, migration_name=INSTALL_MIGRATION, conn=conn)
 
 

@@ -40,6 +40,10 @@ declare
     digest text;
     stored_digest text;
     table_changes jsonb;
+    deleted_entries jsonb;
+    -- the tables with deleted entries, in push order: [oid, collection, id column, compiled deletes or null]
+    deleting text[] := '{}'::text[];
+    use_compiled boolean;
 begin
     perform supabase_sync.check_push_shape(changes, caller);
     perform supabase_sync.check_collections(array(select pg_catalog.jsonb_object_keys(changes)), caller);
@@ -74,74 +78,108 @@ begin
     -- stamp_row copies it into instance_id of every row this push writes.
     perform pg_catalog.set_config('supabase_sync.client_id', coalesce(client_id::text, ''), true);
 
+    -- Per table, in dependency order: its compiled push (schema steps 0011,
+    -- 0012: static SQL, plans cached) while it is fresh, i.e. its recorded
+    -- fingerprint is the table's current one, else the generic push_upserts
+    -- (after a DDL change, until enable compiles the table again). One
+    -- fingerprint per table and push.
     for tbl in
-        select sc.relid, sc.collection, sc.id_column, sc.id_type
+        select
+            sc.relid,
+            sc.collection,
+            sc.id_column,
+            sc.id_type,
+            sc.conflict_strategy,
+            compiled.upserts_function,
+            compiled.deletes_function,
+            compiled.fingerprint
         from supabase_sync.synced_table as sc
+        left join lateral (
+            select
+                pg_catalog.max(cf.function_name::oid::regproc::text) filter (where cf.purpose = 'push_upserts')
+                    as upserts_function,
+                pg_catalog.max(cf.function_name::oid::regproc::text) filter (where cf.purpose = 'push_deletes')
+                    as deletes_function,
+                case when pg_catalog.min(cf.fingerprint) = pg_catalog.max(cf.fingerprint) then pg_catalog.min(cf.fingerprint) end
+                    as fingerprint
+            from supabase_sync.compiled_function as cf
+            where cf.relid = sc.relid and cf.purpose in ('push_upserts', 'push_deletes')
+        ) as compiled on true
         where changes ? sc.collection
         order by sc.dependency_rank, sc.collection
     loop
-        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> tbl.id_column, d.value #>> '{}')), '{}')
-        into delete_ids
-        from pg_catalog.jsonb_array_elements(
-            case
-                when pg_catalog.jsonb_typeof(changes -> tbl.collection -> 'deleted') = 'array'
-                    then changes -> tbl.collection -> 'deleted'
-                else '[]'::jsonb
-            end
-        ) as d (value);
-
-        table_changes := supabase_sync.canonical_push_ids(changes -> tbl.collection, tbl.id_type, tbl.id_column);
-        result := supabase_sync.push_upserts(
-            tbl.relid,
-            supabase_sync.merge_push_rows(table_changes, tbl.id_column),
-            delete_ids,
-            since_version,
-            client_id,
-            caller
-        );
+        table_changes := changes -> tbl.collection;
+        use_compiled := tbl.upserts_function is not null and tbl.deletes_function is not null
+            and tbl.fingerprint = supabase_sync.compiled_fingerprint(tbl.relid);
+        if use_compiled then
+            execute pg_catalog.format('select %s($1, $2, $3, $4, $5)', tbl.upserts_function)
+            into result
+            using table_changes, since_version, client_id, caller, tbl.conflict_strategy;
+        else
+            select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> tbl.id_column, d.value #>> '{}')), '{}')
+            into delete_ids
+            from pg_catalog.jsonb_array_elements(
+                case
+                    when pg_catalog.jsonb_typeof(table_changes -> 'deleted') = 'array' then table_changes -> 'deleted'
+                    else '[]'::jsonb
+                end
+            ) as d (value);
+            table_changes := supabase_sync.canonical_push_ids(table_changes, tbl.id_type, tbl.id_column);
+            result := supabase_sync.push_upserts(
+                tbl.relid,
+                supabase_sync.merge_push_rows(table_changes, tbl.id_column),
+                delete_ids,
+                since_version,
+                client_id,
+                caller
+            );
+        end if;
         applied := applied || pg_catalog.jsonb_build_object(
             tbl.collection,
             pg_catalog.jsonb_build_object('created', result -> 'created', 'updated', result -> 'updated', 'deleted', 0)
         );
-        if pg_catalog.jsonb_array_length(result -> 'conflicts') > 0 then
+        if result -> 'conflicts' <> '[]'::jsonb then
             rejected := rejected || pg_catalog.jsonb_build_object(tbl.collection, result -> 'conflicts');
         end if;
-        select conflicts || coalesce(pg_catalog.jsonb_agg(
-            pg_catalog.jsonb_build_object('table', tbl.collection, 'id', lost.id, 'reason', 'server row is newer')
-        ), '[]'::jsonb) into conflicts
-        from pg_catalog.jsonb_array_elements_text(result -> 'lost') as lost (id);
+        if result -> 'lost' <> '[]'::jsonb then
+            select conflicts || pg_catalog.jsonb_agg(
+                pg_catalog.jsonb_build_object('table', tbl.collection, 'id', lost.id, 'reason', 'server row is newer')
+            ) into conflicts
+            from pg_catalog.jsonb_array_elements_text(result -> 'lost') as lost (id);
+        end if;
         -- A row the caller may not write (an id taken by a row it cannot see,
         -- e.g. re-created by another user after the caller deleted it) is, to
         -- this caller, a row deleted on the server: the device drops it.
-        select conflicts || coalesce(pg_catalog.jsonb_agg(
-            pg_catalog.jsonb_build_object('table', tbl.collection, 'id', refused.id, 'reason', 'deleted on the server')
-        ), '[]'::jsonb) into conflicts
-        from pg_catalog.jsonb_array_elements_text(result -> 'refused') as refused (id);
-        if pg_catalog.jsonb_array_length(result -> 'ignored_columns') > 0 then
+        if result -> 'refused' <> '[]'::jsonb then
+            select conflicts || pg_catalog.jsonb_agg(
+                pg_catalog.jsonb_build_object('table', tbl.collection, 'id', refused.id, 'reason', 'deleted on the server')
+            ) into conflicts
+            from pg_catalog.jsonb_array_elements_text(result -> 'refused') as refused (id);
+        end if;
+        if result -> 'ignored_columns' <> '[]'::jsonb then
             ignored_columns := ignored_columns || pg_catalog.jsonb_build_object(tbl.collection, result -> 'ignored_columns');
+        end if;
+        if pg_catalog.jsonb_typeof(changes -> tbl.collection -> 'deleted') = 'array'
+            and changes -> tbl.collection -> 'deleted' <> '[]'::jsonb then
+            deleting := deleting || array[[tbl.relid::oid::text, tbl.collection, tbl.id_column, case when use_compiled then tbl.deletes_function end]];
         end if;
     end loop;
 
-    for tbl in
-        select sc.relid, sc.collection, sc.id_column
-        from supabase_sync.synced_table as sc
-        where pg_catalog.jsonb_array_length(
-            case
-                when pg_catalog.jsonb_typeof(changes -> sc.collection -> 'deleted') = 'array'
-                    then changes -> sc.collection -> 'deleted'
-                else '[]'::jsonb
-            end
-        ) > 0
-        order by sc.dependency_rank desc, sc.collection desc
-    loop
-        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> tbl.id_column, d.value #>> '{}')), '{}')
-        into delete_ids
-        from pg_catalog.jsonb_array_elements(changes -> tbl.collection -> 'deleted') as d (value);
-        result := supabase_sync.push_deletes(tbl.relid, delete_ids);
-        applied := pg_catalog.jsonb_set(applied, array[tbl.collection, 'deleted'], result -> 'deleted');
+    -- Deletes in reverse dependency order (children before their parents).
+    for entry in reverse coalesce(pg_catalog.array_length(deleting, 1), 0)..1 loop
+        deleted_entries := changes -> deleting[entry][2] -> 'deleted';
+        if deleting[entry][4] is not null then
+            execute pg_catalog.format('select %s($1)', deleting[entry][4]) into result using deleted_entries;
+        else
+            select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> deleting[entry][3], d.value #>> '{}')), '{}')
+            into delete_ids
+            from pg_catalog.jsonb_array_elements(deleted_entries) as d (value);
+            result := supabase_sync.push_deletes(deleting[entry][1]::oid::regclass, delete_ids);
+        end if;
+        applied := pg_catalog.jsonb_set(applied, array[deleting[entry][2], 'deleted'], result -> 'deleted');
         if (result ->> 'ignored')::bigint > 0 then
             ignored := ignored || pg_catalog.jsonb_build_object(
-                tbl.collection, pg_catalog.jsonb_build_object('deleted', result -> 'ignored')
+                deleting[entry][2], pg_catalog.jsonb_build_object('deleted', result -> 'ignored')
             );
         end if;
     end loop;

@@ -856,6 +856,73 @@ $step$;
 end
 $supabase_sync$;
 
+-- schema step 0011_compiled (skipped when already recorded)
+do $supabase_sync$
+begin
+    if not exists (select from supabase_sync.schema_step where step = '0011_compiled') then
+        execute $step$
+-- supabase-sync pack, schema step 0011 (pack 3): compiled per-table functions
+-- (issue 13, docs/protocol.md "Compiled functions").
+--
+-- A dynamic statement (`execute` of a built string) is parsed and planned on
+-- every call; a static statement of a plpgsql function is planned once per
+-- session and its plan reused. So enable (and install, for every registered
+-- table) renders, per synced table and purpose ("pull_keys", "pull_page", and
+-- whatever a later module adds), a function in schema supabase_sync whose SQL
+-- names the table, its columns and its types statically, from a template of
+-- sql/templates (supabase_sync.compiled). One row here records each:
+--   function_name    the function (its name derives from the table's schema
+--                    and name, never an oid, so it survives pg_dump/restore);
+--   fingerprint      supabase_sync.compiled_fingerprint(relid) when it was
+--                    compiled: the table's name, its registry facts and
+--                    supabase_sync.catalog_fingerprint (columns, defaults,
+--                    foreign keys);
+--   template_digest  the digest of the templates it was rendered from.
+-- A call uses a compiled function only while its fingerprint is the table's
+-- current one (a DDL change after enable makes it stale: the call takes the
+-- generic, dynamic path, and `supabase-sync status` says to run enable again),
+-- and install drops those of older templates. Deleting a row (unregistering
+-- the table cascades here) drops its function.
+create table if not exists supabase_sync.compiled_function (
+    relid regclass not null references supabase_sync.synced_table (relid) on delete cascade,
+    purpose text not null,
+    function_name regprocedure not null,
+    fingerprint text not null,
+    template_digest text not null,
+    compiled_at timestamptz not null default now(),
+    primary key (relid, purpose)
+);
+
+revoke all on supabase_sync.compiled_function from public, anon, authenticated;
+grant select on supabase_sync.compiled_function to authenticated, service_role;
+
+create or replace function supabase_sync.drop_compiled_function()
+returns trigger
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+    -- (a function dropped by hand prints as a number: nothing left to drop)
+    if (tg_op = 'DELETE' or old.function_name is distinct from new.function_name)
+        and exists (select from pg_catalog.pg_proc as p where p.oid = old.function_name) then
+        execute pg_catalog.format('drop function if exists %s', old.function_name);
+    end if;
+    return null;
+end;
+$$;
+
+revoke all on function supabase_sync.drop_compiled_function() from public, anon, authenticated;
+
+create or replace trigger drop_compiled_function
+after delete or update of function_name on supabase_sync.compiled_function
+for each row execute function supabase_sync.drop_compiled_function();
+$step$;
+        insert into supabase_sync.schema_step (step) values ('0011_compiled');
+    end if;
+end
+$supabase_sync$;
+
 -- schema step 0013_scope_array_policies (skipped when already recorded)
 do $supabase_sync$
 begin
@@ -1025,6 +1092,10 @@ declare
     digest text;
     stored_digest text;
     table_changes jsonb;
+    deleted_entries jsonb;
+    -- the tables with deleted entries, in push order: [oid, collection, id column, compiled deletes or null]
+    deleting text[] := '{}'::text[];
+    use_compiled boolean;
 begin
     perform supabase_sync.check_push_shape(changes, caller);
     perform supabase_sync.check_collections(array(select pg_catalog.jsonb_object_keys(changes)), caller);
@@ -1059,74 +1130,108 @@ begin
     -- stamp_row copies it into instance_id of every row this push writes.
     perform pg_catalog.set_config('supabase_sync.client_id', coalesce(client_id::text, ''), true);
 
+    -- Per table, in dependency order: its compiled push (schema steps 0011,
+    -- 0012: static SQL, plans cached) while it is fresh, i.e. its recorded
+    -- fingerprint is the table's current one, else the generic push_upserts
+    -- (after a DDL change, until enable compiles the table again). One
+    -- fingerprint per table and push.
     for tbl in
-        select sc.relid, sc.collection, sc.id_column, sc.id_type
+        select
+            sc.relid,
+            sc.collection,
+            sc.id_column,
+            sc.id_type,
+            sc.conflict_strategy,
+            compiled.upserts_function,
+            compiled.deletes_function,
+            compiled.fingerprint
         from supabase_sync.synced_table as sc
+        left join lateral (
+            select
+                pg_catalog.max(cf.function_name::oid::regproc::text) filter (where cf.purpose = 'push_upserts')
+                    as upserts_function,
+                pg_catalog.max(cf.function_name::oid::regproc::text) filter (where cf.purpose = 'push_deletes')
+                    as deletes_function,
+                case when pg_catalog.min(cf.fingerprint) = pg_catalog.max(cf.fingerprint) then pg_catalog.min(cf.fingerprint) end
+                    as fingerprint
+            from supabase_sync.compiled_function as cf
+            where cf.relid = sc.relid and cf.purpose in ('push_upserts', 'push_deletes')
+        ) as compiled on true
         where changes ? sc.collection
         order by sc.dependency_rank, sc.collection
     loop
-        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> tbl.id_column, d.value #>> '{}')), '{}')
-        into delete_ids
-        from pg_catalog.jsonb_array_elements(
-            case
-                when pg_catalog.jsonb_typeof(changes -> tbl.collection -> 'deleted') = 'array'
-                    then changes -> tbl.collection -> 'deleted'
-                else '[]'::jsonb
-            end
-        ) as d (value);
-
-        table_changes := supabase_sync.canonical_push_ids(changes -> tbl.collection, tbl.id_type, tbl.id_column);
-        result := supabase_sync.push_upserts(
-            tbl.relid,
-            supabase_sync.merge_push_rows(table_changes, tbl.id_column),
-            delete_ids,
-            since_version,
-            client_id,
-            caller
-        );
+        table_changes := changes -> tbl.collection;
+        use_compiled := tbl.upserts_function is not null and tbl.deletes_function is not null
+            and tbl.fingerprint = supabase_sync.compiled_fingerprint(tbl.relid);
+        if use_compiled then
+            execute pg_catalog.format('select %s($1, $2, $3, $4, $5)', tbl.upserts_function)
+            into result
+            using table_changes, since_version, client_id, caller, tbl.conflict_strategy;
+        else
+            select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> tbl.id_column, d.value #>> '{}')), '{}')
+            into delete_ids
+            from pg_catalog.jsonb_array_elements(
+                case
+                    when pg_catalog.jsonb_typeof(table_changes -> 'deleted') = 'array' then table_changes -> 'deleted'
+                    else '[]'::jsonb
+                end
+            ) as d (value);
+            table_changes := supabase_sync.canonical_push_ids(table_changes, tbl.id_type, tbl.id_column);
+            result := supabase_sync.push_upserts(
+                tbl.relid,
+                supabase_sync.merge_push_rows(table_changes, tbl.id_column),
+                delete_ids,
+                since_version,
+                client_id,
+                caller
+            );
+        end if;
         applied := applied || pg_catalog.jsonb_build_object(
             tbl.collection,
             pg_catalog.jsonb_build_object('created', result -> 'created', 'updated', result -> 'updated', 'deleted', 0)
         );
-        if pg_catalog.jsonb_array_length(result -> 'conflicts') > 0 then
+        if result -> 'conflicts' <> '[]'::jsonb then
             rejected := rejected || pg_catalog.jsonb_build_object(tbl.collection, result -> 'conflicts');
         end if;
-        select conflicts || coalesce(pg_catalog.jsonb_agg(
-            pg_catalog.jsonb_build_object('table', tbl.collection, 'id', lost.id, 'reason', 'server row is newer')
-        ), '[]'::jsonb) into conflicts
-        from pg_catalog.jsonb_array_elements_text(result -> 'lost') as lost (id);
+        if result -> 'lost' <> '[]'::jsonb then
+            select conflicts || pg_catalog.jsonb_agg(
+                pg_catalog.jsonb_build_object('table', tbl.collection, 'id', lost.id, 'reason', 'server row is newer')
+            ) into conflicts
+            from pg_catalog.jsonb_array_elements_text(result -> 'lost') as lost (id);
+        end if;
         -- A row the caller may not write (an id taken by a row it cannot see,
         -- e.g. re-created by another user after the caller deleted it) is, to
         -- this caller, a row deleted on the server: the device drops it.
-        select conflicts || coalesce(pg_catalog.jsonb_agg(
-            pg_catalog.jsonb_build_object('table', tbl.collection, 'id', refused.id, 'reason', 'deleted on the server')
-        ), '[]'::jsonb) into conflicts
-        from pg_catalog.jsonb_array_elements_text(result -> 'refused') as refused (id);
-        if pg_catalog.jsonb_array_length(result -> 'ignored_columns') > 0 then
+        if result -> 'refused' <> '[]'::jsonb then
+            select conflicts || pg_catalog.jsonb_agg(
+                pg_catalog.jsonb_build_object('table', tbl.collection, 'id', refused.id, 'reason', 'deleted on the server')
+            ) into conflicts
+            from pg_catalog.jsonb_array_elements_text(result -> 'refused') as refused (id);
+        end if;
+        if result -> 'ignored_columns' <> '[]'::jsonb then
             ignored_columns := ignored_columns || pg_catalog.jsonb_build_object(tbl.collection, result -> 'ignored_columns');
+        end if;
+        if pg_catalog.jsonb_typeof(changes -> tbl.collection -> 'deleted') = 'array'
+            and changes -> tbl.collection -> 'deleted' <> '[]'::jsonb then
+            deleting := deleting || array[[tbl.relid::oid::text, tbl.collection, tbl.id_column, case when use_compiled then tbl.deletes_function end]];
         end if;
     end loop;
 
-    for tbl in
-        select sc.relid, sc.collection, sc.id_column
-        from supabase_sync.synced_table as sc
-        where pg_catalog.jsonb_array_length(
-            case
-                when pg_catalog.jsonb_typeof(changes -> sc.collection -> 'deleted') = 'array'
-                    then changes -> sc.collection -> 'deleted'
-                else '[]'::jsonb
-            end
-        ) > 0
-        order by sc.dependency_rank desc, sc.collection desc
-    loop
-        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> tbl.id_column, d.value #>> '{}')), '{}')
-        into delete_ids
-        from pg_catalog.jsonb_array_elements(changes -> tbl.collection -> 'deleted') as d (value);
-        result := supabase_sync.push_deletes(tbl.relid, delete_ids);
-        applied := pg_catalog.jsonb_set(applied, array[tbl.collection, 'deleted'], result -> 'deleted');
+    -- Deletes in reverse dependency order (children before their parents).
+    for entry in reverse coalesce(pg_catalog.array_length(deleting, 1), 0)..1 loop
+        deleted_entries := changes -> deleting[entry][2] -> 'deleted';
+        if deleting[entry][4] is not null then
+            execute pg_catalog.format('select %s($1)', deleting[entry][4]) into result using deleted_entries;
+        else
+            select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> deleting[entry][3], d.value #>> '{}')), '{}')
+            into delete_ids
+            from pg_catalog.jsonb_array_elements(deleted_entries) as d (value);
+            result := supabase_sync.push_deletes(deleting[entry][1]::oid::regclass, delete_ids);
+        end if;
+        applied := pg_catalog.jsonb_set(applied, array[deleting[entry][2], 'deleted'], result -> 'deleted');
         if (result ->> 'ignored')::bigint > 0 then
             ignored := ignored || pg_catalog.jsonb_build_object(
-                tbl.collection, pg_catalog.jsonb_build_object('deleted', result -> 'ignored')
+                deleting[entry][2], pg_catalog.jsonb_build_object('deleted', result -> 'ignored')
             );
         end if;
     end loop;
@@ -1788,6 +1893,42 @@ grant execute on function supabase_sync.check_push_shape(jsonb, text) to authent
 
 comment on function supabase_sync.check_push_shape(jsonb, text) is
 'supabase-sync: validates the shape and size of a push; raises 22023 naming the entry.';
+
+-- functions of compiled_fingerprint.sql
+-- What a table's compiled functions (schema step 0011) were rendered from, as
+-- one text: the table's current name (its regclass text: a rename or a move to
+-- another schema changes it), the registry facts the templates use (kind,
+-- owner and id columns) and supabase_sync.catalog_fingerprint (columns with
+-- their types, defaults, foreign keys). A compiled function is used only while
+-- the fingerprint recorded with it equals this. Cost: one registry probe by
+-- key and catalog_fingerprint's three index probes, whatever the size of the
+-- catalog; null for a table that is not registered.
+create or replace function supabase_sync.compiled_fingerprint(target regclass)
+returns text
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+    facts text;
+begin
+    select pg_catalog.concat_ws('|', st.relid::text, st.kind, st.owner_column, st.id_column)
+    into facts
+    from supabase_sync.synced_table as st
+    where st.relid = target;
+    if facts is null then
+        return null;
+    end if;
+    return facts || '|' || supabase_sync.catalog_fingerprint(target);
+end;
+$$;
+
+revoke all on function supabase_sync.compiled_fingerprint(regclass) from public, anon;
+grant execute on function supabase_sync.compiled_fingerprint(regclass) to authenticated, service_role;
+
+comment on function supabase_sync.compiled_fingerprint(regclass) is
+'supabase-sync: what a table''s compiled functions depend on (name, registry facts, catalog_fingerprint).';
 
 -- functions of cursor_from_timestamp.sql
 -- The Drift-compatible wrappers carry the xid cursor as a timestamptz whose epoch
@@ -3852,6 +3993,52 @@ grant execute on function supabase_sync.read_filter(regclass, boolean) to authen
 comment on function supabase_sync.read_filter(regclass, boolean) is
 'supabase-sync: the condition (SQL over alias t, $1 the caller) on the rows a pull of the table reads.';
 
+-- functions of record_compiled_function.sql
+-- Records a compiled function of a synced table (schema step 0011) just
+-- created by enable or install, with the table's fingerprint now (after every
+-- DDL of the same plan) and the digest of the templates it came from. A table
+-- compiled again under another name (renamed since) drops its old function
+-- (the trigger of compiled_function). Raises 22023 for a table that is not
+-- registered. Run by enable and install, as the owner of the functions.
+create or replace function supabase_sync.record_compiled_function(
+    target regclass,
+    purpose text,
+    compiled regprocedure,
+    template_digest text
+)
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+    fingerprint text := supabase_sync.compiled_fingerprint(target);
+begin
+    if fingerprint is null then
+        raise exception using
+            errcode = '22023',
+            message = pg_catalog.format('supabase_sync: %s is not a synced table', target),
+            detail = 'Compiled functions belong to a table registered in supabase_sync.synced_table.',
+            hint = 'Run `supabase-sync enable` on the table; it registers it, then compiles its functions.';
+    end if;
+    insert into supabase_sync.compiled_function as cf (relid, purpose, function_name, fingerprint, template_digest)
+    values (target, purpose, compiled, fingerprint, template_digest)
+    on conflict on constraint compiled_function_pkey do update
+        set
+            function_name = excluded.function_name,
+            fingerprint = excluded.fingerprint,
+            template_digest = excluded.template_digest,
+            compiled_at = pg_catalog.now();
+end;
+$$;
+
+revoke all on function supabase_sync.record_compiled_function(regclass, text, regprocedure, text)
+from public, anon, authenticated;
+
+comment on function supabase_sync.record_compiled_function(regclass, text, regprocedure, text) is
+'supabase-sync: records a compiled per-table function (enable, install) with the table''s fingerprint now.';
+
 -- functions of record_membership_event.sql
 -- AFTER INSERT OR UPDATE OR DELETE trigger (for each row) of a membership table:
 -- records in supabase_sync.access_event that a user gained or lost a scope row.
@@ -4779,3 +4966,7 @@ insert into supabase_sync.meta (key, value) values ('pack_version', '3')
 on conflict (key) do update
     set value = excluded.value
     where meta.value is distinct from excluded.value;
+
+-- drop compiled functions of other templates (enable or install compiles them again)
+delete from supabase_sync.compiled_function
+where template_digest <> 'ac615c891f2bf33c';

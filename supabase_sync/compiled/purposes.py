@@ -1,0 +1,76 @@
+"""The compiled per-table functions, by purpose: which template renders each, for which tables.
+
+One entry point for every module that compiles SQL per table (see
+:mod:`supabase_sync.compiled`): add a :class:`Purpose` to :data:`PURPOSES`
+and its template to ``sql/templates``. The pull's purposes come first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from psycopg import sql
+
+from supabase_sync.compiled import push
+
+if TYPE_CHECKING:
+    from supabase_sync.compiled import CompiledTable
+
+
+def _no_arguments(_table: CompiledTable) -> Mapping[str, sql.Composable]:
+    return {}
+
+
+def _always(_table: CompiledTable) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """One compiled function of a synced table.
+
+    ``name`` keys it in ``supabase_sync.compiled_function`` (and prefixes the
+    function's name); ``template`` is the ``sql/templates`` file creating it
+    (``create or replace function {compiled_function}(...)``) and ``arguments`` its
+    argument types exactly as PostgreSQL prints them in a regprocedure (what
+    is recorded). ``kinds`` are the table kinds it is compiled for;
+    ``placeholders`` adds template fields of its own to the common ones
+    (:func:`supabase_sync.compiled.common_placeholders`); ``applies`` says
+    whether the template fits a table of those kinds at all (else the table
+    keeps the generic path for it, and is current without it).
+    """
+
+    name: str
+    template: str
+    arguments: tuple[str, ...]
+    kinds: frozenset[str] = frozenset({"owner"})
+    placeholders: Callable[[CompiledTable], Mapping[str, sql.Composable]] = field(default=_no_arguments)
+    applies: Callable[[CompiledTable], bool] = field(default=_always)
+
+
+#: The pull's key phase and page phase of an owner table (sync_pull, pull_page).
+PULL_PURPOSES: tuple[Purpose, ...] = ()
+
+#: The push of an owner table (apply_push calls both while they are fresh): its
+#: created/updated rows and its deleted ids (supabase_sync.compiled.push).
+PUSH_PURPOSES: tuple[Purpose, ...] = (
+    Purpose(
+        "push_upserts",
+        "push_upserts_table",
+        ("jsonb", "xid8", "uuid", "text", "text"),
+        placeholders=push.upserts_placeholders,
+        applies=push.compilable,
+    ),
+    Purpose(
+        "push_deletes",
+        "push_deletes_table",
+        ("jsonb",),
+        placeholders=push.deletes_placeholders,
+        applies=push.compilable,
+    ),
+)
+
+#: Every purpose, in the order a table's functions are created.
+PURPOSES: tuple[Purpose, ...] = (*PULL_PURPOSES, *PUSH_PURPOSES)
