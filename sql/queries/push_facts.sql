@@ -18,10 +18,11 @@ select
                         pg_catalog.format_type(a.atttypid, a.atttypmod),
                         coalesce(
                             case
-                                when a.attidentity = 'd' then pg_catalog.format(
-                                    'pg_catalog.nextval(%%L::regclass)',
-                                    pg_catalog.pg_get_serial_sequence(t.relid::regclass::text, a.attname)
-                                )
+                                when a.attidentity = 'd'
+                                    then pg_catalog.format(
+                                        'pg_catalog.nextval(%%L::regclass)',
+                                        pg_catalog.pg_get_serial_sequence(t.relid::regclass::text, a.attname)
+                                    )
                                 else pg_catalog.pg_get_expr(d.adbin, d.adrelid)
                             end,
                             'null'
@@ -63,4 +64,9 @@ select
         ),
         '[]'::jsonb
     ) as foreign_keys
-from rows from (pg_catalog.unnest(%(oids)s::oid[]), pg_catalog.unnest(%(owner_columns)s::name[])) as t (relid, owner_column);
+from (
+    select
+        (%(oids)s::oid[])[g.i] as relid,
+        (%(owner_columns)s::name[])[g.i] as owner_column
+    from pg_catalog.generate_subscripts(%(oids)s::oid[], 1) as g (i)
+) as t;
