@@ -4114,6 +4114,8 @@ declare
     scope_id text := old_row ->> tg_argv[0];
     old_owner uuid := (old_row ->> tg_argv[1])::uuid;
     new_owner uuid;
+    deleting boolean;
+    moving boolean;
 begin
     if tg_op = 'DELETE' then
         if old_owner is not null then
@@ -4124,33 +4126,35 @@ begin
     end if;
     new_row := pg_catalog.to_jsonb(new);
     new_owner := (new_row ->> tg_argv[1])::uuid;
-    -- Setting deleted_at deletes the scope row for every device (it is how sync_push deletes):
-    -- a user may do it only to their own or as an admin member, like a delete.
-    if old_row ->> 'deleted_at' is null and new_row ->> 'deleted_at' is not null
-        and auth.uid() is not null
-        and auth.role() is distinct from 'service_role'
-        and old_owner is distinct from auth.uid()
-        and supabase_sync.scope_role(scope, scope_id) is distinct from 'admin' then
-        raise exception using
-            errcode = '42501',
-            message = pg_catalog.format('supabase_sync: %s row %s cannot be deleted', scope, scope_id),
-            detail = 'Only the owner or an admin member deletes a shared row (setting deleted_at deletes it).',
-            hint = 'Ask the owner, or an admin member, to delete it.';
-    end if;
-    if old_owner is not distinct from new_owner and scope_id = new_row ->> tg_argv[0] then
+    -- Setting deleted_at deletes the scope row for every device (it is how sync_push deletes).
+    deleting := old_row ->> 'deleted_at' is null and new_row ->> 'deleted_at' is not null;
+    moving := old_owner is distinct from new_owner or scope_id is distinct from new_row ->> tg_argv[0];
+    if not deleting and not moving then
         return null;
     end if;
-    -- Server code (service_role, or no user at all) may move a scope row; a user only their own
-    -- or as an admin member.
+    -- Server code (service_role, or no user at all) may delete or move a scope row; a user only
+    -- their own or as an admin member.
     if auth.uid() is not null
         and auth.role() is distinct from 'service_role'
         and old_owner is distinct from auth.uid()
         and supabase_sync.scope_role(scope, scope_id) is distinct from 'admin' then
         raise exception using
             errcode = '42501',
-            message = pg_catalog.format('supabase_sync: %s row %s cannot be given away', scope, scope_id),
-            detail = 'Only the owner or an admin member changes the owner of a shared row.',
-            hint = 'Ask the owner, or an admin member, to transfer it.';
+            message = pg_catalog.format(
+                'supabase_sync: %s row %s cannot be %s', scope, scope_id,
+                case when moving then 'given away' else 'deleted' end
+            ),
+            detail = case when moving
+                then 'Only the owner or an admin member changes the owner of a shared row.'
+                else 'Only the owner or an admin member deletes a shared row (setting deleted_at deletes it).'
+            end,
+            hint = case when moving
+                then 'Ask the owner, or an admin member, to transfer it.'
+                else 'Ask the owner, or an admin member, to delete it.'
+            end;
+    end if;
+    if not moving then
+        return null;
     end if;
     if old_owner is not null then
         insert into supabase_sync.access_event (event, scope, scope_id, user_id)
