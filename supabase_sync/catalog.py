@@ -196,11 +196,30 @@ class PackData:
         return not (self.synced_tables or self.tombstones or self.pushes)
 
 
-def fetch_rows(conn: psycopg.Connection, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Run the shipped query ``sql/queries/<query>.sql`` with ``params``; return its rows as dicts."""
+def fetch_rows(
+    conn: psycopg.Connection, query: str, params: dict[str, Any] | None = None, *, qualified: bool = False
+) -> list[dict[str, Any]]:
+    """Run the shipped query ``sql/queries/<query>.sql`` with ``params``; return its rows as dicts.
+
+    ``qualified`` runs it with ``search_path`` set to ``pg_catalog`` alone so
+    that the names ``format_type`` and ``pg_get_expr`` print are qualified
+    outside pg_catalog (``public.mood``, not ``mood``): text to render into a
+    function whose ``search_path`` is empty. The session's own is restored
+    (a failed transaction's rollback restores it).
+    """
+    text = read_sql(f"queries/{query}.sql").encode("utf-8")
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(read_sql(f"queries/{query}.sql").encode("utf-8"), params)
-        return cur.fetchall()
+        if not qualified:
+            cur.execute(text, params)
+            return cur.fetchall()
+        (previous,) = cur.execute("select pg_catalog.current_setting('search_path') as path").fetchone().values()
+        cur.execute("select pg_catalog.set_config('search_path', 'pg_catalog', false)")
+        try:
+            cur.execute(text, params)
+            return cur.fetchall()
+        finally:
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+                cur.execute("select pg_catalog.set_config('search_path', %s, false)", (previous,))
 
 
 def read_pack_state(conn: psycopg.Connection) -> PackState:

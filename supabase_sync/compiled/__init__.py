@@ -231,7 +231,7 @@ def read_compiled_tables(conn: psycopg.Connection, oids: Iterable[int] | None = 
             recorded.setdefault(row["table_oid"], {})[row["purpose"]] = Recorded(
                 row["function_signature"], row["template_digest"], bool(row["fresh"])
             )
-    rows = fetch_rows(conn, "compiled_tables", wanted)
+    rows = fetch_rows(conn, "compiled_tables", wanted, qualified=True)
     push_facts = read_push_facts(conn, {row["table_oid"]: row["owner_column"] for row in rows})
     return [
         CompiledTable(

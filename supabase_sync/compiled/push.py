@@ -208,5 +208,5 @@ def read_push_facts(conn: psycopg.Connection, owners: Mapping[int, str]) -> dict
                 for key in row["foreign_keys"]
             ),
         )
-        for row in fetch_rows(conn, "push_facts", params)
+        for row in fetch_rows(conn, "push_facts", params, qualified=True)
     }

@@ -117,6 +117,27 @@ def test_after_a_ddl_change_the_push_takes_the_generic_path_until_enable_compile
     assert (colours[green], colours[again]) == ("green", "red")
 
 
+def test_columns_of_types_outside_pg_catalog_are_pushed_through_the_compiled_functions(counted: Any) -> None:
+    # The compiled functions run with an empty search_path: a type or default
+    # of the table's schema must be rendered schema-qualified.
+    owner = counted.connect()
+    owner.execute("create type public.mood as enum ('sad', 'ok')")
+    owner.execute("create domain public.short_note as varchar(6)")
+    owner.execute("create table public.diary (id uuid primary key, user_id uuid not null default auth.uid()"
+                  " references auth.users (id), feeling public.mood not null default 'ok',"
+                  " moods public.mood[] not null default '{sad}', note public.short_note)")
+    api.enable(["public.diary"], db_url=counted.owner_dsn, add_missing_columns=True)
+    device = Device(counted.connect(), counted.create_user())
+    row, plain = str(uuid.uuid4()), str(uuid.uuid4())
+    before = {"created": [{"id": row, "feeling": "sad", "moods": ["ok", "sad"], "note": "hi"}, {"id": plain}]}
+    response, calls = _push_counting(device, {"public.diary": before})
+    assert (response["applied"]["public.diary"]["created"], calls) == (2, {"push_upserts_diary": 1})
+    response, calls = _push_counting(device, {"public.diary": {"updated": [{"id": row, "feeling": "ok"}]}})
+    assert (response["applied"]["public.diary"]["updated"], calls) == (1, {"push_upserts_diary": 1})
+    rows = owner.execute("select id::text, feeling::text, moods::text, note from public.diary order by note").fetchall()
+    assert sorted(rows) == sorted([(row, "ok", "{ok,sad}", "hi"), (plain, "ok", "{sad}", None)])
+
+
 # --- equivalence: the same pushes on a compiled table and on a generic one ---
 
 _COLUMNS = ("item", "quantity", "note", "created_at", "updated_at", "deleted_at")
