@@ -42,7 +42,18 @@ class Purpose:
 
 
 #: The pull's key phase and page phase of an owner table (sync_pull, pull_page).
-PULL_PURPOSES: tuple[Purpose, ...] = ()
+PULL_PURPOSES: tuple[Purpose, ...] = (
+    Purpose(
+        "pull_keys",
+        "pull_keys_owner",
+        ("xid8", "integer", "xid8", "integer", "xid8", "boolean", "uuid", "integer"),
+    ),
+    Purpose(
+        "pull_page",
+        "pull_page_owner",
+        ("text[]", "text[]", "xid8", "integer", "xid8", "boolean", "boolean", "boolean"),
+    ),
+)
 
 #: Every purpose, in the order a table's functions are created.
 PURPOSES: tuple[Purpose, ...] = (*PULL_PURPOSES,)
