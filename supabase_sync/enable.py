@@ -33,7 +33,13 @@ import psycopg
 
 from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
 from supabase_sync.catalog import PackState, TableInfo, read_pack_state, read_tables
-from supabase_sync.compiled import CompiledTable, compiled_step_applied, read_compiled_tables, render_compile
+from supabase_sync.compiled import (
+    CompiledTable,
+    compiled_step_applied,
+    read_compiled_tables,
+    render_compile,
+    render_drop_unused,
+)
 from supabase_sync.contract import (
     BIG_NUMBERS,
     REALTIME_MODES,
@@ -263,6 +269,9 @@ def compile_statements(conn: psycopg.Connection, checks: Sequence[TableCheck]) -
             columns=tuple((column.name, column.type_name) for column in check.info.columns.values()),
             compiled=recorded.get(check.table, {}),
         )
+        unused = render_drop_unused(table)
+        if unused is not None:
+            statements.append(unused)
         if check.unmet or not table.current:
             statements.extend(render_compile(table))
     return statements
@@ -274,8 +283,11 @@ def build_blind_enable_plan(
     add_missing_columns: bool,
     created: Mapping[TableName, Statement] | None = None,
     timeouts: Timeouts | None = None,
+    compiled: Sequence[Statement] = (),
 ) -> Plan:
     """Return the enable plan written without a catalog: every requirement in its idempotent form (online).
+
+    ``compiled`` statements (judged in the migrations' sandbox, :func:`compile_statements`) run last.
 
     ``created`` maps a table enable creates to the statement creating it, run before every requirement.
     """
@@ -288,6 +300,7 @@ def build_blind_enable_plan(
         plan.extend(statements)
         then.update((statement.chunk(), statement) for statement in after)
     plan.extend(list(then.values()))
+    plan.extend(list(compiled))
     return plan
 
 
@@ -376,13 +389,15 @@ def _judge_in_sandbox(
     add_missing_columns: bool,
     backend: str,
     sandbox_url: str | None,
-) -> tuple[list[str], frozenset[str], dict[TableName, str]]:
+    owner_tables: frozenset[TableName] = frozenset(),
+) -> tuple[list[str], frozenset[str], dict[TableName, str], list[Statement]]:
     """Judge ``parsed`` in a throwaway database holding ``migrations_dir``'s migrations.
 
     Returns the warnings, the partitioned tables (see :func:`_partitioned`) and
     each table's primary key column as the migrated catalog has it, so the
     written file names it (a static index statement can be built concurrently;
-    one that looks the key up as it runs cannot).
+    one that looks the key up as it runs cannot), and the statements compiling
+    the tables' functions from the migrated catalog (:func:`compile_statements`).
     """
     from supabase_sync.migrations import list_migrations  # noqa: PLC0415
     from supabase_sync.sandbox.migrated import migrated_database  # noqa: PLC0415 (starts servers; load lazily)
@@ -405,11 +420,14 @@ def _judge_in_sandbox(
             db_url=None,
             migrations_dir=migrations_dir,
         )
+        # Judged as owner tables here: only those the migration keeps owner tables are compiled.
+        compiled = compile_statements(conn, [check for check in judgement.checks if check.table in owner_tables])
     checks = judgement.checks
     return (
         judgement.warnings,
         _partitioned(checks),
         {check.table: check.spec.id_column for check in checks if check.spec.id_column},
+        compiled,
     )
 
 
@@ -485,7 +503,7 @@ def enable(
     migration = enable_migration_name([*parsed, *([sharing.members] if sharing.members else [])])
     if target.destination is Destination.MIGRATION:
         assert target.migrations_dir is not None
-        warnings, partitioned, id_columns = ([], frozenset(), {}) if not check_folder else _judge_in_sandbox(
+        warnings, partitioned, id_columns, compiled = ([], frozenset(), {}, []) if not check_folder else _judge_in_sandbox(
             parsed,
             target.migrations_dir,
             owner_column=owner_column,
@@ -493,6 +511,13 @@ def enable(
             add_missing_columns=add_missing_columns,
             backend=backend,
             sandbox_url=sandbox_url,
+            owner_tables=frozenset(
+                spec.table
+                for spec in _blind_specs(
+                    parsed, owner_column=owner_column, conflict_strategy=conflict_strategy, sharing=sharing
+                )
+                if spec.kind == "owner"
+            ),
         )
         specs = [
             dataclasses.replace(
@@ -501,7 +526,9 @@ def enable(
             for spec in _blind_specs(parsed, owner_column=owner_column, conflict_strategy=conflict_strategy, sharing=sharing)
         ]
         created = {specs[1].table: create_members_statement(specs[0])} if sharing.create_members else None
-        plan = build_blind_enable_plan(specs, add_missing_columns=add_missing_columns, created=created, timeouts=limits)
+        plan = build_blind_enable_plan(
+            specs, add_missing_columns=add_missing_columns, created=created, timeouts=limits, compiled=compiled
+        )
         plan.warnings.extend(warnings)
         plan.index_in_transaction = partitioned
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration)

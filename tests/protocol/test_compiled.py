@@ -282,4 +282,8 @@ def test_enable_creates_them_install_repairs_them_disable_drops_them(
 
     api.disable([NOTE], db_url=note_db.owner_dsn)
     assert functions() == set()
-    assert owner.execute("select count(*) from supabase_sync.compiled_function").fetchone() == (0,)
+    assert owner.execute(
+        "select count(*) from supabase_sync.compiled_function as cf"
+        " where not exists (select from supabase_sync.synced_table as st where st.relid = cf.relid)"
+        " or cf.function_name::text like '%cnote%'"
+    ).fetchone() == (0,)
