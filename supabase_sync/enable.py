@@ -38,7 +38,6 @@ from supabase_sync.compiled import (
     compiled_step_applied,
     read_compiled_tables,
     render_compile,
-    render_drop_unused,
 )
 from supabase_sync.contract import (
     BIG_NUMBERS,
@@ -242,13 +241,16 @@ def build_enable_plan(
     return plan
 
 
-def compile_statements(conn: psycopg.Connection, checks: Sequence[TableCheck]) -> list[Statement]:
+def compile_statements(
+    conn: psycopg.Connection, checks: Sequence[TableCheck], *, kinds: Mapping[TableName, str] | None = None
+) -> list[Statement]:
     """The statements compiling the per-table functions of ``checks``' tables (:mod:`supabase_sync.compiled`).
 
     A table gets them when the plan changes it (an unmet requirement) or when
     one of its compiled functions is missing, stale (a DDL change since) or
     from other templates; an enabled, unchanged, compiled table gets none.
     A pack without schema step 0011 (install it first) compiles nothing.
+    ``kinds`` overrides the kind of a table judged otherwise (a migration's sandbox judges owner tables).
     """
     if not compiled_step_applied(conn):
         return []
@@ -263,15 +265,12 @@ def compile_statements(conn: psycopg.Connection, checks: Sequence[TableCheck]) -
             continue
         table = CompiledTable(
             table=check.table,
-            kind=check.spec.kind,
+            kind=(kinds or {}).get(check.table, check.spec.kind),
             owner_column=check.spec.owner_column,
             id_column=id_column,
             columns=tuple((column.name, column.type_name) for column in check.info.columns.values()),
             compiled=recorded.get(check.table, {}),
         )
-        unused = render_drop_unused(table)
-        if unused is not None:
-            statements.append(unused)
         if check.unmet or not table.current:
             statements.extend(render_compile(table))
     return statements
@@ -389,7 +388,7 @@ def _judge_in_sandbox(
     add_missing_columns: bool,
     backend: str,
     sandbox_url: str | None,
-    owner_tables: frozenset[TableName] = frozenset(),
+    kinds: Mapping[TableName, str] | None = None,
 ) -> tuple[list[str], frozenset[str], dict[TableName, str], list[Statement]]:
     """Judge ``parsed`` in a throwaway database holding ``migrations_dir``'s migrations.
 
@@ -420,8 +419,8 @@ def _judge_in_sandbox(
             db_url=None,
             migrations_dir=migrations_dir,
         )
-        # Judged as owner tables here: only those the migration keeps owner tables are compiled.
-        compiled = compile_statements(conn, [check for check in judgement.checks if check.table in owner_tables])
+        # Judged as owner tables here: each is compiled as the kind the migration gives it.
+        compiled = compile_statements(conn, judgement.checks, kinds=kinds)
     checks = judgement.checks
     return (
         judgement.warnings,
@@ -511,13 +510,12 @@ def enable(
             add_missing_columns=add_missing_columns,
             backend=backend,
             sandbox_url=sandbox_url,
-            owner_tables=frozenset(
-                spec.table
+            kinds={
+                spec.table: spec.kind
                 for spec in _blind_specs(
                     parsed, owner_column=owner_column, conflict_strategy=conflict_strategy, sharing=sharing
                 )
-                if spec.kind == "owner"
-            ),
+            },
         )
         specs = [
             dataclasses.replace(

@@ -202,21 +202,6 @@ def render_compile(table: CompiledTable) -> list[Statement]:
     return statements
 
 
-def render_drop_unused(table: CompiledTable) -> Statement | None:
-    """Drop the recorded functions of ``table`` its kind has no purpose for (an owner table made shared), or None."""
-    keep = [purpose.name for purpose in table.purposes]
-    if not set(table.compiled) - set(keep):
-        return None
-    return Statement(
-        f"drop the compiled functions {table.table} no longer uses",
-        render_template(
-            "drop_compiled",
-            table_name=sql.Literal(table.table.identifier.as_string(None)),
-            purposes=sql.Literal(keep),
-        ),
-    )
-
-
 def render_drop_outdated() -> Statement:
     """Drop every compiled function rendered from other templates than today's (install, upgrade)."""
     return Statement(
