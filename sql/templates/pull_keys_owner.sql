@@ -167,7 +167,9 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function {compiled_function}(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)
-from public, anon;
-grant execute on function {compiled_function}(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)
-to authenticated;
+revoke all on function {compiled_function}(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) from public, anon;
+grant execute on function {compiled_function}(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) to authenticated;

@@ -139,7 +139,9 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function {compiled_function}(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)
-from public, anon;
-grant execute on function {compiled_function}(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)
-to authenticated;
+revoke all on function {compiled_function}(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) from public, anon;
+grant execute on function {compiled_function}(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) to authenticated;

@@ -4755,4 +4755,4 @@ on conflict (key) do update
 
 -- drop compiled functions of other templates (enable or install compiles them again)
 delete from supabase_sync.compiled_function
-where template_digest <> 'db90838948e5fcf0';
+where template_digest <> '14759d4e78fa56d8';

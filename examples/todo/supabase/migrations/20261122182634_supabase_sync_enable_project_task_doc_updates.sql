@@ -645,14 +645,22 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function "supabase_sync"."pull_keys_project_45dba791"(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)
-from public, anon;
-grant execute on function "supabase_sync"."pull_keys_project_45dba791"(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)
-to authenticated;
+revoke all on function "supabase_sync"."pull_keys_project_45dba791"(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) from public, anon;
+grant execute on function "supabase_sync"."pull_keys_project_45dba791"(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) to authenticated;
 
 -- record compiled pull_keys of public.project
 select supabase_sync.record_compiled_function(
-    '"public"."project"'::regclass, 'pull_keys', '"supabase_sync"."pull_keys_project_45dba791"(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'::regprocedure, 'db90838948e5fcf0'
+    '"public"."project"'::regclass,
+    'pull_keys',
+    (
+        '"supabase_sync"."pull_keys_project_45dba791"'
+        || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
+    )::regprocedure,
+    '14759d4e78fa56d8'
 );
 
 -- compile pull_page of public.project
@@ -777,14 +785,22 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function "supabase_sync"."pull_page_project_45dba791"(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)
-from public, anon;
-grant execute on function "supabase_sync"."pull_page_project_45dba791"(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)
-to authenticated;
+revoke all on function "supabase_sync"."pull_page_project_45dba791"(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) from public, anon;
+grant execute on function "supabase_sync"."pull_page_project_45dba791"(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) to authenticated;
 
 -- record compiled pull_page of public.project
 select supabase_sync.record_compiled_function(
-    '"public"."project"'::regclass, 'pull_page', '"supabase_sync"."pull_page_project_45dba791"(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'::regprocedure, 'db90838948e5fcf0'
+    '"public"."project"'::regclass,
+    'pull_page',
+    (
+        '"supabase_sync"."pull_page_project_45dba791"'
+        || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
+    )::regprocedure,
+    '14759d4e78fa56d8'
 );
 
 -- compile pull_keys of public.task
@@ -931,14 +947,22 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function "supabase_sync"."pull_keys_task_daa76d19"(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)
-from public, anon;
-grant execute on function "supabase_sync"."pull_keys_task_daa76d19"(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)
-to authenticated;
+revoke all on function "supabase_sync"."pull_keys_task_daa76d19"(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) from public, anon;
+grant execute on function "supabase_sync"."pull_keys_task_daa76d19"(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) to authenticated;
 
 -- record compiled pull_keys of public.task
 select supabase_sync.record_compiled_function(
-    '"public"."task"'::regclass, 'pull_keys', '"supabase_sync"."pull_keys_task_daa76d19"(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'::regprocedure, 'db90838948e5fcf0'
+    '"public"."task"'::regclass,
+    'pull_keys',
+    (
+        '"supabase_sync"."pull_keys_task_daa76d19"'
+        || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
+    )::regprocedure,
+    '14759d4e78fa56d8'
 );
 
 -- compile pull_page of public.task
@@ -1063,14 +1087,22 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function "supabase_sync"."pull_page_task_daa76d19"(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)
-from public, anon;
-grant execute on function "supabase_sync"."pull_page_task_daa76d19"(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)
-to authenticated;
+revoke all on function "supabase_sync"."pull_page_task_daa76d19"(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) from public, anon;
+grant execute on function "supabase_sync"."pull_page_task_daa76d19"(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) to authenticated;
 
 -- record compiled pull_page of public.task
 select supabase_sync.record_compiled_function(
-    '"public"."task"'::regclass, 'pull_page', '"supabase_sync"."pull_page_task_daa76d19"(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'::regprocedure, 'db90838948e5fcf0'
+    '"public"."task"'::regclass,
+    'pull_page',
+    (
+        '"supabase_sync"."pull_page_task_daa76d19"'
+        || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
+    )::regprocedure,
+    '14759d4e78fa56d8'
 );
 
 -- compile pull_keys of public.doc_updates
@@ -1217,14 +1249,22 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function "supabase_sync"."pull_keys_doc_updates_6ccf8db8"(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)
-from public, anon;
-grant execute on function "supabase_sync"."pull_keys_doc_updates_6ccf8db8"(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)
-to authenticated;
+revoke all on function "supabase_sync"."pull_keys_doc_updates_6ccf8db8"(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) from public, anon;
+grant execute on function "supabase_sync"."pull_keys_doc_updates_6ccf8db8"(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) to authenticated;
 
 -- record compiled pull_keys of public.doc_updates
 select supabase_sync.record_compiled_function(
-    '"public"."doc_updates"'::regclass, 'pull_keys', '"supabase_sync"."pull_keys_doc_updates_6ccf8db8"(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'::regprocedure, 'db90838948e5fcf0'
+    '"public"."doc_updates"'::regclass,
+    'pull_keys',
+    (
+        '"supabase_sync"."pull_keys_doc_updates_6ccf8db8"'
+        || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
+    )::regprocedure,
+    '14759d4e78fa56d8'
 );
 
 -- compile pull_page of public.doc_updates
@@ -1349,12 +1389,20 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function "supabase_sync"."pull_page_doc_updates_6ccf8db8"(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)
-from public, anon;
-grant execute on function "supabase_sync"."pull_page_doc_updates_6ccf8db8"(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)
-to authenticated;
+revoke all on function "supabase_sync"."pull_page_doc_updates_6ccf8db8"(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) from public, anon;
+grant execute on function "supabase_sync"."pull_page_doc_updates_6ccf8db8"(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) to authenticated;
 
 -- record compiled pull_page of public.doc_updates
 select supabase_sync.record_compiled_function(
-    '"public"."doc_updates"'::regclass, 'pull_page', '"supabase_sync"."pull_page_doc_updates_6ccf8db8"(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'::regprocedure, 'db90838948e5fcf0'
+    '"public"."doc_updates"'::regclass,
+    'pull_page',
+    (
+        '"supabase_sync"."pull_page_doc_updates_6ccf8db8"'
+        || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
+    )::regprocedure,
+    '14759d4e78fa56d8'
 );
