@@ -2,7 +2,9 @@
 
 Each synced table is judged against the per-table contract
 (:mod:`supabase_sync.contract`): one check per requirement, keyed like the
-contract (``trigger.stamp``, ``policy.update``...), one gap per unmet one.
+contract (``trigger.stamp``, ``policy.update``...), one gap per unmet one;
+and, for kinds with compiled functions, the check ``compiled``: they are
+present, fresh and from this pack's templates (:mod:`supabase_sync.compiled`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,17 @@ from typing import Any
 from supabase_sync import PACK_VERSION
 from supabase_sync.apply import connection
 from supabase_sync.catalog import PackState, read_functions, read_pack_state
-from supabase_sync.contract import TableCheck, check_half_enabled_tables, check_registered_tables, fix_command
+from supabase_sync.compiled import CompiledTable, read_compiled_tables
+from supabase_sync.contract import (
+    TableCheck,
+    check_half_enabled_tables,
+    check_registered_tables,
+    enable_command,
+    fix_command,
+)
 from supabase_sync.dsn import DB_URL_ENV_VARS, mask_dsn, resolve_db_url
 from supabase_sync.install import pack_function_names, schema_steps
+from supabase_sync.names import TableName
 
 
 @dataclass(frozen=True)
@@ -189,6 +199,23 @@ def table_status(check: TableCheck, *, registered: bool = True, db_url_argument:
     return result
 
 
+def _with_compiled(
+    result: TableStatus, check: TableCheck, compiled: dict[TableName, CompiledTable], argument: str
+) -> TableStatus:
+    """``result`` with the ``compiled`` check: the table's compiled functions are current (:mod:`supabase_sync.compiled`).
+
+    Only for kinds that have compiled functions; the fix is enable again (it compiles them).
+    """
+    table = compiled.get(check.table)
+    if table is None or not table.purposes:
+        return result
+    problem = table.problem()
+    result.checks["compiled"] = problem is None
+    if problem is not None:
+        result.gaps.append(Gap(problem, enable_command(check.spec, db_url_argument=argument), key="compiled"))
+    return result
+
+
 def db_url_argument(explicit: str | None) -> tuple[str, str | None]:
     """How fix commands name the database ``status`` read, and a note when they cannot run as printed.
 
@@ -232,8 +259,10 @@ def status(db_url: str | None = None) -> StatusReport:
             expected = pack_function_names()
             present = {f"{function.schema}.{function.name}" for function in read_functions(conn, expected)}
             missing_functions = [name for name in expected if name not in present]
+            compiled = {table.table: table for table in read_compiled_tables(conn)}
             tables = [
-                table_status(check, db_url_argument=argument) for check in check_registered_tables(conn, state=state)
+                _with_compiled(table_status(check, db_url_argument=argument), check, compiled, argument)
+                for check in check_registered_tables(conn, state=state)
             ]
             tables += [
                 table_status(check, registered=False, db_url_argument=argument)

@@ -92,17 +92,47 @@ declare
     entry_sql text[];
     changes_sql text;
     page jsonb;
+    key_functions text[];
+    page_functions text[];
+    as_strings boolean[];
+    changes jsonb;
+    entry jsonb;
 begin
     perform supabase_sync.require_user(caller);
     since_position := supabase_sync.check_cursor(since => since, caller => caller, collections => collections);
 
+    -- The requested tables, and their compiled functions when every one is
+    -- an owner table whose compiled key and page functions are fresh (their
+    -- fingerprint is the table's current one: docs/protocol.md "Compiled
+    -- functions"), unless the setting supabase_sync.compiled_functions is
+    -- 'off'; else key_functions is null and the generic path runs.
     select
         pg_catalog.array_agg(st.relid order by st.dependency_rank, st.collection),
         pg_catalog.array_agg(st.collection order by st.dependency_rank, st.collection),
         pg_catalog.bool_and(pg_catalog.octet_length(st.collection) <= 63),
-        coalesce(pg_catalog.max(st.horizon), '0'::xid8)
-    into relids, names, short_names, horizon
+        coalesce(pg_catalog.max(st.horizon), '0'::xid8),
+        case
+            when pg_catalog.bool_and(
+                st.kind = 'owner' and ck.fingerprint = cp.fingerprint
+                and ck.fingerprint = supabase_sync.compiled_fingerprint(st.relid)
+            ) and pg_catalog.current_setting('supabase_sync.compiled_functions', true) is distinct from 'off'
+                then pg_catalog.array_agg(
+                    ck.function_name::oid::regproc::text order by st.dependency_rank, st.collection
+                )
+        end,
+        pg_catalog.array_agg(cp.function_name::oid::regproc::text order by st.dependency_rank, st.collection),
+        pg_catalog.array_agg(
+            coalesce(
+                st.big_numbers,
+                (select m.value from supabase_sync.meta as m where m.key = 'big_numbers'),
+                'number'
+            ) = 'string'
+            order by st.dependency_rank, st.collection
+        )
+    into relids, names, short_names, horizon, key_functions, page_functions, as_strings
     from supabase_sync.synced_table as st
+    left join supabase_sync.compiled_function as ck on st.relid = ck.relid and ck.purpose = 'pull_keys'
+    left join supabase_sync.compiled_function as cp on st.relid = cp.relid and cp.purpose = 'pull_page'
     where collections is null or st.collection = any(collections);
 
     if collections is not null and not coalesce(collections <@ names, collections = '{}'::text[]) then
@@ -144,8 +174,8 @@ begin
             pg_catalog.array_agg(k.bucket order by k.ord),
             pg_catalog.array_agg(k.fresh order by k.ord)
         into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets, key_fresh
-        from supabase_sync.pull_keys(
-            relids => relids, lower_version => lower_version, lower_bucket => lower_bucket,
+        from supabase_sync.pull_candidates(
+            key_functions => key_functions, relids => relids, lower_version => lower_version, lower_bucket => lower_bucket,
             upper_version => null, upper_bucket => null, horizon => horizon,
             skip_deletions => since is null and not deletions_from_null, echo_of => echo_of, row_limit => page_size + 1
         ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, fresh, ord);
@@ -172,8 +202,8 @@ begin
                     pg_catalog.array_agg(k.version order by k.ord), pg_catalog.array_agg(k.bucket order by k.ord),
                     pg_catalog.array_agg(k.fresh order by k.ord)
                 into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets, key_fresh
-                from supabase_sync.pull_keys(
-                    relids => relids, lower_version => boundary_version, lower_bucket => boundary_bucket,
+                from supabase_sync.pull_candidates(
+                    key_functions => key_functions, relids => relids, lower_version => boundary_version, lower_bucket => boundary_bucket,
                     upper_version => next_version, upper_bucket => next_bucket, horizon => horizon,
                     skip_deletions => since is null and not deletions_from_null, echo_of => echo_of, row_limit => null
                 ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, fresh, ord);
@@ -195,6 +225,42 @@ begin
             pg_catalog.unnest(key_fresh)
         ) with ordinality as c (r, i, tb, h, v, b, f, ord)
         where not c.h and (boundary_version is null or (c.v, c.b) < (boundary_version, boundary_bucket));
+    end if;
+
+    if key_functions is not null then
+        -- The compiled path: each table's entry from its compiled page
+        -- function (the same entry the generic SQL below builds), a table
+        -- without a change on the page an empty one.
+        changes := '{}'::jsonb;
+        for n in 1..pg_catalog.cardinality(relids) loop
+            if coalesce(relids[n]::oid = any(page_relids), false) then
+                execute pg_catalog.format('select %s($1, $2, $3, $4, $5, $6, $7, $8)', page_functions[n])
+                into entry
+                using
+                    array(
+                        select c.i
+                        from rows from (pg_catalog.unnest(page_relids), pg_catalog.unnest(page_ids),
+                            pg_catalog.unnest(page_tombstones)) as c (r, i, tb)
+                        where c.r = relids[n]::oid and not c.tb
+                    ),
+                    array(
+                        select c.i
+                        from rows from (pg_catalog.unnest(page_relids), pg_catalog.unnest(page_ids),
+                            pg_catalog.unnest(page_tombstones)) as c (r, i, tb)
+                        where c.r = relids[n]::oid and c.tb
+                    ),
+                    lower_version, lower_bucket, horizon, since is not null,
+                    since is not null or deletions_from_null, as_strings[n];
+            else
+                entry := '{"created": [], "updated": [], "deleted": []}'::jsonb;
+            end if;
+            changes := changes || pg_catalog.jsonb_build_object(names[n], entry);
+        end loop;
+        return pg_catalog.jsonb_build_object(
+            'changes', changes,
+            'timestamp', supabase_sync.encode_cursor(next_version, next_bucket),
+            'has_more', has_more
+        );
     end if;
 
     -- One entry per requested table; parameters $1..$3 the page's keys, $4 the

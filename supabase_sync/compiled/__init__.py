@@ -187,9 +187,6 @@ def render_compile(table: CompiledTable) -> list[Statement]:
         statements.append(
             Statement(f"compile {purpose.name} of {table.table}", render_template(purpose.template, **fields))
         )
-        signature = sql.Composed(
-            [sql.Identifier(PACK_SCHEMA, name), sql.SQL("(" + ", ".join(purpose.arguments) + ")")]  # type: ignore[arg-type]  # package data
-        )
         statements.append(
             Statement(
                 f"record compiled {purpose.name} of {table.table}",
@@ -197,7 +194,8 @@ def render_compile(table: CompiledTable) -> list[Statement]:
                     "record_compiled",
                     table_name=sql.Literal(table.table.identifier.as_string(None)),
                     purpose=sql.Literal(purpose.name),
-                    signature=sql.Literal(signature.as_string(None)),
+                    function_text=sql.Literal(sql.Identifier(PACK_SCHEMA, name).as_string(None)),
+                    arguments_text=sql.Literal("(" + ", ".join(purpose.arguments) + ")"),
                     template_digest=sql.Literal(template_digest()),
                 ),
             )

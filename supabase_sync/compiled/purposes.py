@@ -51,7 +51,18 @@ class Purpose:
 
 
 #: The pull's key phase and page phase of an owner table (sync_pull, pull_page).
-PULL_PURPOSES: tuple[Purpose, ...] = ()
+PULL_PURPOSES: tuple[Purpose, ...] = (
+    Purpose(
+        "pull_keys",
+        "pull_keys_owner",
+        ("xid8", "integer", "xid8", "integer", "xid8", "boolean", "uuid", "integer"),
+    ),
+    Purpose(
+        "pull_page",
+        "pull_page_owner",
+        ("text[]", "text[]", "xid8", "integer", "xid8", "boolean", "boolean", "boolean"),
+    ),
+)
 
 #: The push of an owner table (apply_push calls both while they are fresh): its
 #: created/updated rows and its deleted ids (supabase_sync.compiled.push).

@@ -500,3 +500,909 @@ where relid = '"public"."doc_updates"'::regclass and big_numbers is distinct fro
 
 -- recompute the push order of synced tables
 select supabase_sync.refresh_dependency_ranks();
+
+-- compile pull_keys of public.project
+create or replace function "supabase_sync"."pull_keys_project_45dba791"(
+    lower_version xid8,
+    lower_bucket integer,
+    upper_version xid8,
+    upper_bucket integer,
+    horizon xid8,
+    skip_deletions boolean,
+    echo_of uuid,
+    row_limit integer
+)
+returns table (relid oid, version xid8, bucket integer, row_id text, tombstone boolean, hidden boolean, fresh boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $supabase_sync$
+declare
+    uid uuid := supabase_sync.require_user('sync_pull');
+    target regclass := '"public"."project"'::regclass;
+    below_horizon boolean := horizon > '0'::xid8 and lower_version = horizon;
+    -- Below the horizon every version counts as the horizon: an upper bound
+    -- at the horizon bounds the buckets there.
+    horizon_upper integer := case when upper_version = horizon then upper_bucket end;
+begin
+    return query
+    select
+        target::oid,
+        c.version,
+        c.bucket::integer,
+        c.row_id,
+        c.tombstone,
+        c.tombstone and exists (
+            select from "public"."project" as l
+            where l."id" = c.row_id::uuid and l."user_id" = uid
+            offset 0
+        ),
+        false
+    from (
+        select d.version, d.bucket, d.row_id, d.tombstone
+        from (
+            select distinct on (u.row_id) u.version, u.bucket, u.row_id, u.tombstone
+            from (
+                (
+                    select
+                        t.server_version as version,
+                        (pg_catalog.hashtextextended(t."id"::text, 0) & 32767) as bucket,
+                        t."id"::text as row_id,
+                        false as tombstone
+                    from "public"."project" as t
+                    where
+                        t."user_id" = uid
+                        and (t.server_version, (pg_catalog.hashtextextended(t."id"::text, 0) & 32767))
+                        >= (lower_version, lower_bucket)
+                        and (
+                            upper_version is null
+                            or (t.server_version, (pg_catalog.hashtextextended(t."id"::text, 0) & 32767))
+                            < (upper_version, upper_bucket)
+                        )
+                        and (echo_of is null or t.instance_id is distinct from echo_of)
+                        and (not skip_deletions or t.deleted_at is null)
+                    order by t.server_version, (pg_catalog.hashtextextended(t."id"::text, 0) & 32767)
+                    limit row_limit
+                )
+                union all
+                (
+                    select
+                        horizon,
+                        (pg_catalog.hashtextextended(t."id"::text, 0) & 32767),
+                        t."id"::text,
+                        false
+                    from "public"."project" as t
+                    where
+                        below_horizon
+                        and t."user_id" = uid
+                        and t.server_version < horizon
+                        and (pg_catalog.hashtextextended(t."id"::text, 0) & 32767) >= lower_bucket
+                        and (
+                            horizon_upper is null
+                            or (pg_catalog.hashtextextended(t."id"::text, 0) & 32767) < horizon_upper
+                        )
+                        and (echo_of is null or t.instance_id is distinct from echo_of)
+                        and (not skip_deletions or t.deleted_at is null)
+                    order by (pg_catalog.hashtextextended(t."id"::text, 0) & 32767)
+                    limit row_limit
+                )
+                union all
+                (
+                    select
+                        tb.version,
+                        (pg_catalog.hashtextextended(tb.row_id, 0) & 32767),
+                        tb.row_id,
+                        true
+                    from supabase_sync.tombstone as tb
+                    where
+                        not skip_deletions
+                        and tb.relid = target
+                        and tb.owner_id = uid
+                        and tb.scope_id is null
+                        and (tb.version, (pg_catalog.hashtextextended(tb.row_id, 0) & 32767))
+                        >= (lower_version, lower_bucket)
+                        and (
+                            upper_version is null
+                            or (tb.version, (pg_catalog.hashtextextended(tb.row_id, 0) & 32767))
+                            < (upper_version, upper_bucket)
+                        )
+                        and (echo_of is null or tb.instance_id is distinct from echo_of)
+                    order by tb.version, (pg_catalog.hashtextextended(tb.row_id, 0) & 32767)
+                    limit row_limit
+                )
+                union all
+                (
+                    select
+                        horizon,
+                        (pg_catalog.hashtextextended(tb.row_id, 0) & 32767),
+                        tb.row_id,
+                        true
+                    from supabase_sync.tombstone as tb
+                    where
+                        not skip_deletions
+                        and below_horizon
+                        and tb.relid = target
+                        and tb.owner_id = uid
+                        and tb.scope_id is null
+                        and tb.version < horizon
+                        and (pg_catalog.hashtextextended(tb.row_id, 0) & 32767) >= lower_bucket
+                        and (
+                            horizon_upper is null
+                            or (pg_catalog.hashtextextended(tb.row_id, 0) & 32767) < horizon_upper
+                        )
+                        and (echo_of is null or tb.instance_id is distinct from echo_of)
+                    order by (pg_catalog.hashtextextended(tb.row_id, 0) & 32767)
+                    limit row_limit
+                )
+            ) as u
+            order by u.row_id, u.tombstone, u.version desc, u.bucket desc
+        ) as d
+        order by d.version, d.bucket, d.row_id
+        limit row_limit
+    ) as c
+    order by c.version, c.bucket, c.row_id;
+end;
+$supabase_sync$;
+
+revoke all on function "supabase_sync"."pull_keys_project_45dba791"(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) from public, anon;
+grant execute on function "supabase_sync"."pull_keys_project_45dba791"(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) to authenticated;
+
+-- record compiled pull_keys of public.project
+select supabase_sync.record_compiled_function(
+    '"public"."project"'::regclass,
+    'pull_keys',
+    (
+        '"supabase_sync"."pull_keys_project_45dba791"'
+        || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
+    )::regprocedure,
+    '14759d4e78fa56d8'
+);
+
+-- compile pull_page of public.project
+create or replace function "supabase_sync"."pull_page_project_45dba791"(
+    ids text[],
+    deleted_ids text[],
+    lower_version xid8,
+    lower_bucket integer,
+    horizon xid8,
+    incremental boolean,
+    list_deletions boolean,
+    as_strings boolean
+)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $supabase_sync$
+declare
+    wanted uuid[] := ids::uuid[];
+    deleted text[] := array[]::text[];
+begin
+    if list_deletions then
+        select coalesce(pg_catalog.array_agg(distinct d.row_id), array[]::text[])
+        into deleted
+        from (
+            select t."id"::text as row_id
+            from "public"."project" as t
+            where t."id" = any(wanted) and t.deleted_at is not null
+            union all
+            select gone.row_id
+            from pg_catalog.unnest(deleted_ids) as gone (row_id)
+        ) as d;
+    end if;
+    if as_strings then
+        return pg_catalog.jsonb_build_object(
+            'created', coalesce(
+                (
+                    select
+                        pg_catalog.jsonb_agg(
+                            supabase_sync.big_numbers_row(
+                                '"public"."project"'::regclass, pg_catalog.to_jsonb(t), '{}'::text[]
+                            )
+                        )
+                    from "public"."project" as t
+                    where
+                        t."id" = any(wanted)
+                        and t.deleted_at is null
+                        and (
+                            not incremental
+                            or (
+                                greatest(t.server_created_version, horizon),
+                                pg_catalog.hashtextextended(t."id"::text, 0) & 32767
+                            ) >= (lower_version, lower_bucket)
+                        )
+                ),
+                '[]'::jsonb
+            ),
+            'updated', coalesce(
+                (
+                    select
+                        pg_catalog.jsonb_agg(
+                            supabase_sync.big_numbers_row(
+                                '"public"."project"'::regclass, pg_catalog.to_jsonb(t), '{}'::text[]
+                            )
+                        )
+                    from "public"."project" as t
+                    where
+                        incremental
+                        and t."id" = any(wanted)
+                        and t.deleted_at is null
+                        and (
+                            (
+                                greatest(t.server_created_version, horizon),
+                                pg_catalog.hashtextextended(t."id"::text, 0) & 32767
+                            ) >= (lower_version, lower_bucket)
+                        ) is not true
+                ),
+                '[]'::jsonb
+            ),
+            'deleted', deleted
+        );
+    end if;
+    return pg_catalog.jsonb_build_object(
+        'created', coalesce(
+            (
+                select pg_catalog.array_agg(t)
+                from "public"."project" as t
+                where
+                    t."id" = any(wanted)
+                    and t.deleted_at is null
+                    and (
+                        not incremental
+                        or (
+                            greatest(t.server_created_version, horizon),
+                            pg_catalog.hashtextextended(t."id"::text, 0) & 32767
+                        ) >= (lower_version, lower_bucket)
+                    )
+            ),
+            array[]::"public"."project"[]
+        ),
+        'updated', coalesce(
+            (
+                select pg_catalog.array_agg(t)
+                from "public"."project" as t
+                where
+                    incremental
+                    and t."id" = any(wanted)
+                    and t.deleted_at is null
+                    and (
+                        (
+                            greatest(t.server_created_version, horizon),
+                            pg_catalog.hashtextextended(t."id"::text, 0) & 32767
+                        ) >= (lower_version, lower_bucket)
+                    ) is not true
+            ),
+            array[]::"public"."project"[]
+        ),
+        'deleted', deleted
+    );
+end;
+$supabase_sync$;
+
+revoke all on function "supabase_sync"."pull_page_project_45dba791"(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) from public, anon;
+grant execute on function "supabase_sync"."pull_page_project_45dba791"(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) to authenticated;
+
+-- record compiled pull_page of public.project
+select supabase_sync.record_compiled_function(
+    '"public"."project"'::regclass,
+    'pull_page',
+    (
+        '"supabase_sync"."pull_page_project_45dba791"'
+        || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
+    )::regprocedure,
+    '14759d4e78fa56d8'
+);
+
+-- compile pull_keys of public.task
+create or replace function "supabase_sync"."pull_keys_task_daa76d19"(
+    lower_version xid8,
+    lower_bucket integer,
+    upper_version xid8,
+    upper_bucket integer,
+    horizon xid8,
+    skip_deletions boolean,
+    echo_of uuid,
+    row_limit integer
+)
+returns table (relid oid, version xid8, bucket integer, row_id text, tombstone boolean, hidden boolean, fresh boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $supabase_sync$
+declare
+    uid uuid := supabase_sync.require_user('sync_pull');
+    target regclass := '"public"."task"'::regclass;
+    below_horizon boolean := horizon > '0'::xid8 and lower_version = horizon;
+    -- Below the horizon every version counts as the horizon: an upper bound
+    -- at the horizon bounds the buckets there.
+    horizon_upper integer := case when upper_version = horizon then upper_bucket end;
+begin
+    return query
+    select
+        target::oid,
+        c.version,
+        c.bucket::integer,
+        c.row_id,
+        c.tombstone,
+        c.tombstone and exists (
+            select from "public"."task" as l
+            where l."id" = c.row_id::uuid and l."user_id" = uid
+            offset 0
+        ),
+        false
+    from (
+        select d.version, d.bucket, d.row_id, d.tombstone
+        from (
+            select distinct on (u.row_id) u.version, u.bucket, u.row_id, u.tombstone
+            from (
+                (
+                    select
+                        t.server_version as version,
+                        (pg_catalog.hashtextextended(t."id"::text, 0) & 32767) as bucket,
+                        t."id"::text as row_id,
+                        false as tombstone
+                    from "public"."task" as t
+                    where
+                        t."user_id" = uid
+                        and (t.server_version, (pg_catalog.hashtextextended(t."id"::text, 0) & 32767))
+                        >= (lower_version, lower_bucket)
+                        and (
+                            upper_version is null
+                            or (t.server_version, (pg_catalog.hashtextextended(t."id"::text, 0) & 32767))
+                            < (upper_version, upper_bucket)
+                        )
+                        and (echo_of is null or t.instance_id is distinct from echo_of)
+                        and (not skip_deletions or t.deleted_at is null)
+                    order by t.server_version, (pg_catalog.hashtextextended(t."id"::text, 0) & 32767)
+                    limit row_limit
+                )
+                union all
+                (
+                    select
+                        horizon,
+                        (pg_catalog.hashtextextended(t."id"::text, 0) & 32767),
+                        t."id"::text,
+                        false
+                    from "public"."task" as t
+                    where
+                        below_horizon
+                        and t."user_id" = uid
+                        and t.server_version < horizon
+                        and (pg_catalog.hashtextextended(t."id"::text, 0) & 32767) >= lower_bucket
+                        and (
+                            horizon_upper is null
+                            or (pg_catalog.hashtextextended(t."id"::text, 0) & 32767) < horizon_upper
+                        )
+                        and (echo_of is null or t.instance_id is distinct from echo_of)
+                        and (not skip_deletions or t.deleted_at is null)
+                    order by (pg_catalog.hashtextextended(t."id"::text, 0) & 32767)
+                    limit row_limit
+                )
+                union all
+                (
+                    select
+                        tb.version,
+                        (pg_catalog.hashtextextended(tb.row_id, 0) & 32767),
+                        tb.row_id,
+                        true
+                    from supabase_sync.tombstone as tb
+                    where
+                        not skip_deletions
+                        and tb.relid = target
+                        and tb.owner_id = uid
+                        and tb.scope_id is null
+                        and (tb.version, (pg_catalog.hashtextextended(tb.row_id, 0) & 32767))
+                        >= (lower_version, lower_bucket)
+                        and (
+                            upper_version is null
+                            or (tb.version, (pg_catalog.hashtextextended(tb.row_id, 0) & 32767))
+                            < (upper_version, upper_bucket)
+                        )
+                        and (echo_of is null or tb.instance_id is distinct from echo_of)
+                    order by tb.version, (pg_catalog.hashtextextended(tb.row_id, 0) & 32767)
+                    limit row_limit
+                )
+                union all
+                (
+                    select
+                        horizon,
+                        (pg_catalog.hashtextextended(tb.row_id, 0) & 32767),
+                        tb.row_id,
+                        true
+                    from supabase_sync.tombstone as tb
+                    where
+                        not skip_deletions
+                        and below_horizon
+                        and tb.relid = target
+                        and tb.owner_id = uid
+                        and tb.scope_id is null
+                        and tb.version < horizon
+                        and (pg_catalog.hashtextextended(tb.row_id, 0) & 32767) >= lower_bucket
+                        and (
+                            horizon_upper is null
+                            or (pg_catalog.hashtextextended(tb.row_id, 0) & 32767) < horizon_upper
+                        )
+                        and (echo_of is null or tb.instance_id is distinct from echo_of)
+                    order by (pg_catalog.hashtextextended(tb.row_id, 0) & 32767)
+                    limit row_limit
+                )
+            ) as u
+            order by u.row_id, u.tombstone, u.version desc, u.bucket desc
+        ) as d
+        order by d.version, d.bucket, d.row_id
+        limit row_limit
+    ) as c
+    order by c.version, c.bucket, c.row_id;
+end;
+$supabase_sync$;
+
+revoke all on function "supabase_sync"."pull_keys_task_daa76d19"(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) from public, anon;
+grant execute on function "supabase_sync"."pull_keys_task_daa76d19"(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) to authenticated;
+
+-- record compiled pull_keys of public.task
+select supabase_sync.record_compiled_function(
+    '"public"."task"'::regclass,
+    'pull_keys',
+    (
+        '"supabase_sync"."pull_keys_task_daa76d19"'
+        || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
+    )::regprocedure,
+    '14759d4e78fa56d8'
+);
+
+-- compile pull_page of public.task
+create or replace function "supabase_sync"."pull_page_task_daa76d19"(
+    ids text[],
+    deleted_ids text[],
+    lower_version xid8,
+    lower_bucket integer,
+    horizon xid8,
+    incremental boolean,
+    list_deletions boolean,
+    as_strings boolean
+)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $supabase_sync$
+declare
+    wanted uuid[] := ids::uuid[];
+    deleted text[] := array[]::text[];
+begin
+    if list_deletions then
+        select coalesce(pg_catalog.array_agg(distinct d.row_id), array[]::text[])
+        into deleted
+        from (
+            select t."id"::text as row_id
+            from "public"."task" as t
+            where t."id" = any(wanted) and t.deleted_at is not null
+            union all
+            select gone.row_id
+            from pg_catalog.unnest(deleted_ids) as gone (row_id)
+        ) as d;
+    end if;
+    if as_strings then
+        return pg_catalog.jsonb_build_object(
+            'created', coalesce(
+                (
+                    select
+                        pg_catalog.jsonb_agg(
+                            supabase_sync.big_numbers_row(
+                                '"public"."task"'::regclass, pg_catalog.to_jsonb(t), '{}'::text[]
+                            )
+                        )
+                    from "public"."task" as t
+                    where
+                        t."id" = any(wanted)
+                        and t.deleted_at is null
+                        and (
+                            not incremental
+                            or (
+                                greatest(t.server_created_version, horizon),
+                                pg_catalog.hashtextextended(t."id"::text, 0) & 32767
+                            ) >= (lower_version, lower_bucket)
+                        )
+                ),
+                '[]'::jsonb
+            ),
+            'updated', coalesce(
+                (
+                    select
+                        pg_catalog.jsonb_agg(
+                            supabase_sync.big_numbers_row(
+                                '"public"."task"'::regclass, pg_catalog.to_jsonb(t), '{}'::text[]
+                            )
+                        )
+                    from "public"."task" as t
+                    where
+                        incremental
+                        and t."id" = any(wanted)
+                        and t.deleted_at is null
+                        and (
+                            (
+                                greatest(t.server_created_version, horizon),
+                                pg_catalog.hashtextextended(t."id"::text, 0) & 32767
+                            ) >= (lower_version, lower_bucket)
+                        ) is not true
+                ),
+                '[]'::jsonb
+            ),
+            'deleted', deleted
+        );
+    end if;
+    return pg_catalog.jsonb_build_object(
+        'created', coalesce(
+            (
+                select pg_catalog.array_agg(t)
+                from "public"."task" as t
+                where
+                    t."id" = any(wanted)
+                    and t.deleted_at is null
+                    and (
+                        not incremental
+                        or (
+                            greatest(t.server_created_version, horizon),
+                            pg_catalog.hashtextextended(t."id"::text, 0) & 32767
+                        ) >= (lower_version, lower_bucket)
+                    )
+            ),
+            array[]::"public"."task"[]
+        ),
+        'updated', coalesce(
+            (
+                select pg_catalog.array_agg(t)
+                from "public"."task" as t
+                where
+                    incremental
+                    and t."id" = any(wanted)
+                    and t.deleted_at is null
+                    and (
+                        (
+                            greatest(t.server_created_version, horizon),
+                            pg_catalog.hashtextextended(t."id"::text, 0) & 32767
+                        ) >= (lower_version, lower_bucket)
+                    ) is not true
+            ),
+            array[]::"public"."task"[]
+        ),
+        'deleted', deleted
+    );
+end;
+$supabase_sync$;
+
+revoke all on function "supabase_sync"."pull_page_task_daa76d19"(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) from public, anon;
+grant execute on function "supabase_sync"."pull_page_task_daa76d19"(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) to authenticated;
+
+-- record compiled pull_page of public.task
+select supabase_sync.record_compiled_function(
+    '"public"."task"'::regclass,
+    'pull_page',
+    (
+        '"supabase_sync"."pull_page_task_daa76d19"'
+        || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
+    )::regprocedure,
+    '14759d4e78fa56d8'
+);
+
+-- compile pull_keys of public.doc_updates
+create or replace function "supabase_sync"."pull_keys_doc_updates_6ccf8db8"(
+    lower_version xid8,
+    lower_bucket integer,
+    upper_version xid8,
+    upper_bucket integer,
+    horizon xid8,
+    skip_deletions boolean,
+    echo_of uuid,
+    row_limit integer
+)
+returns table (relid oid, version xid8, bucket integer, row_id text, tombstone boolean, hidden boolean, fresh boolean)
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $supabase_sync$
+declare
+    uid uuid := supabase_sync.require_user('sync_pull');
+    target regclass := '"public"."doc_updates"'::regclass;
+    below_horizon boolean := horizon > '0'::xid8 and lower_version = horizon;
+    -- Below the horizon every version counts as the horizon: an upper bound
+    -- at the horizon bounds the buckets there.
+    horizon_upper integer := case when upper_version = horizon then upper_bucket end;
+begin
+    return query
+    select
+        target::oid,
+        c.version,
+        c.bucket::integer,
+        c.row_id,
+        c.tombstone,
+        c.tombstone and exists (
+            select from "public"."doc_updates" as l
+            where l."id" = c.row_id::uuid and l."user_id" = uid
+            offset 0
+        ),
+        false
+    from (
+        select d.version, d.bucket, d.row_id, d.tombstone
+        from (
+            select distinct on (u.row_id) u.version, u.bucket, u.row_id, u.tombstone
+            from (
+                (
+                    select
+                        t.server_version as version,
+                        (pg_catalog.hashtextextended(t."id"::text, 0) & 32767) as bucket,
+                        t."id"::text as row_id,
+                        false as tombstone
+                    from "public"."doc_updates" as t
+                    where
+                        t."user_id" = uid
+                        and (t.server_version, (pg_catalog.hashtextextended(t."id"::text, 0) & 32767))
+                        >= (lower_version, lower_bucket)
+                        and (
+                            upper_version is null
+                            or (t.server_version, (pg_catalog.hashtextextended(t."id"::text, 0) & 32767))
+                            < (upper_version, upper_bucket)
+                        )
+                        and (echo_of is null or t.instance_id is distinct from echo_of)
+                        and (not skip_deletions or t.deleted_at is null)
+                    order by t.server_version, (pg_catalog.hashtextextended(t."id"::text, 0) & 32767)
+                    limit row_limit
+                )
+                union all
+                (
+                    select
+                        horizon,
+                        (pg_catalog.hashtextextended(t."id"::text, 0) & 32767),
+                        t."id"::text,
+                        false
+                    from "public"."doc_updates" as t
+                    where
+                        below_horizon
+                        and t."user_id" = uid
+                        and t.server_version < horizon
+                        and (pg_catalog.hashtextextended(t."id"::text, 0) & 32767) >= lower_bucket
+                        and (
+                            horizon_upper is null
+                            or (pg_catalog.hashtextextended(t."id"::text, 0) & 32767) < horizon_upper
+                        )
+                        and (echo_of is null or t.instance_id is distinct from echo_of)
+                        and (not skip_deletions or t.deleted_at is null)
+                    order by (pg_catalog.hashtextextended(t."id"::text, 0) & 32767)
+                    limit row_limit
+                )
+                union all
+                (
+                    select
+                        tb.version,
+                        (pg_catalog.hashtextextended(tb.row_id, 0) & 32767),
+                        tb.row_id,
+                        true
+                    from supabase_sync.tombstone as tb
+                    where
+                        not skip_deletions
+                        and tb.relid = target
+                        and tb.owner_id = uid
+                        and tb.scope_id is null
+                        and (tb.version, (pg_catalog.hashtextextended(tb.row_id, 0) & 32767))
+                        >= (lower_version, lower_bucket)
+                        and (
+                            upper_version is null
+                            or (tb.version, (pg_catalog.hashtextextended(tb.row_id, 0) & 32767))
+                            < (upper_version, upper_bucket)
+                        )
+                        and (echo_of is null or tb.instance_id is distinct from echo_of)
+                    order by tb.version, (pg_catalog.hashtextextended(tb.row_id, 0) & 32767)
+                    limit row_limit
+                )
+                union all
+                (
+                    select
+                        horizon,
+                        (pg_catalog.hashtextextended(tb.row_id, 0) & 32767),
+                        tb.row_id,
+                        true
+                    from supabase_sync.tombstone as tb
+                    where
+                        not skip_deletions
+                        and below_horizon
+                        and tb.relid = target
+                        and tb.owner_id = uid
+                        and tb.scope_id is null
+                        and tb.version < horizon
+                        and (pg_catalog.hashtextextended(tb.row_id, 0) & 32767) >= lower_bucket
+                        and (
+                            horizon_upper is null
+                            or (pg_catalog.hashtextextended(tb.row_id, 0) & 32767) < horizon_upper
+                        )
+                        and (echo_of is null or tb.instance_id is distinct from echo_of)
+                    order by (pg_catalog.hashtextextended(tb.row_id, 0) & 32767)
+                    limit row_limit
+                )
+            ) as u
+            order by u.row_id, u.tombstone, u.version desc, u.bucket desc
+        ) as d
+        order by d.version, d.bucket, d.row_id
+        limit row_limit
+    ) as c
+    order by c.version, c.bucket, c.row_id;
+end;
+$supabase_sync$;
+
+revoke all on function "supabase_sync"."pull_keys_doc_updates_6ccf8db8"(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) from public, anon;
+grant execute on function "supabase_sync"."pull_keys_doc_updates_6ccf8db8"(
+    xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) to authenticated;
+
+-- record compiled pull_keys of public.doc_updates
+select supabase_sync.record_compiled_function(
+    '"public"."doc_updates"'::regclass,
+    'pull_keys',
+    (
+        '"supabase_sync"."pull_keys_doc_updates_6ccf8db8"'
+        || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
+    )::regprocedure,
+    '14759d4e78fa56d8'
+);
+
+-- compile pull_page of public.doc_updates
+create or replace function "supabase_sync"."pull_page_doc_updates_6ccf8db8"(
+    ids text[],
+    deleted_ids text[],
+    lower_version xid8,
+    lower_bucket integer,
+    horizon xid8,
+    incremental boolean,
+    list_deletions boolean,
+    as_strings boolean
+)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $supabase_sync$
+declare
+    wanted uuid[] := ids::uuid[];
+    deleted text[] := array[]::text[];
+begin
+    if list_deletions then
+        select coalesce(pg_catalog.array_agg(distinct d.row_id), array[]::text[])
+        into deleted
+        from (
+            select t."id"::text as row_id
+            from "public"."doc_updates" as t
+            where t."id" = any(wanted) and t.deleted_at is not null
+            union all
+            select gone.row_id
+            from pg_catalog.unnest(deleted_ids) as gone (row_id)
+        ) as d;
+    end if;
+    if as_strings then
+        return pg_catalog.jsonb_build_object(
+            'created', coalesce(
+                (
+                    select
+                        pg_catalog.jsonb_agg(
+                            supabase_sync.big_numbers_row(
+                                '"public"."doc_updates"'::regclass, pg_catalog.to_jsonb(t), '{}'::text[]
+                            )
+                        )
+                    from "public"."doc_updates" as t
+                    where
+                        t."id" = any(wanted)
+                        and t.deleted_at is null
+                        and (
+                            not incremental
+                            or (
+                                greatest(t.server_created_version, horizon),
+                                pg_catalog.hashtextextended(t."id"::text, 0) & 32767
+                            ) >= (lower_version, lower_bucket)
+                        )
+                ),
+                '[]'::jsonb
+            ),
+            'updated', coalesce(
+                (
+                    select
+                        pg_catalog.jsonb_agg(
+                            supabase_sync.big_numbers_row(
+                                '"public"."doc_updates"'::regclass, pg_catalog.to_jsonb(t), '{}'::text[]
+                            )
+                        )
+                    from "public"."doc_updates" as t
+                    where
+                        incremental
+                        and t."id" = any(wanted)
+                        and t.deleted_at is null
+                        and (
+                            (
+                                greatest(t.server_created_version, horizon),
+                                pg_catalog.hashtextextended(t."id"::text, 0) & 32767
+                            ) >= (lower_version, lower_bucket)
+                        ) is not true
+                ),
+                '[]'::jsonb
+            ),
+            'deleted', deleted
+        );
+    end if;
+    return pg_catalog.jsonb_build_object(
+        'created', coalesce(
+            (
+                select pg_catalog.array_agg(t)
+                from "public"."doc_updates" as t
+                where
+                    t."id" = any(wanted)
+                    and t.deleted_at is null
+                    and (
+                        not incremental
+                        or (
+                            greatest(t.server_created_version, horizon),
+                            pg_catalog.hashtextextended(t."id"::text, 0) & 32767
+                        ) >= (lower_version, lower_bucket)
+                    )
+            ),
+            array[]::"public"."doc_updates"[]
+        ),
+        'updated', coalesce(
+            (
+                select pg_catalog.array_agg(t)
+                from "public"."doc_updates" as t
+                where
+                    incremental
+                    and t."id" = any(wanted)
+                    and t.deleted_at is null
+                    and (
+                        (
+                            greatest(t.server_created_version, horizon),
+                            pg_catalog.hashtextextended(t."id"::text, 0) & 32767
+                        ) >= (lower_version, lower_bucket)
+                    ) is not true
+            ),
+            array[]::"public"."doc_updates"[]
+        ),
+        'deleted', deleted
+    );
+end;
+$supabase_sync$;
+
+revoke all on function "supabase_sync"."pull_page_doc_updates_6ccf8db8"(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) from public, anon;
+grant execute on function "supabase_sync"."pull_page_doc_updates_6ccf8db8"(
+    text[], text[], xid8, integer, xid8, boolean, boolean, boolean
+) to authenticated;
+
+-- record compiled pull_page of public.doc_updates
+select supabase_sync.record_compiled_function(
+    '"public"."doc_updates"'::regclass,
+    'pull_page',
+    (
+        '"supabase_sync"."pull_page_doc_updates_6ccf8db8"'
+        || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
+    )::regprocedure,
+    '14759d4e78fa56d8'
+);
