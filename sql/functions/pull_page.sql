@@ -112,9 +112,14 @@ begin
         pg_catalog.bool_and(pg_catalog.octet_length(st.collection) <= 63),
         coalesce(pg_catalog.max(st.horizon), '0'::xid8),
         case
+            -- (coalesce: bool_and skips nulls, and a table without compiled
+            -- functions compares null)
             when pg_catalog.bool_and(
-                st.kind = 'owner' and ck.fingerprint = cp.fingerprint
-                and ck.fingerprint = supabase_sync.compiled_fingerprint(st.relid)
+                coalesce(
+                    st.kind = 'owner' and ck.fingerprint = cp.fingerprint
+                    and ck.fingerprint = supabase_sync.compiled_fingerprint(st.relid),
+                    false
+                )
             ) and pg_catalog.current_setting('supabase_sync.compiled_functions', true) is distinct from 'off'
                 then pg_catalog.array_agg(
                     ck.function_name::oid::regproc::text order by st.dependency_rank, st.collection

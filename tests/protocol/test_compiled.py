@@ -257,7 +257,8 @@ def test_enable_creates_them_install_repairs_them_disable_drops_them(
             name
             for (name,) in owner.execute(
                 "select p.proname::text from pg_proc as p where p.pronamespace = 'supabase_sync'::regnamespace"
-                " and p.proname like any (array['pull_keys_cnote_%', 'pull_page_cnote_%'])"
+                " and p.proname like any (array['pull_keys_cnote_%', 'pull_page_cnote_%', 'push_upserts_cnote_%',"
+                " 'push_deletes_cnote_%'])"
             )
         }
 
@@ -265,8 +266,8 @@ def test_enable_creates_them_install_repairs_them_disable_drops_them(
         "select purpose, function_name::oid::regproc::text from supabase_sync.compiled_function"
         " where relid = 'public.cnote'::regclass"
     ).fetchall())
-    assert set(recorded) == {"pull_keys", "pull_page"}
-    assert {name.split(".", 1)[1] for name in recorded.values()} == functions() and len(functions()) == 2
+    assert set(recorded) == {"pull_keys", "pull_page", "push_upserts", "push_deletes"}
+    assert {name.split(".", 1)[1] for name in recorded.values()} == functions() and len(functions()) == 4
     assert not api.enable([NOTE], db_url=note_db.owner_dsn).changed
 
     owner.execute("delete from supabase_sync.compiled_function where relid = 'public.cnote'::regclass")
@@ -275,7 +276,7 @@ def test_enable_creates_them_install_repairs_them_disable_drops_them(
     assert compiled_calls(calls) == 0
 
     assert api.install(db_url=note_db.owner_dsn).changed
-    assert len(functions()) == 2
+    assert len(functions()) == 4
     _, calls = pull(alice, cursor=None)
     assert compiled_calls(calls) == 1
     assert not api.install(db_url=note_db.owner_dsn).changed

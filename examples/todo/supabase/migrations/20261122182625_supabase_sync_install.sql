@@ -2235,6 +2235,72 @@ revoke all on function supabase_sync.on_truncate() from public;
 comment on function supabase_sync.on_truncate() is
 'supabase-sync: a TRUNCATE of a synced table forces a resync of that table on every client.';
 
+-- functions of pull_candidates.sql
+-- The key phase of a pull (pull_page): supabase_sync.pull_keys, or, when
+-- pull_page found every requested table an owner table with fresh compiled
+-- functions (docs/protocol.md "Compiled functions"), their compiled key
+-- functions `key_functions` (one per table of `relids`, same order): the same
+-- keys in the same order (position, then table, then id), `row_limit` at most.
+-- Cost of the compiled path: one small dynamic statement calling them (a
+-- union of their calls, ordered and limited, for several tables); their own
+-- statements are static and planned once per session.
+create or replace function supabase_sync.pull_candidates(
+    key_functions text[],
+    relids regclass[],
+    lower_version xid8,
+    lower_bucket integer,
+    upper_version xid8,
+    upper_bucket integer,
+    horizon xid8,
+    skip_deletions boolean,
+    echo_of uuid,
+    row_limit integer
+)
+returns table (relid oid, version xid8, bucket integer, row_id text, tombstone boolean, hidden boolean, fresh boolean)
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+    calls text;
+begin
+    if key_functions is null then
+        return query
+        select k.relid, k.version, k.bucket, k.row_id, k.tombstone, k.hidden, k.fresh
+        from supabase_sync.pull_keys(
+            relids => relids, lower_version => lower_version, lower_bucket => lower_bucket,
+            upper_version => upper_version, upper_bucket => upper_bucket, horizon => horizon,
+            skip_deletions => skip_deletions, echo_of => echo_of, row_limit => row_limit
+        ) as k;
+        return;
+    end if;
+    if pg_catalog.cardinality(key_functions) = 1 then
+        calls := pg_catalog.format('select * from %s($1, $2, $3, $4, $5, $6, $7, $8)', key_functions[1]);
+    else
+        select 'select * from (' || pg_catalog.string_agg(
+            pg_catalog.format('select * from %s($1, $2, $3, $4, $5, $6, $7, $8)', f.name), ' union all '
+        ) || ') as u order by u.version, u.bucket, u.relid, u.row_id limit $8'
+        into calls
+        from pg_catalog.unnest(key_functions) as f (name);
+    end if;
+    return query execute calls
+    using lower_version, lower_bucket, upper_version, upper_bucket, horizon, skip_deletions, echo_of, row_limit;
+end;
+$$;
+
+revoke all on function supabase_sync.pull_candidates(
+    text[], regclass[], xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) from public, anon;
+grant execute on function supabase_sync.pull_candidates(
+    text[], regclass[], xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) to authenticated;
+
+comment on function supabase_sync.pull_candidates(
+    text[], regclass[], xid8, integer, xid8, integer, xid8, boolean, uuid, integer
+) is
+'supabase-sync: key phase of a pull: pull_keys, or the tables'' compiled key functions when all are fresh.';
+
 -- functions of pull_changes.sql
 -- RPC for existing Drift clients (DESIGN 3.2 "seed-compatible wrappers"): the
 -- sync_pull core, paged by meta default_page_size. These clients do not know
@@ -2796,17 +2862,52 @@ declare
     entry_sql text[];
     changes_sql text;
     page jsonb;
+    key_functions text[];
+    page_functions text[];
+    as_strings boolean[];
+    changes jsonb;
+    entry jsonb;
 begin
     perform supabase_sync.require_user(caller);
     since_position := supabase_sync.check_cursor(since => since, caller => caller, collections => collections);
 
+    -- The requested tables, and their compiled functions when every one is
+    -- an owner table whose compiled key and page functions are fresh (their
+    -- fingerprint is the table's current one: docs/protocol.md "Compiled
+    -- functions"), unless the setting supabase_sync.compiled_functions is
+    -- 'off'; else key_functions is null and the generic path runs.
     select
         pg_catalog.array_agg(st.relid order by st.dependency_rank, st.collection),
         pg_catalog.array_agg(st.collection order by st.dependency_rank, st.collection),
         pg_catalog.bool_and(pg_catalog.octet_length(st.collection) <= 63),
-        coalesce(pg_catalog.max(st.horizon), '0'::xid8)
-    into relids, names, short_names, horizon
+        coalesce(pg_catalog.max(st.horizon), '0'::xid8),
+        case
+            -- (coalesce: bool_and skips nulls, and a table without compiled
+            -- functions compares null)
+            when pg_catalog.bool_and(
+                coalesce(
+                    st.kind = 'owner' and ck.fingerprint = cp.fingerprint
+                    and ck.fingerprint = supabase_sync.compiled_fingerprint(st.relid),
+                    false
+                )
+            ) and pg_catalog.current_setting('supabase_sync.compiled_functions', true) is distinct from 'off'
+                then pg_catalog.array_agg(
+                    ck.function_name::oid::regproc::text order by st.dependency_rank, st.collection
+                )
+        end,
+        pg_catalog.array_agg(cp.function_name::oid::regproc::text order by st.dependency_rank, st.collection),
+        pg_catalog.array_agg(
+            coalesce(
+                st.big_numbers,
+                (select m.value from supabase_sync.meta as m where m.key = 'big_numbers'),
+                'number'
+            ) = 'string'
+            order by st.dependency_rank, st.collection
+        )
+    into relids, names, short_names, horizon, key_functions, page_functions, as_strings
     from supabase_sync.synced_table as st
+    left join supabase_sync.compiled_function as ck on st.relid = ck.relid and ck.purpose = 'pull_keys'
+    left join supabase_sync.compiled_function as cp on st.relid = cp.relid and cp.purpose = 'pull_page'
     where collections is null or st.collection = any(collections);
 
     if collections is not null and not coalesce(collections <@ names, collections = '{}'::text[]) then
@@ -2848,8 +2949,8 @@ begin
             pg_catalog.array_agg(k.bucket order by k.ord),
             pg_catalog.array_agg(k.fresh order by k.ord)
         into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets, key_fresh
-        from supabase_sync.pull_keys(
-            relids => relids, lower_version => lower_version, lower_bucket => lower_bucket,
+        from supabase_sync.pull_candidates(
+            key_functions => key_functions, relids => relids, lower_version => lower_version, lower_bucket => lower_bucket,
             upper_version => null, upper_bucket => null, horizon => horizon,
             skip_deletions => since is null and not deletions_from_null, echo_of => echo_of, row_limit => page_size + 1
         ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, fresh, ord);
@@ -2876,8 +2977,8 @@ begin
                     pg_catalog.array_agg(k.version order by k.ord), pg_catalog.array_agg(k.bucket order by k.ord),
                     pg_catalog.array_agg(k.fresh order by k.ord)
                 into key_relids, key_ids, key_tombstones, key_hidden, key_versions, key_buckets, key_fresh
-                from supabase_sync.pull_keys(
-                    relids => relids, lower_version => boundary_version, lower_bucket => boundary_bucket,
+                from supabase_sync.pull_candidates(
+                    key_functions => key_functions, relids => relids, lower_version => boundary_version, lower_bucket => boundary_bucket,
                     upper_version => next_version, upper_bucket => next_bucket, horizon => horizon,
                     skip_deletions => since is null and not deletions_from_null, echo_of => echo_of, row_limit => null
                 ) with ordinality as k (relid, version, bucket, row_id, tombstone, hidden, fresh, ord);
@@ -2899,6 +3000,42 @@ begin
             pg_catalog.unnest(key_fresh)
         ) with ordinality as c (r, i, tb, h, v, b, f, ord)
         where not c.h and (boundary_version is null or (c.v, c.b) < (boundary_version, boundary_bucket));
+    end if;
+
+    if key_functions is not null then
+        -- The compiled path: each table's entry from its compiled page
+        -- function (the same entry the generic SQL below builds), a table
+        -- without a change on the page an empty one.
+        changes := '{}'::jsonb;
+        for n in 1..pg_catalog.cardinality(relids) loop
+            if coalesce(relids[n]::oid = any(page_relids), false) then
+                execute pg_catalog.format('select %s($1, $2, $3, $4, $5, $6, $7, $8)', page_functions[n])
+                into entry
+                using
+                    array(
+                        select c.i
+                        from rows from (pg_catalog.unnest(page_relids), pg_catalog.unnest(page_ids),
+                            pg_catalog.unnest(page_tombstones)) as c (r, i, tb)
+                        where c.r = relids[n]::oid and not c.tb
+                    ),
+                    array(
+                        select c.i
+                        from rows from (pg_catalog.unnest(page_relids), pg_catalog.unnest(page_ids),
+                            pg_catalog.unnest(page_tombstones)) as c (r, i, tb)
+                        where c.r = relids[n]::oid and c.tb
+                    ),
+                    lower_version, lower_bucket, horizon, since is not null,
+                    since is not null or deletions_from_null, as_strings[n];
+            else
+                entry := '{"created": [], "updated": [], "deleted": []}'::jsonb;
+            end if;
+            changes := changes || pg_catalog.jsonb_build_object(names[n], entry);
+        end loop;
+        return pg_catalog.jsonb_build_object(
+            'changes', changes,
+            'timestamp', supabase_sync.encode_cursor(next_version, next_bucket),
+            'has_more', has_more
+        );
     end if;
 
     -- One entry per requested table; parameters $1..$3 the page's keys, $4 the
@@ -4973,4 +5110,4 @@ on conflict (key) do update
 
 -- drop compiled functions of other templates (enable or install compiles them again)
 delete from supabase_sync.compiled_function
-where template_digest <> 'ac615c891f2bf33c';
+where template_digest <> '5568b25b725588c2';

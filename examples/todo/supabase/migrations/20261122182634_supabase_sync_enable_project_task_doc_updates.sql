@@ -660,7 +660,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_keys_project_45dba791"'
         || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
     )::regprocedure,
-    '14759d4e78fa56d8'
+    '5568b25b725588c2'
 );
 
 -- compile pull_page of public.project
@@ -800,7 +800,460 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_page_project_45dba791"'
         || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
     )::regprocedure,
-    '14759d4e78fa56d8'
+    '5568b25b725588c2'
+);
+
+-- compile push_upserts of public.project
+create or replace function "supabase_sync"."push_upserts_project_45dba791"(
+    table_changes jsonb,
+    since xid8,
+    client_id uuid,
+    caller text,
+    strategy text
+)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $supabase_sync$
+declare
+    uid uuid := auth.uid();
+    upserts jsonb;
+    upsert_ids text[];
+    delete_ids text[] := '{}'::text[];
+    all_ids text[];
+    canonical boolean;
+    unique_ids boolean;
+    full_rows boolean;
+    ignored_columns text[];
+    existing text[];
+    conflicting text[];
+    more_existing text[];
+    more_conflicting text[];
+    inserted text[] := '{}'::text[];
+    missing text[] := '{}'::text[];
+    tombstoned text[];
+    winners text[];
+    created_count bigint := 0;
+    updated_count bigint := 0;
+    max_skew interval;
+    skewed record;
+    fk record;
+    orphan_id text;
+    orphan_parent text;
+    bad_column text;
+    bad_id text;
+begin
+    -- The ids of created and updated rows in one pass (without copying a
+    -- row): canonical text? each once?
+    select
+        coalesce(pg_catalog.array_agg(i.id), '{}'),
+        coalesce(pg_catalog.bool_and(i.id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'), true),
+        pg_catalog.count(distinct i.id) = pg_catalog.count(*)
+    into upsert_ids, canonical, unique_ids
+    from pg_catalog.jsonb_array_elements_text(
+        pg_catalog.jsonb_path_query_array(table_changes, 'strict $.created[*]."id"'::jsonpath, '{}', true)
+        || pg_catalog.jsonb_path_query_array(table_changes, 'strict $.updated[*]."id"'::jsonpath, '{}', true)
+    ) as i (id);
+    if not canonical then
+        table_changes := supabase_sync.canonical_push_ids(table_changes, 'uuid', 'id');
+    end if;
+    if canonical and unique_ids then
+        upserts := case
+            when pg_catalog.jsonb_typeof(table_changes -> 'updated') is distinct from 'array'
+                or table_changes -> 'updated' = '[]'::jsonb
+                then coalesce(table_changes -> 'created', '[]'::jsonb)
+            when pg_catalog.jsonb_typeof(table_changes -> 'created') is distinct from 'array'
+                or table_changes -> 'created' = '[]'::jsonb
+                then table_changes -> 'updated'
+            else (table_changes -> 'created') || (table_changes -> 'updated')
+        end;
+        if pg_catalog.jsonb_typeof(upserts) <> 'array' then
+            upserts := '[]'::jsonb;
+        end if;
+    else
+        upserts := supabase_sync.merge_push_rows(table_changes, 'id');
+    end if;
+    if pg_catalog.jsonb_typeof(table_changes -> 'deleted') = 'array' and table_changes -> 'deleted' <> '[]'::jsonb then
+        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> 'id', d.value #>> '{}')), '{}')
+        into delete_ids
+        from pg_catalog.jsonb_array_elements(table_changes -> 'deleted') as d (value);
+    end if;
+
+    -- Which rows carry every writable column, and the keys that are not
+    -- writable columns (reported, never written; the owner column is
+    -- silently forced to the caller): one pass over the rows' keys.
+    select
+        coalesce(pg_catalog.bool_and(e.r ?& array['id', 'name', 'color', 'archived', 'created_at', 'updated_at', 'deleted_at']::text[]), true),
+        coalesce(pg_catalog.array_agg(distinct k.key order by k.key) filter (where k.key is not null), '{}')
+    into full_rows, ignored_columns
+    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+    left join lateral (
+        select x.key from pg_catalog.jsonb_object_keys(e.r) as x (key) where not x.key = any(array['id', 'name', 'color', 'archived', 'created_at', 'updated_at', 'deleted_at', 'user_id']::text[])
+    ) as k on true;
+    if not full_rows and pg_catalog.jsonb_array_length(upserts) > 100 then
+        return supabase_sync.push_upserts('"public"."project"'::regclass, upserts, delete_ids, since, client_id, caller);
+    end if;
+
+    begin
+        if not (canonical and unique_ids) then
+            -- Canonical ids of the merged rows: a malformed id fails here.
+            select coalesce(pg_catalog.array_agg(e.id::uuid::text), '{}') into upsert_ids
+            from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array(upserts, 'strict $[*]."id"'::jsonpath))
+                as e (id);
+        end if;
+        all_ids := upsert_ids || delete_ids;
+
+        if strategy = 'lww' then
+            select coalesce(pg_catalog.max(m.value), '5 minutes')::interval into max_skew
+            from supabase_sync.meta as m
+            where m.key = 'max_clock_skew';
+            select e.r ->> 'id' as row_id, e.r ->> 'updated_at' as updated_at into skewed
+            from pg_catalog.jsonb_array_elements(upserts) as e (r)
+            where (e.r ->> 'updated_at')::timestamptz > pg_catalog.now() + max_skew
+            limit 1;
+            if skewed.row_id is not null then
+                raise exception using
+                    errcode = '22023',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s has updated_at %s, later than the server clock plus'
+                        ' max_clock_skew (%s)',
+                        caller, 'public.project', skewed.row_id, pg_catalog.left(skewed.updated_at, 40), max_skew
+                    ),
+                    detail = 'Last-writer-wins compares client clocks: a time in the future would win every conflict.',
+                    hint = 'Set updated_at from the device clock when the row changes; fix the device clock.';
+            end if;
+        end if;
+
+        -- Parents that are synced tables, checked as the caller (push_upserts).
+        for fk in
+            select
+                f.name as conname,
+                f.child_column,
+                f.child_type,
+                f.parent_column,
+                p.relid as parent_table,
+                p.collection as parent_collection
+            from pg_catalog.jsonb_to_recordset('[]'::jsonb)
+                as f (name name, child_column name, child_type text, parent oid, parent_column name)
+            inner join supabase_sync.synced_table as p on p.relid = f.parent::regclass
+            where upserts @? pg_catalog.format('$[*] ? (exists (@%s))', supabase_sync.jsonpath_member(f.child_column))::jsonpath
+            order by f.name
+        loop
+            execute pg_catalog.format(
+                'select p.%1$I::text as row_id, p.%2$I::text as parent_id'
+                ' from pg_catalog.jsonb_array_elements($1) as e (r)'
+                ' cross join lateral pg_catalog.jsonb_to_record(e.r) as p (%1$I %6$s, %2$I %7$s)'
+                ' where p.%2$I is not null'
+                ' and not exists (select from %3$s as r where r.%4$I = p.%2$I)%5$s'
+                ' limit 1',
+                'id', fk.child_column, fk.parent_table, fk.parent_column,
+                case
+                    when fk.parent_table = '"public"."project"'::regclass then
+                        pg_catalog.format(' and not p.%I::text = any($2)', fk.child_column)
+                    else ''
+                end,
+                'uuid', fk.child_type
+            ) into orphan_id, orphan_parent using upserts, upsert_ids;
+            if orphan_id is not null then
+                raise exception using
+                    errcode = '23503',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s references %s %s, which does not exist',
+                        caller, 'public.project', orphan_id, fk.parent_collection, orphan_parent
+                    ),
+                    detail = pg_catalog.format(
+                        'Foreign key %s: no row %s of %s is on the server for you.',
+                        fk.conname, orphan_parent, fk.parent_collection
+                    ),
+                    hint = 'Push the parent first (in this push or an earlier one), or drop the row.';
+            end if;
+        end loop;
+
+        -- The caller's rows among the ids, locked in id order; which of them conflict.
+        if strategy = 'lww' then
+            select
+                coalesce(pg_catalog.array_agg(l.id), '{}'),
+                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+            into existing, conflicting
+            from (
+                select
+                    t."id"::text as id,
+                    (
+                        c.id is not null and (since is null or t.server_version >= since)
+                        and (client_id is null or t.instance_id is distinct from client_id)
+                        and t.updated_at is not null
+                        and (c.updated_at is null or c.updated_at < t.updated_at)
+                    ) as conflict
+                from "public"."project" as t
+                left join (
+                    select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                ) as c on t."id" = c.id
+                where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
+                order by t."id"
+                for no key update of t
+            ) as l;
+        else
+            select
+                coalesce(pg_catalog.array_agg(l.id), '{}'),
+                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+            into existing, conflicting
+            from (
+                select
+                    t."id"::text as id,
+                    (
+                        since is not null and t.server_version >= since
+                        and (client_id is null or t.instance_id is distinct from client_id)
+                    ) as conflict
+                from "public"."project" as t
+                where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
+                order by t."id"
+                for no key update of t
+            ) as l;
+        end if;
+
+        -- A plain INSERT first; only when an id is taken meanwhile (another
+        -- user's row, another device's insert) again with ON CONFLICT DO
+        -- NOTHING to find which.
+        begin
+            if full_rows then
+                with written as (
+                    insert into "public"."project" as t ("id", "user_id", "name", "color", "archived", "created_at", "updated_at", "deleted_at")
+                    select p."id", uid, p."name", p."color", p."archived", p."created_at", p."updated_at", p."deleted_at"
+                    from pg_catalog.jsonb_to_recordset(upserts) as p ("id" uuid, "name" text, "color" text, "archived" boolean, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone)
+                    where not p."id" = any(existing::uuid[])
+                    returning 1
+                )
+                select pg_catalog.count(*) into created_count from written;
+            else
+                with written as (
+                    insert into "public"."project" as t ("id", "user_id", "name", "color", "archived", "created_at", "updated_at", "deleted_at")
+                    select p."id", uid, case when e.r ? 'name' then p."name" else (null)::text end, case when e.r ? 'color' then p."color" else (null)::text end, case when e.r ? 'archived' then p."archived" else (false)::boolean end, case when e.r ? 'created_at' then p."created_at" else (now())::timestamp with time zone end, case when e.r ? 'updated_at' then p."updated_at" else (now())::timestamp with time zone end, case when e.r ? 'deleted_at' then p."deleted_at" else (null)::timestamp with time zone end
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    cross join lateral pg_catalog.jsonb_to_record(e.r) as p ("id" uuid, "name" text, "color" text, "archived" boolean, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone)
+                    where not p."id" = any(existing::uuid[])
+                    returning 1
+                )
+                select pg_catalog.count(*) into created_count from written;
+            end if;
+        exception
+            when unique_violation then
+                if full_rows then
+                    with written as (
+                        insert into "public"."project" as t ("id", "user_id", "name", "color", "archived", "created_at", "updated_at", "deleted_at")
+                        select p."id", uid, p."name", p."color", p."archived", p."created_at", p."updated_at", p."deleted_at"
+                        from pg_catalog.jsonb_to_recordset(upserts) as p ("id" uuid, "name" text, "color" text, "archived" boolean, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone)
+                        where not p."id" = any(existing::uuid[])
+                        on conflict ("id") do nothing
+                        returning t."id"::text as id
+                    )
+                    select coalesce(pg_catalog.array_agg(written.id), '{}') into inserted from written;
+                else
+                    with written as (
+                        insert into "public"."project" as t ("id", "user_id", "name", "color", "archived", "created_at", "updated_at", "deleted_at")
+                        select p."id", uid, case when e.r ? 'name' then p."name" else (null)::text end, case when e.r ? 'color' then p."color" else (null)::text end, case when e.r ? 'archived' then p."archived" else (false)::boolean end, case when e.r ? 'created_at' then p."created_at" else (now())::timestamp with time zone end, case when e.r ? 'updated_at' then p."updated_at" else (now())::timestamp with time zone end, case when e.r ? 'deleted_at' then p."deleted_at" else (null)::timestamp with time zone end
+                        from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                        cross join lateral pg_catalog.jsonb_to_record(e.r) as p ("id" uuid, "name" text, "color" text, "archived" boolean, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone)
+                        where not p."id" = any(existing::uuid[])
+                        on conflict ("id") do nothing
+                        returning t."id"::text as id
+                    )
+                    select coalesce(pg_catalog.array_agg(written.id), '{}') into inserted from written;
+                end if;
+                created_count := pg_catalog.cardinality(inserted);
+                -- An id neither seen nor inserted: another user's row, or a row this
+                -- user's other device inserted after our read (a new statement sees it).
+                missing := array(
+                    select m.id from pg_catalog.unnest(upsert_ids) as m (id)
+                    except select pg_catalog.unnest(existing)
+                    except select pg_catalog.unnest(inserted)
+                );
+        end;
+        if pg_catalog.cardinality(missing) > 0 then
+            if strategy = 'lww' then
+                select
+                    coalesce(pg_catalog.array_agg(l.id), '{}'),
+                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+                into more_existing, more_conflicting
+                from (
+                    select
+                        t."id"::text as id,
+                        (
+                            c.id is not null and (since is null or t.server_version >= since)
+                            and (client_id is null or t.instance_id is distinct from client_id)
+                            and t.updated_at is not null
+                            and (c.updated_at is null or c.updated_at < t.updated_at)
+                        ) as conflict
+                    from "public"."project" as t
+                    left join (
+                        select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                        from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    ) as c on t."id" = c.id
+                    where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
+                    order by t."id"
+                    for no key update of t
+                ) as l;
+            else
+                select
+                    coalesce(pg_catalog.array_agg(l.id), '{}'),
+                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+                into more_existing, more_conflicting
+                from (
+                    select
+                        t."id"::text as id,
+                        (
+                            since is not null and t.server_version >= since
+                            and (client_id is null or t.instance_id is distinct from client_id)
+                        ) as conflict
+                    from "public"."project" as t
+                    where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
+                    order by t."id"
+                    for no key update of t
+                ) as l;
+            end if;
+            existing := existing || more_existing;
+            conflicting := conflicting || more_conflicting;
+            -- What is left is taken by a row this caller may not write:
+            -- refused, per row (reported like a row deleted on the server).
+            missing := array(select pg_catalog.unnest(missing) except select pg_catalog.unnest(more_existing));
+        end if;
+
+        if strategy = 'reject' and since is not null then
+            -- A tombstone of this caller's (owner-keyed) since the cursor.
+            select coalesce(pg_catalog.array_agg(distinct o.row_id), '{}') into tombstoned
+            from supabase_sync.tombstone as o
+            where
+                o.relid = '"public"."project"'::regclass
+                and o.scope_id is null
+                and o.owner_id = uid
+                and o.row_id = any(upsert_ids)
+                and not o.row_id = any(existing)
+                and o.version >= since
+                and (client_id is null or o.instance_id is distinct from client_id);
+            conflicting := conflicting || tombstoned;
+        end if;
+
+        winners := array(select pg_catalog.unnest(existing) except select pg_catalog.unnest(conflicting));
+        if pg_catalog.cardinality(winners) > 0 then
+            if full_rows then
+                with written as (
+                    update "public"."project" as t set "name" = p."name", "color" = p."color", "archived" = p."archived", "created_at" = p."created_at", "updated_at" = p."updated_at", "deleted_at" = p."deleted_at"
+                    from pg_catalog.jsonb_to_recordset(upserts) as p ("id" uuid, "name" text, "color" text, "archived" boolean, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone)
+                    where t."id" = p."id" and t."user_id" = uid and p."id" in (select w.id from pg_catalog.unnest(winners::uuid[]) as w (id))
+                    returning 1
+                )
+                select pg_catalog.count(*) into updated_count from written;
+            else
+                with written as (
+                    update "public"."project" as t set "name" = case when e.r ? 'name' then p."name" else t."name" end, "color" = case when e.r ? 'color' then p."color" else t."color" end, "archived" = case when e.r ? 'archived' then p."archived" else t."archived" end, "created_at" = case when e.r ? 'created_at' then p."created_at" else t."created_at" end, "updated_at" = case when e.r ? 'updated_at' then p."updated_at" else t."updated_at" end, "deleted_at" = case when e.r ? 'deleted_at' then p."deleted_at" else t."deleted_at" end
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    cross join lateral pg_catalog.jsonb_to_record(e.r) as p ("id" uuid, "name" text, "color" text, "archived" boolean, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone)
+                    where t."id" = p."id" and t."user_id" = uid and p."id" in (select w.id from pg_catalog.unnest(winners::uuid[]) as w (id))
+                    returning 1
+                )
+                select pg_catalog.count(*) into updated_count from written;
+            end if;
+        end if;
+    exception
+        when data_exception then
+            perform supabase_sync.raise_bad_value('"public"."project"'::regclass, upserts, delete_ids, caller);
+            raise;
+        when not_null_violation then
+            get stacked diagnostics bad_column = column_name;
+            select e.r ->> 'id' into bad_id
+            from pg_catalog.jsonb_array_elements(upserts) with ordinality as e (r, ord)
+            order by
+                case when e.r -> bad_column = 'null'::jsonb then 0 when not e.r ? bad_column then 1 else 2 end,
+                e.ord
+            limit 1;
+            raise exception using
+                errcode = '23502',
+                message = pg_catalog.format(
+                    'supabase_sync: %s: %s row %s column %s must not be null', caller, 'public.project', bad_id, bad_column
+                ),
+                detail = 'The column is NOT NULL and has no default the server could use.',
+                hint = pg_catalog.format('Send a value for %s in every new row of %s.', bad_column, 'public.project');
+    end;
+
+    return pg_catalog.jsonb_build_object(
+        'created', created_count,
+        'updated', updated_count,
+        'conflicts', case when strategy = 'reject' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
+        'lost', case when strategy = 'lww' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
+        'refused', pg_catalog.to_jsonb(missing),
+        'ignored_columns', pg_catalog.to_jsonb(ignored_columns)
+    );
+end;
+$supabase_sync$;
+
+revoke all on function "supabase_sync"."push_upserts_project_45dba791"(jsonb, xid8, uuid, text, text) from public, anon;
+grant execute on function "supabase_sync"."push_upserts_project_45dba791"(jsonb, xid8, uuid, text, text) to authenticated;
+
+-- record compiled push_upserts of public.project
+select supabase_sync.record_compiled_function(
+    '"public"."project"'::regclass,
+    'push_upserts',
+    (
+        '"supabase_sync"."push_upserts_project_45dba791"'
+        || '(jsonb, xid8, uuid, text, text)'
+    )::regprocedure,
+    '5568b25b725588c2'
+);
+
+-- compile push_deletes of public.project
+create or replace function "supabase_sync"."push_deletes_project_45dba791"(deleted jsonb)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $supabase_sync$
+declare
+    uid uuid := auth.uid();
+    delete_ids text[];
+    own_rows bigint;
+    distinct_ids bigint;
+begin
+    select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> 'id', d.value #>> '{}')), '{}')
+    into delete_ids
+    from pg_catalog.jsonb_array_elements(deleted) as d (value);
+
+    with own as (
+        select t."id" as id, t.deleted_at
+        from "public"."project" as t
+        where t."id" in (select k.id from pg_catalog.unnest(delete_ids::uuid[]) as k (id)) and t."user_id" = uid
+    ),
+
+    written as (
+        update "public"."project" as t set deleted_at = pg_catalog.now()
+        from own
+        where t."id" = own.id and own.deleted_at is null
+        returning 1
+    )
+
+    select
+        (select pg_catalog.count(*) from own),
+        (select pg_catalog.count(distinct d.id) from pg_catalog.unnest(delete_ids::uuid[]) as d (id))
+    into own_rows, distinct_ids;
+
+    return pg_catalog.jsonb_build_object('deleted', own_rows, 'ignored', distinct_ids - own_rows);
+end;
+$supabase_sync$;
+
+revoke all on function "supabase_sync"."push_deletes_project_45dba791"(jsonb) from public, anon;
+grant execute on function "supabase_sync"."push_deletes_project_45dba791"(jsonb) to authenticated;
+
+-- record compiled push_deletes of public.project
+select supabase_sync.record_compiled_function(
+    '"public"."project"'::regclass,
+    'push_deletes',
+    (
+        '"supabase_sync"."push_deletes_project_45dba791"'
+        || '(jsonb)'
+    )::regprocedure,
+    '5568b25b725588c2'
 );
 
 -- compile pull_keys of public.task
@@ -962,7 +1415,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_keys_task_daa76d19"'
         || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
     )::regprocedure,
-    '14759d4e78fa56d8'
+    '5568b25b725588c2'
 );
 
 -- compile pull_page of public.task
@@ -1102,7 +1555,460 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_page_task_daa76d19"'
         || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
     )::regprocedure,
-    '14759d4e78fa56d8'
+    '5568b25b725588c2'
+);
+
+-- compile push_upserts of public.task
+create or replace function "supabase_sync"."push_upserts_task_daa76d19"(
+    table_changes jsonb,
+    since xid8,
+    client_id uuid,
+    caller text,
+    strategy text
+)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $supabase_sync$
+declare
+    uid uuid := auth.uid();
+    upserts jsonb;
+    upsert_ids text[];
+    delete_ids text[] := '{}'::text[];
+    all_ids text[];
+    canonical boolean;
+    unique_ids boolean;
+    full_rows boolean;
+    ignored_columns text[];
+    existing text[];
+    conflicting text[];
+    more_existing text[];
+    more_conflicting text[];
+    inserted text[] := '{}'::text[];
+    missing text[] := '{}'::text[];
+    tombstoned text[];
+    winners text[];
+    created_count bigint := 0;
+    updated_count bigint := 0;
+    max_skew interval;
+    skewed record;
+    fk record;
+    orphan_id text;
+    orphan_parent text;
+    bad_column text;
+    bad_id text;
+begin
+    -- The ids of created and updated rows in one pass (without copying a
+    -- row): canonical text? each once?
+    select
+        coalesce(pg_catalog.array_agg(i.id), '{}'),
+        coalesce(pg_catalog.bool_and(i.id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'), true),
+        pg_catalog.count(distinct i.id) = pg_catalog.count(*)
+    into upsert_ids, canonical, unique_ids
+    from pg_catalog.jsonb_array_elements_text(
+        pg_catalog.jsonb_path_query_array(table_changes, 'strict $.created[*]."id"'::jsonpath, '{}', true)
+        || pg_catalog.jsonb_path_query_array(table_changes, 'strict $.updated[*]."id"'::jsonpath, '{}', true)
+    ) as i (id);
+    if not canonical then
+        table_changes := supabase_sync.canonical_push_ids(table_changes, 'uuid', 'id');
+    end if;
+    if canonical and unique_ids then
+        upserts := case
+            when pg_catalog.jsonb_typeof(table_changes -> 'updated') is distinct from 'array'
+                or table_changes -> 'updated' = '[]'::jsonb
+                then coalesce(table_changes -> 'created', '[]'::jsonb)
+            when pg_catalog.jsonb_typeof(table_changes -> 'created') is distinct from 'array'
+                or table_changes -> 'created' = '[]'::jsonb
+                then table_changes -> 'updated'
+            else (table_changes -> 'created') || (table_changes -> 'updated')
+        end;
+        if pg_catalog.jsonb_typeof(upserts) <> 'array' then
+            upserts := '[]'::jsonb;
+        end if;
+    else
+        upserts := supabase_sync.merge_push_rows(table_changes, 'id');
+    end if;
+    if pg_catalog.jsonb_typeof(table_changes -> 'deleted') = 'array' and table_changes -> 'deleted' <> '[]'::jsonb then
+        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> 'id', d.value #>> '{}')), '{}')
+        into delete_ids
+        from pg_catalog.jsonb_array_elements(table_changes -> 'deleted') as d (value);
+    end if;
+
+    -- Which rows carry every writable column, and the keys that are not
+    -- writable columns (reported, never written; the owner column is
+    -- silently forced to the caller): one pass over the rows' keys.
+    select
+        coalesce(pg_catalog.bool_and(e.r ?& array['id', 'project_id', 'title', 'notes', 'done', 'due_on', 'position', 'created_at', 'updated_at', 'deleted_at']::text[]), true),
+        coalesce(pg_catalog.array_agg(distinct k.key order by k.key) filter (where k.key is not null), '{}')
+    into full_rows, ignored_columns
+    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+    left join lateral (
+        select x.key from pg_catalog.jsonb_object_keys(e.r) as x (key) where not x.key = any(array['id', 'project_id', 'title', 'notes', 'done', 'due_on', 'position', 'created_at', 'updated_at', 'deleted_at', 'user_id']::text[])
+    ) as k on true;
+    if not full_rows and pg_catalog.jsonb_array_length(upserts) > 100 then
+        return supabase_sync.push_upserts('"public"."task"'::regclass, upserts, delete_ids, since, client_id, caller);
+    end if;
+
+    begin
+        if not (canonical and unique_ids) then
+            -- Canonical ids of the merged rows: a malformed id fails here.
+            select coalesce(pg_catalog.array_agg(e.id::uuid::text), '{}') into upsert_ids
+            from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array(upserts, 'strict $[*]."id"'::jsonpath))
+                as e (id);
+        end if;
+        all_ids := upsert_ids || delete_ids;
+
+        if strategy = 'lww' then
+            select coalesce(pg_catalog.max(m.value), '5 minutes')::interval into max_skew
+            from supabase_sync.meta as m
+            where m.key = 'max_clock_skew';
+            select e.r ->> 'id' as row_id, e.r ->> 'updated_at' as updated_at into skewed
+            from pg_catalog.jsonb_array_elements(upserts) as e (r)
+            where (e.r ->> 'updated_at')::timestamptz > pg_catalog.now() + max_skew
+            limit 1;
+            if skewed.row_id is not null then
+                raise exception using
+                    errcode = '22023',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s has updated_at %s, later than the server clock plus'
+                        ' max_clock_skew (%s)',
+                        caller, 'public.task', skewed.row_id, pg_catalog.left(skewed.updated_at, 40), max_skew
+                    ),
+                    detail = 'Last-writer-wins compares client clocks: a time in the future would win every conflict.',
+                    hint = 'Set updated_at from the device clock when the row changes; fix the device clock.';
+            end if;
+        end if;
+
+        -- Parents that are synced tables, checked as the caller (push_upserts).
+        for fk in
+            select
+                f.name as conname,
+                f.child_column,
+                f.child_type,
+                f.parent_column,
+                p.relid as parent_table,
+                p.collection as parent_collection
+            from pg_catalog.jsonb_to_recordset('[{"name": "task_project_id_fkey", "child_column": "project_id", "child_type": "uuid", "parent": "16601", "parent_column": "id"}]'::jsonb)
+                as f (name name, child_column name, child_type text, parent oid, parent_column name)
+            inner join supabase_sync.synced_table as p on p.relid = f.parent::regclass
+            where upserts @? pg_catalog.format('$[*] ? (exists (@%s))', supabase_sync.jsonpath_member(f.child_column))::jsonpath
+            order by f.name
+        loop
+            execute pg_catalog.format(
+                'select p.%1$I::text as row_id, p.%2$I::text as parent_id'
+                ' from pg_catalog.jsonb_array_elements($1) as e (r)'
+                ' cross join lateral pg_catalog.jsonb_to_record(e.r) as p (%1$I %6$s, %2$I %7$s)'
+                ' where p.%2$I is not null'
+                ' and not exists (select from %3$s as r where r.%4$I = p.%2$I)%5$s'
+                ' limit 1',
+                'id', fk.child_column, fk.parent_table, fk.parent_column,
+                case
+                    when fk.parent_table = '"public"."task"'::regclass then
+                        pg_catalog.format(' and not p.%I::text = any($2)', fk.child_column)
+                    else ''
+                end,
+                'uuid', fk.child_type
+            ) into orphan_id, orphan_parent using upserts, upsert_ids;
+            if orphan_id is not null then
+                raise exception using
+                    errcode = '23503',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s references %s %s, which does not exist',
+                        caller, 'public.task', orphan_id, fk.parent_collection, orphan_parent
+                    ),
+                    detail = pg_catalog.format(
+                        'Foreign key %s: no row %s of %s is on the server for you.',
+                        fk.conname, orphan_parent, fk.parent_collection
+                    ),
+                    hint = 'Push the parent first (in this push or an earlier one), or drop the row.';
+            end if;
+        end loop;
+
+        -- The caller's rows among the ids, locked in id order; which of them conflict.
+        if strategy = 'lww' then
+            select
+                coalesce(pg_catalog.array_agg(l.id), '{}'),
+                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+            into existing, conflicting
+            from (
+                select
+                    t."id"::text as id,
+                    (
+                        c.id is not null and (since is null or t.server_version >= since)
+                        and (client_id is null or t.instance_id is distinct from client_id)
+                        and t.updated_at is not null
+                        and (c.updated_at is null or c.updated_at < t.updated_at)
+                    ) as conflict
+                from "public"."task" as t
+                left join (
+                    select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                ) as c on t."id" = c.id
+                where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
+                order by t."id"
+                for no key update of t
+            ) as l;
+        else
+            select
+                coalesce(pg_catalog.array_agg(l.id), '{}'),
+                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+            into existing, conflicting
+            from (
+                select
+                    t."id"::text as id,
+                    (
+                        since is not null and t.server_version >= since
+                        and (client_id is null or t.instance_id is distinct from client_id)
+                    ) as conflict
+                from "public"."task" as t
+                where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
+                order by t."id"
+                for no key update of t
+            ) as l;
+        end if;
+
+        -- A plain INSERT first; only when an id is taken meanwhile (another
+        -- user's row, another device's insert) again with ON CONFLICT DO
+        -- NOTHING to find which.
+        begin
+            if full_rows then
+                with written as (
+                    insert into "public"."task" as t ("id", "user_id", "project_id", "title", "notes", "done", "due_on", "position", "created_at", "updated_at", "deleted_at")
+                    select p."id", uid, p."project_id", p."title", p."notes", p."done", p."due_on", p."position", p."created_at", p."updated_at", p."deleted_at"
+                    from pg_catalog.jsonb_to_recordset(upserts) as p ("id" uuid, "project_id" uuid, "title" text, "notes" text, "done" boolean, "due_on" date, "position" integer, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone)
+                    where not p."id" = any(existing::uuid[])
+                    returning 1
+                )
+                select pg_catalog.count(*) into created_count from written;
+            else
+                with written as (
+                    insert into "public"."task" as t ("id", "user_id", "project_id", "title", "notes", "done", "due_on", "position", "created_at", "updated_at", "deleted_at")
+                    select p."id", uid, case when e.r ? 'project_id' then p."project_id" else (null)::uuid end, case when e.r ? 'title' then p."title" else (null)::text end, case when e.r ? 'notes' then p."notes" else (null)::text end, case when e.r ? 'done' then p."done" else (false)::boolean end, case when e.r ? 'due_on' then p."due_on" else (null)::date end, case when e.r ? 'position' then p."position" else (0)::integer end, case when e.r ? 'created_at' then p."created_at" else (now())::timestamp with time zone end, case when e.r ? 'updated_at' then p."updated_at" else (now())::timestamp with time zone end, case when e.r ? 'deleted_at' then p."deleted_at" else (null)::timestamp with time zone end
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    cross join lateral pg_catalog.jsonb_to_record(e.r) as p ("id" uuid, "project_id" uuid, "title" text, "notes" text, "done" boolean, "due_on" date, "position" integer, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone)
+                    where not p."id" = any(existing::uuid[])
+                    returning 1
+                )
+                select pg_catalog.count(*) into created_count from written;
+            end if;
+        exception
+            when unique_violation then
+                if full_rows then
+                    with written as (
+                        insert into "public"."task" as t ("id", "user_id", "project_id", "title", "notes", "done", "due_on", "position", "created_at", "updated_at", "deleted_at")
+                        select p."id", uid, p."project_id", p."title", p."notes", p."done", p."due_on", p."position", p."created_at", p."updated_at", p."deleted_at"
+                        from pg_catalog.jsonb_to_recordset(upserts) as p ("id" uuid, "project_id" uuid, "title" text, "notes" text, "done" boolean, "due_on" date, "position" integer, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone)
+                        where not p."id" = any(existing::uuid[])
+                        on conflict ("id") do nothing
+                        returning t."id"::text as id
+                    )
+                    select coalesce(pg_catalog.array_agg(written.id), '{}') into inserted from written;
+                else
+                    with written as (
+                        insert into "public"."task" as t ("id", "user_id", "project_id", "title", "notes", "done", "due_on", "position", "created_at", "updated_at", "deleted_at")
+                        select p."id", uid, case when e.r ? 'project_id' then p."project_id" else (null)::uuid end, case when e.r ? 'title' then p."title" else (null)::text end, case when e.r ? 'notes' then p."notes" else (null)::text end, case when e.r ? 'done' then p."done" else (false)::boolean end, case when e.r ? 'due_on' then p."due_on" else (null)::date end, case when e.r ? 'position' then p."position" else (0)::integer end, case when e.r ? 'created_at' then p."created_at" else (now())::timestamp with time zone end, case when e.r ? 'updated_at' then p."updated_at" else (now())::timestamp with time zone end, case when e.r ? 'deleted_at' then p."deleted_at" else (null)::timestamp with time zone end
+                        from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                        cross join lateral pg_catalog.jsonb_to_record(e.r) as p ("id" uuid, "project_id" uuid, "title" text, "notes" text, "done" boolean, "due_on" date, "position" integer, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone)
+                        where not p."id" = any(existing::uuid[])
+                        on conflict ("id") do nothing
+                        returning t."id"::text as id
+                    )
+                    select coalesce(pg_catalog.array_agg(written.id), '{}') into inserted from written;
+                end if;
+                created_count := pg_catalog.cardinality(inserted);
+                -- An id neither seen nor inserted: another user's row, or a row this
+                -- user's other device inserted after our read (a new statement sees it).
+                missing := array(
+                    select m.id from pg_catalog.unnest(upsert_ids) as m (id)
+                    except select pg_catalog.unnest(existing)
+                    except select pg_catalog.unnest(inserted)
+                );
+        end;
+        if pg_catalog.cardinality(missing) > 0 then
+            if strategy = 'lww' then
+                select
+                    coalesce(pg_catalog.array_agg(l.id), '{}'),
+                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+                into more_existing, more_conflicting
+                from (
+                    select
+                        t."id"::text as id,
+                        (
+                            c.id is not null and (since is null or t.server_version >= since)
+                            and (client_id is null or t.instance_id is distinct from client_id)
+                            and t.updated_at is not null
+                            and (c.updated_at is null or c.updated_at < t.updated_at)
+                        ) as conflict
+                    from "public"."task" as t
+                    left join (
+                        select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                        from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    ) as c on t."id" = c.id
+                    where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
+                    order by t."id"
+                    for no key update of t
+                ) as l;
+            else
+                select
+                    coalesce(pg_catalog.array_agg(l.id), '{}'),
+                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+                into more_existing, more_conflicting
+                from (
+                    select
+                        t."id"::text as id,
+                        (
+                            since is not null and t.server_version >= since
+                            and (client_id is null or t.instance_id is distinct from client_id)
+                        ) as conflict
+                    from "public"."task" as t
+                    where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
+                    order by t."id"
+                    for no key update of t
+                ) as l;
+            end if;
+            existing := existing || more_existing;
+            conflicting := conflicting || more_conflicting;
+            -- What is left is taken by a row this caller may not write:
+            -- refused, per row (reported like a row deleted on the server).
+            missing := array(select pg_catalog.unnest(missing) except select pg_catalog.unnest(more_existing));
+        end if;
+
+        if strategy = 'reject' and since is not null then
+            -- A tombstone of this caller's (owner-keyed) since the cursor.
+            select coalesce(pg_catalog.array_agg(distinct o.row_id), '{}') into tombstoned
+            from supabase_sync.tombstone as o
+            where
+                o.relid = '"public"."task"'::regclass
+                and o.scope_id is null
+                and o.owner_id = uid
+                and o.row_id = any(upsert_ids)
+                and not o.row_id = any(existing)
+                and o.version >= since
+                and (client_id is null or o.instance_id is distinct from client_id);
+            conflicting := conflicting || tombstoned;
+        end if;
+
+        winners := array(select pg_catalog.unnest(existing) except select pg_catalog.unnest(conflicting));
+        if pg_catalog.cardinality(winners) > 0 then
+            if full_rows then
+                with written as (
+                    update "public"."task" as t set "project_id" = p."project_id", "title" = p."title", "notes" = p."notes", "done" = p."done", "due_on" = p."due_on", "position" = p."position", "created_at" = p."created_at", "updated_at" = p."updated_at", "deleted_at" = p."deleted_at"
+                    from pg_catalog.jsonb_to_recordset(upserts) as p ("id" uuid, "project_id" uuid, "title" text, "notes" text, "done" boolean, "due_on" date, "position" integer, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone)
+                    where t."id" = p."id" and t."user_id" = uid and p."id" in (select w.id from pg_catalog.unnest(winners::uuid[]) as w (id))
+                    returning 1
+                )
+                select pg_catalog.count(*) into updated_count from written;
+            else
+                with written as (
+                    update "public"."task" as t set "project_id" = case when e.r ? 'project_id' then p."project_id" else t."project_id" end, "title" = case when e.r ? 'title' then p."title" else t."title" end, "notes" = case when e.r ? 'notes' then p."notes" else t."notes" end, "done" = case when e.r ? 'done' then p."done" else t."done" end, "due_on" = case when e.r ? 'due_on' then p."due_on" else t."due_on" end, "position" = case when e.r ? 'position' then p."position" else t."position" end, "created_at" = case when e.r ? 'created_at' then p."created_at" else t."created_at" end, "updated_at" = case when e.r ? 'updated_at' then p."updated_at" else t."updated_at" end, "deleted_at" = case when e.r ? 'deleted_at' then p."deleted_at" else t."deleted_at" end
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    cross join lateral pg_catalog.jsonb_to_record(e.r) as p ("id" uuid, "project_id" uuid, "title" text, "notes" text, "done" boolean, "due_on" date, "position" integer, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone)
+                    where t."id" = p."id" and t."user_id" = uid and p."id" in (select w.id from pg_catalog.unnest(winners::uuid[]) as w (id))
+                    returning 1
+                )
+                select pg_catalog.count(*) into updated_count from written;
+            end if;
+        end if;
+    exception
+        when data_exception then
+            perform supabase_sync.raise_bad_value('"public"."task"'::regclass, upserts, delete_ids, caller);
+            raise;
+        when not_null_violation then
+            get stacked diagnostics bad_column = column_name;
+            select e.r ->> 'id' into bad_id
+            from pg_catalog.jsonb_array_elements(upserts) with ordinality as e (r, ord)
+            order by
+                case when e.r -> bad_column = 'null'::jsonb then 0 when not e.r ? bad_column then 1 else 2 end,
+                e.ord
+            limit 1;
+            raise exception using
+                errcode = '23502',
+                message = pg_catalog.format(
+                    'supabase_sync: %s: %s row %s column %s must not be null', caller, 'public.task', bad_id, bad_column
+                ),
+                detail = 'The column is NOT NULL and has no default the server could use.',
+                hint = pg_catalog.format('Send a value for %s in every new row of %s.', bad_column, 'public.task');
+    end;
+
+    return pg_catalog.jsonb_build_object(
+        'created', created_count,
+        'updated', updated_count,
+        'conflicts', case when strategy = 'reject' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
+        'lost', case when strategy = 'lww' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
+        'refused', pg_catalog.to_jsonb(missing),
+        'ignored_columns', pg_catalog.to_jsonb(ignored_columns)
+    );
+end;
+$supabase_sync$;
+
+revoke all on function "supabase_sync"."push_upserts_task_daa76d19"(jsonb, xid8, uuid, text, text) from public, anon;
+grant execute on function "supabase_sync"."push_upserts_task_daa76d19"(jsonb, xid8, uuid, text, text) to authenticated;
+
+-- record compiled push_upserts of public.task
+select supabase_sync.record_compiled_function(
+    '"public"."task"'::regclass,
+    'push_upserts',
+    (
+        '"supabase_sync"."push_upserts_task_daa76d19"'
+        || '(jsonb, xid8, uuid, text, text)'
+    )::regprocedure,
+    '5568b25b725588c2'
+);
+
+-- compile push_deletes of public.task
+create or replace function "supabase_sync"."push_deletes_task_daa76d19"(deleted jsonb)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $supabase_sync$
+declare
+    uid uuid := auth.uid();
+    delete_ids text[];
+    own_rows bigint;
+    distinct_ids bigint;
+begin
+    select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> 'id', d.value #>> '{}')), '{}')
+    into delete_ids
+    from pg_catalog.jsonb_array_elements(deleted) as d (value);
+
+    with own as (
+        select t."id" as id, t.deleted_at
+        from "public"."task" as t
+        where t."id" in (select k.id from pg_catalog.unnest(delete_ids::uuid[]) as k (id)) and t."user_id" = uid
+    ),
+
+    written as (
+        update "public"."task" as t set deleted_at = pg_catalog.now()
+        from own
+        where t."id" = own.id and own.deleted_at is null
+        returning 1
+    )
+
+    select
+        (select pg_catalog.count(*) from own),
+        (select pg_catalog.count(distinct d.id) from pg_catalog.unnest(delete_ids::uuid[]) as d (id))
+    into own_rows, distinct_ids;
+
+    return pg_catalog.jsonb_build_object('deleted', own_rows, 'ignored', distinct_ids - own_rows);
+end;
+$supabase_sync$;
+
+revoke all on function "supabase_sync"."push_deletes_task_daa76d19"(jsonb) from public, anon;
+grant execute on function "supabase_sync"."push_deletes_task_daa76d19"(jsonb) to authenticated;
+
+-- record compiled push_deletes of public.task
+select supabase_sync.record_compiled_function(
+    '"public"."task"'::regclass,
+    'push_deletes',
+    (
+        '"supabase_sync"."push_deletes_task_daa76d19"'
+        || '(jsonb)'
+    )::regprocedure,
+    '5568b25b725588c2'
 );
 
 -- compile pull_keys of public.doc_updates
@@ -1264,7 +2170,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_keys_doc_updates_6ccf8db8"'
         || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
     )::regprocedure,
-    '14759d4e78fa56d8'
+    '5568b25b725588c2'
 );
 
 -- compile pull_page of public.doc_updates
@@ -1404,5 +2310,458 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_page_doc_updates_6ccf8db8"'
         || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
     )::regprocedure,
-    '14759d4e78fa56d8'
+    '5568b25b725588c2'
+);
+
+-- compile push_upserts of public.doc_updates
+create or replace function "supabase_sync"."push_upserts_doc_updates_6ccf8db8"(
+    table_changes jsonb,
+    since xid8,
+    client_id uuid,
+    caller text,
+    strategy text
+)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $supabase_sync$
+declare
+    uid uuid := auth.uid();
+    upserts jsonb;
+    upsert_ids text[];
+    delete_ids text[] := '{}'::text[];
+    all_ids text[];
+    canonical boolean;
+    unique_ids boolean;
+    full_rows boolean;
+    ignored_columns text[];
+    existing text[];
+    conflicting text[];
+    more_existing text[];
+    more_conflicting text[];
+    inserted text[] := '{}'::text[];
+    missing text[] := '{}'::text[];
+    tombstoned text[];
+    winners text[];
+    created_count bigint := 0;
+    updated_count bigint := 0;
+    max_skew interval;
+    skewed record;
+    fk record;
+    orphan_id text;
+    orphan_parent text;
+    bad_column text;
+    bad_id text;
+begin
+    -- The ids of created and updated rows in one pass (without copying a
+    -- row): canonical text? each once?
+    select
+        coalesce(pg_catalog.array_agg(i.id), '{}'),
+        coalesce(pg_catalog.bool_and(i.id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'), true),
+        pg_catalog.count(distinct i.id) = pg_catalog.count(*)
+    into upsert_ids, canonical, unique_ids
+    from pg_catalog.jsonb_array_elements_text(
+        pg_catalog.jsonb_path_query_array(table_changes, 'strict $.created[*]."id"'::jsonpath, '{}', true)
+        || pg_catalog.jsonb_path_query_array(table_changes, 'strict $.updated[*]."id"'::jsonpath, '{}', true)
+    ) as i (id);
+    if not canonical then
+        table_changes := supabase_sync.canonical_push_ids(table_changes, 'uuid', 'id');
+    end if;
+    if canonical and unique_ids then
+        upserts := case
+            when pg_catalog.jsonb_typeof(table_changes -> 'updated') is distinct from 'array'
+                or table_changes -> 'updated' = '[]'::jsonb
+                then coalesce(table_changes -> 'created', '[]'::jsonb)
+            when pg_catalog.jsonb_typeof(table_changes -> 'created') is distinct from 'array'
+                or table_changes -> 'created' = '[]'::jsonb
+                then table_changes -> 'updated'
+            else (table_changes -> 'created') || (table_changes -> 'updated')
+        end;
+        if pg_catalog.jsonb_typeof(upserts) <> 'array' then
+            upserts := '[]'::jsonb;
+        end if;
+    else
+        upserts := supabase_sync.merge_push_rows(table_changes, 'id');
+    end if;
+    if pg_catalog.jsonb_typeof(table_changes -> 'deleted') = 'array' and table_changes -> 'deleted' <> '[]'::jsonb then
+        select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> 'id', d.value #>> '{}')), '{}')
+        into delete_ids
+        from pg_catalog.jsonb_array_elements(table_changes -> 'deleted') as d (value);
+    end if;
+
+    -- Which rows carry every writable column, and the keys that are not
+    -- writable columns (reported, never written; the owner column is
+    -- silently forced to the caller): one pass over the rows' keys.
+    select
+        coalesce(pg_catalog.bool_and(e.r ?& array['id', 'task_id', 'update_base64', 'created_at', 'updated_at', 'deleted_at', 'project_id']::text[]), true),
+        coalesce(pg_catalog.array_agg(distinct k.key order by k.key) filter (where k.key is not null), '{}')
+    into full_rows, ignored_columns
+    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+    left join lateral (
+        select x.key from pg_catalog.jsonb_object_keys(e.r) as x (key) where not x.key = any(array['id', 'task_id', 'update_base64', 'created_at', 'updated_at', 'deleted_at', 'project_id', 'user_id']::text[])
+    ) as k on true;
+    if not full_rows and pg_catalog.jsonb_array_length(upserts) > 100 then
+        return supabase_sync.push_upserts('"public"."doc_updates"'::regclass, upserts, delete_ids, since, client_id, caller);
+    end if;
+
+    begin
+        if not (canonical and unique_ids) then
+            -- Canonical ids of the merged rows: a malformed id fails here.
+            select coalesce(pg_catalog.array_agg(e.id::uuid::text), '{}') into upsert_ids
+            from pg_catalog.jsonb_array_elements_text(pg_catalog.jsonb_path_query_array(upserts, 'strict $[*]."id"'::jsonpath))
+                as e (id);
+        end if;
+        all_ids := upsert_ids || delete_ids;
+
+        if strategy = 'lww' then
+            select coalesce(pg_catalog.max(m.value), '5 minutes')::interval into max_skew
+            from supabase_sync.meta as m
+            where m.key = 'max_clock_skew';
+            select e.r ->> 'id' as row_id, e.r ->> 'updated_at' as updated_at into skewed
+            from pg_catalog.jsonb_array_elements(upserts) as e (r)
+            where (e.r ->> 'updated_at')::timestamptz > pg_catalog.now() + max_skew
+            limit 1;
+            if skewed.row_id is not null then
+                raise exception using
+                    errcode = '22023',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s has updated_at %s, later than the server clock plus'
+                        ' max_clock_skew (%s)',
+                        caller, 'public.doc_updates', skewed.row_id, pg_catalog.left(skewed.updated_at, 40), max_skew
+                    ),
+                    detail = 'Last-writer-wins compares client clocks: a time in the future would win every conflict.',
+                    hint = 'Set updated_at from the device clock when the row changes; fix the device clock.';
+            end if;
+        end if;
+
+        -- Parents that are synced tables, checked as the caller (push_upserts).
+        for fk in
+            select
+                f.name as conname,
+                f.child_column,
+                f.child_type,
+                f.parent_column,
+                p.relid as parent_table,
+                p.collection as parent_collection
+            from pg_catalog.jsonb_to_recordset('[{"name": "doc_updates_project_id_fkey", "child_column": "project_id", "child_type": "uuid", "parent": "16601", "parent_column": "id"}, {"name": "doc_updates_task_id_fkey", "child_column": "task_id", "child_type": "uuid", "parent": "16616", "parent_column": "id"}]'::jsonb)
+                as f (name name, child_column name, child_type text, parent oid, parent_column name)
+            inner join supabase_sync.synced_table as p on p.relid = f.parent::regclass
+            where upserts @? pg_catalog.format('$[*] ? (exists (@%s))', supabase_sync.jsonpath_member(f.child_column))::jsonpath
+            order by f.name
+        loop
+            execute pg_catalog.format(
+                'select p.%1$I::text as row_id, p.%2$I::text as parent_id'
+                ' from pg_catalog.jsonb_array_elements($1) as e (r)'
+                ' cross join lateral pg_catalog.jsonb_to_record(e.r) as p (%1$I %6$s, %2$I %7$s)'
+                ' where p.%2$I is not null'
+                ' and not exists (select from %3$s as r where r.%4$I = p.%2$I)%5$s'
+                ' limit 1',
+                'id', fk.child_column, fk.parent_table, fk.parent_column,
+                case
+                    when fk.parent_table = '"public"."doc_updates"'::regclass then
+                        pg_catalog.format(' and not p.%I::text = any($2)', fk.child_column)
+                    else ''
+                end,
+                'uuid', fk.child_type
+            ) into orphan_id, orphan_parent using upserts, upsert_ids;
+            if orphan_id is not null then
+                raise exception using
+                    errcode = '23503',
+                    message = pg_catalog.format(
+                        'supabase_sync: %s: %s row %s references %s %s, which does not exist',
+                        caller, 'public.doc_updates', orphan_id, fk.parent_collection, orphan_parent
+                    ),
+                    detail = pg_catalog.format(
+                        'Foreign key %s: no row %s of %s is on the server for you.',
+                        fk.conname, orphan_parent, fk.parent_collection
+                    ),
+                    hint = 'Push the parent first (in this push or an earlier one), or drop the row.';
+            end if;
+        end loop;
+
+        -- The caller's rows among the ids, locked in id order; which of them conflict.
+        if strategy = 'lww' then
+            select
+                coalesce(pg_catalog.array_agg(l.id), '{}'),
+                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+            into existing, conflicting
+            from (
+                select
+                    t."id"::text as id,
+                    (
+                        c.id is not null and (since is null or t.server_version >= since)
+                        and (client_id is null or t.instance_id is distinct from client_id)
+                        and t.updated_at is not null
+                        and (c.updated_at is null or c.updated_at < t.updated_at)
+                    ) as conflict
+                from "public"."doc_updates" as t
+                left join (
+                    select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                ) as c on t."id" = c.id
+                where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
+                order by t."id"
+                for no key update of t
+            ) as l;
+        else
+            select
+                coalesce(pg_catalog.array_agg(l.id), '{}'),
+                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+            into existing, conflicting
+            from (
+                select
+                    t."id"::text as id,
+                    (
+                        since is not null and t.server_version >= since
+                        and (client_id is null or t.instance_id is distinct from client_id)
+                    ) as conflict
+                from "public"."doc_updates" as t
+                where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
+                order by t."id"
+                for no key update of t
+            ) as l;
+        end if;
+
+        -- A plain INSERT first; only when an id is taken meanwhile (another
+        -- user's row, another device's insert) again with ON CONFLICT DO
+        -- NOTHING to find which.
+        begin
+            if full_rows then
+                with written as (
+                    insert into "public"."doc_updates" as t ("id", "user_id", "task_id", "update_base64", "created_at", "updated_at", "deleted_at", "project_id")
+                    select p."id", uid, p."task_id", p."update_base64", p."created_at", p."updated_at", p."deleted_at", p."project_id"
+                    from pg_catalog.jsonb_to_recordset(upserts) as p ("id" uuid, "task_id" uuid, "update_base64" text, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone, "project_id" uuid)
+                    where not p."id" = any(existing::uuid[])
+                    returning 1
+                )
+                select pg_catalog.count(*) into created_count from written;
+            else
+                with written as (
+                    insert into "public"."doc_updates" as t ("id", "user_id", "task_id", "update_base64", "created_at", "updated_at", "deleted_at", "project_id")
+                    select p."id", uid, case when e.r ? 'task_id' then p."task_id" else (null)::uuid end, case when e.r ? 'update_base64' then p."update_base64" else (null)::text end, case when e.r ? 'created_at' then p."created_at" else (now())::timestamp with time zone end, case when e.r ? 'updated_at' then p."updated_at" else (now())::timestamp with time zone end, case when e.r ? 'deleted_at' then p."deleted_at" else (null)::timestamp with time zone end, case when e.r ? 'project_id' then p."project_id" else (null)::uuid end
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    cross join lateral pg_catalog.jsonb_to_record(e.r) as p ("id" uuid, "task_id" uuid, "update_base64" text, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone, "project_id" uuid)
+                    where not p."id" = any(existing::uuid[])
+                    returning 1
+                )
+                select pg_catalog.count(*) into created_count from written;
+            end if;
+        exception
+            when unique_violation then
+                if full_rows then
+                    with written as (
+                        insert into "public"."doc_updates" as t ("id", "user_id", "task_id", "update_base64", "created_at", "updated_at", "deleted_at", "project_id")
+                        select p."id", uid, p."task_id", p."update_base64", p."created_at", p."updated_at", p."deleted_at", p."project_id"
+                        from pg_catalog.jsonb_to_recordset(upserts) as p ("id" uuid, "task_id" uuid, "update_base64" text, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone, "project_id" uuid)
+                        where not p."id" = any(existing::uuid[])
+                        on conflict ("id") do nothing
+                        returning t."id"::text as id
+                    )
+                    select coalesce(pg_catalog.array_agg(written.id), '{}') into inserted from written;
+                else
+                    with written as (
+                        insert into "public"."doc_updates" as t ("id", "user_id", "task_id", "update_base64", "created_at", "updated_at", "deleted_at", "project_id")
+                        select p."id", uid, case when e.r ? 'task_id' then p."task_id" else (null)::uuid end, case when e.r ? 'update_base64' then p."update_base64" else (null)::text end, case when e.r ? 'created_at' then p."created_at" else (now())::timestamp with time zone end, case when e.r ? 'updated_at' then p."updated_at" else (now())::timestamp with time zone end, case when e.r ? 'deleted_at' then p."deleted_at" else (null)::timestamp with time zone end, case when e.r ? 'project_id' then p."project_id" else (null)::uuid end
+                        from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                        cross join lateral pg_catalog.jsonb_to_record(e.r) as p ("id" uuid, "task_id" uuid, "update_base64" text, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone, "project_id" uuid)
+                        where not p."id" = any(existing::uuid[])
+                        on conflict ("id") do nothing
+                        returning t."id"::text as id
+                    )
+                    select coalesce(pg_catalog.array_agg(written.id), '{}') into inserted from written;
+                end if;
+                created_count := pg_catalog.cardinality(inserted);
+                -- An id neither seen nor inserted: another user's row, or a row this
+                -- user's other device inserted after our read (a new statement sees it).
+                missing := array(
+                    select m.id from pg_catalog.unnest(upsert_ids) as m (id)
+                    except select pg_catalog.unnest(existing)
+                    except select pg_catalog.unnest(inserted)
+                );
+        end;
+        if pg_catalog.cardinality(missing) > 0 then
+            if strategy = 'lww' then
+                select
+                    coalesce(pg_catalog.array_agg(l.id), '{}'),
+                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+                into more_existing, more_conflicting
+                from (
+                    select
+                        t."id"::text as id,
+                        (
+                            c.id is not null and (since is null or t.server_version >= since)
+                            and (client_id is null or t.instance_id is distinct from client_id)
+                            and t.updated_at is not null
+                            and (c.updated_at is null or c.updated_at < t.updated_at)
+                        ) as conflict
+                    from "public"."doc_updates" as t
+                    left join (
+                        select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                        from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    ) as c on t."id" = c.id
+                    where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
+                    order by t."id"
+                    for no key update of t
+                ) as l;
+            else
+                select
+                    coalesce(pg_catalog.array_agg(l.id), '{}'),
+                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+                into more_existing, more_conflicting
+                from (
+                    select
+                        t."id"::text as id,
+                        (
+                            since is not null and t.server_version >= since
+                            and (client_id is null or t.instance_id is distinct from client_id)
+                        ) as conflict
+                    from "public"."doc_updates" as t
+                    where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
+                    order by t."id"
+                    for no key update of t
+                ) as l;
+            end if;
+            existing := existing || more_existing;
+            conflicting := conflicting || more_conflicting;
+            -- What is left is taken by a row this caller may not write:
+            -- refused, per row (reported like a row deleted on the server).
+            missing := array(select pg_catalog.unnest(missing) except select pg_catalog.unnest(more_existing));
+        end if;
+
+        if strategy = 'reject' and since is not null then
+            -- A tombstone of this caller's (owner-keyed) since the cursor.
+            select coalesce(pg_catalog.array_agg(distinct o.row_id), '{}') into tombstoned
+            from supabase_sync.tombstone as o
+            where
+                o.relid = '"public"."doc_updates"'::regclass
+                and o.scope_id is null
+                and o.owner_id = uid
+                and o.row_id = any(upsert_ids)
+                and not o.row_id = any(existing)
+                and o.version >= since
+                and (client_id is null or o.instance_id is distinct from client_id);
+            conflicting := conflicting || tombstoned;
+        end if;
+
+        winners := array(select pg_catalog.unnest(existing) except select pg_catalog.unnest(conflicting));
+        if pg_catalog.cardinality(winners) > 0 then
+            if full_rows then
+                with written as (
+                    update "public"."doc_updates" as t set "task_id" = p."task_id", "update_base64" = p."update_base64", "created_at" = p."created_at", "updated_at" = p."updated_at", "deleted_at" = p."deleted_at", "project_id" = p."project_id"
+                    from pg_catalog.jsonb_to_recordset(upserts) as p ("id" uuid, "task_id" uuid, "update_base64" text, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone, "project_id" uuid)
+                    where t."id" = p."id" and t."user_id" = uid and p."id" in (select w.id from pg_catalog.unnest(winners::uuid[]) as w (id))
+                    returning 1
+                )
+                select pg_catalog.count(*) into updated_count from written;
+            else
+                with written as (
+                    update "public"."doc_updates" as t set "task_id" = case when e.r ? 'task_id' then p."task_id" else t."task_id" end, "update_base64" = case when e.r ? 'update_base64' then p."update_base64" else t."update_base64" end, "created_at" = case when e.r ? 'created_at' then p."created_at" else t."created_at" end, "updated_at" = case when e.r ? 'updated_at' then p."updated_at" else t."updated_at" end, "deleted_at" = case when e.r ? 'deleted_at' then p."deleted_at" else t."deleted_at" end, "project_id" = case when e.r ? 'project_id' then p."project_id" else t."project_id" end
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    cross join lateral pg_catalog.jsonb_to_record(e.r) as p ("id" uuid, "task_id" uuid, "update_base64" text, "created_at" timestamp with time zone, "updated_at" timestamp with time zone, "deleted_at" timestamp with time zone, "project_id" uuid)
+                    where t."id" = p."id" and t."user_id" = uid and p."id" in (select w.id from pg_catalog.unnest(winners::uuid[]) as w (id))
+                    returning 1
+                )
+                select pg_catalog.count(*) into updated_count from written;
+            end if;
+        end if;
+    exception
+        when data_exception then
+            perform supabase_sync.raise_bad_value('"public"."doc_updates"'::regclass, upserts, delete_ids, caller);
+            raise;
+        when not_null_violation then
+            get stacked diagnostics bad_column = column_name;
+            select e.r ->> 'id' into bad_id
+            from pg_catalog.jsonb_array_elements(upserts) with ordinality as e (r, ord)
+            order by
+                case when e.r -> bad_column = 'null'::jsonb then 0 when not e.r ? bad_column then 1 else 2 end,
+                e.ord
+            limit 1;
+            raise exception using
+                errcode = '23502',
+                message = pg_catalog.format(
+                    'supabase_sync: %s: %s row %s column %s must not be null', caller, 'public.doc_updates', bad_id, bad_column
+                ),
+                detail = 'The column is NOT NULL and has no default the server could use.',
+                hint = pg_catalog.format('Send a value for %s in every new row of %s.', bad_column, 'public.doc_updates');
+    end;
+
+    return pg_catalog.jsonb_build_object(
+        'created', created_count,
+        'updated', updated_count,
+        'conflicts', case when strategy = 'reject' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
+        'lost', case when strategy = 'lww' then pg_catalog.to_jsonb(conflicting) else '[]'::jsonb end,
+        'refused', pg_catalog.to_jsonb(missing),
+        'ignored_columns', pg_catalog.to_jsonb(ignored_columns)
+    );
+end;
+$supabase_sync$;
+
+revoke all on function "supabase_sync"."push_upserts_doc_updates_6ccf8db8"(jsonb, xid8, uuid, text, text) from public, anon;
+grant execute on function "supabase_sync"."push_upserts_doc_updates_6ccf8db8"(jsonb, xid8, uuid, text, text) to authenticated;
+
+-- record compiled push_upserts of public.doc_updates
+select supabase_sync.record_compiled_function(
+    '"public"."doc_updates"'::regclass,
+    'push_upserts',
+    (
+        '"supabase_sync"."push_upserts_doc_updates_6ccf8db8"'
+        || '(jsonb, xid8, uuid, text, text)'
+    )::regprocedure,
+    '5568b25b725588c2'
+);
+
+-- compile push_deletes of public.doc_updates
+create or replace function "supabase_sync"."push_deletes_doc_updates_6ccf8db8"(deleted jsonb)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $supabase_sync$
+declare
+    uid uuid := auth.uid();
+    delete_ids text[];
+    own_rows bigint;
+    distinct_ids bigint;
+begin
+    select coalesce(pg_catalog.array_agg(distinct coalesce(d.value ->> 'id', d.value #>> '{}')), '{}')
+    into delete_ids
+    from pg_catalog.jsonb_array_elements(deleted) as d (value);
+
+    with own as (
+        select t."id" as id, t.deleted_at
+        from "public"."doc_updates" as t
+        where t."id" in (select k.id from pg_catalog.unnest(delete_ids::uuid[]) as k (id)) and t."user_id" = uid
+    ),
+
+    written as (
+        update "public"."doc_updates" as t set deleted_at = pg_catalog.now()
+        from own
+        where t."id" = own.id and own.deleted_at is null
+        returning 1
+    )
+
+    select
+        (select pg_catalog.count(*) from own),
+        (select pg_catalog.count(distinct d.id) from pg_catalog.unnest(delete_ids::uuid[]) as d (id))
+    into own_rows, distinct_ids;
+
+    return pg_catalog.jsonb_build_object('deleted', own_rows, 'ignored', distinct_ids - own_rows);
+end;
+$supabase_sync$;
+
+revoke all on function "supabase_sync"."push_deletes_doc_updates_6ccf8db8"(jsonb) from public, anon;
+grant execute on function "supabase_sync"."push_deletes_doc_updates_6ccf8db8"(jsonb) to authenticated;
+
+-- record compiled push_deletes of public.doc_updates
+select supabase_sync.record_compiled_function(
+    '"public"."doc_updates"'::regclass,
+    'push_deletes',
+    (
+        '"supabase_sync"."push_deletes_doc_updates_6ccf8db8"'
+        || '(jsonb)'
+    )::regprocedure,
+    '5568b25b725588c2'
 );
