@@ -136,6 +136,13 @@ def test_columns_of_types_outside_pg_catalog_are_pushed_through_the_compiled_fun
     assert (response["applied"]["public.diary"]["updated"], calls) == (1, {"push_upserts_diary": 1})
     rows = owner.execute("select id::text, feeling::text, moods::text, note from public.diary order by note").fetchall()
     assert sorted(rows) == sorted([(row, "ok", "{ok,sad}", "hi"), (plain, "ok", "{sad}", None)])
+    pulled = device.pull(collections=["public.diary"])["changes"]["public.diary"]["created"]
+    assert sorted((r["id"], r["feeling"], r["moods"]) for r in pulled) == sorted(
+        [(row, "ok", ["ok", "sad"]), (plain, "ok", ["sad"])]
+    )
+    response, calls = _push_counting(device, {"public.diary": {"deleted": [plain]}})
+    assert response["applied"]["public.diary"]["deleted"] == 1
+    assert calls == {"push_upserts_diary": 1, "push_deletes_diary": 1}
 
 
 # --- equivalence: the same pushes on a compiled table and on a generic one ---
