@@ -48,5 +48,9 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function {compiled_function}(jsonb) from public, anon;
-grant execute on function {compiled_function}(jsonb) to authenticated;
+revoke all on function {compiled_function}(
+    jsonb
+) from public, anon;
+grant execute on function {compiled_function}(
+    jsonb
+) to authenticated;

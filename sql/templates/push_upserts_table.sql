@@ -414,5 +414,9 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function {compiled_function}(jsonb, xid8, uuid, text, text) from public, anon;
-grant execute on function {compiled_function}(jsonb, xid8, uuid, text, text) to authenticated;
+revoke all on function {compiled_function}(
+    jsonb, xid8, uuid, text, text
+) from public, anon;
+grant execute on function {compiled_function}(
+    jsonb, xid8, uuid, text, text
+) to authenticated;

@@ -235,6 +235,8 @@ def _security_definer_exposed(catalog: LintCatalog) -> Iterable[Hit]:
             continue
         if (function.schema, function.name) == (PACK_SCHEMA, KEY_PHASE_FUNCTION):
             continue  # definer on purpose, see sync_objects.KEY_PHASE_FUNCTION
+        if (function.schema, function.name) in catalog.compiled_key_functions:
+            continue  # a table's compiled key phase: the same, per table (supabase_sync.compiled)
         if f"{function.schema}.{function.name}" in RLS_HELPER_FUNCTIONS and PACK_SCHEMA not in catalog.exposed_schemas:
             continue
         yield Hit(

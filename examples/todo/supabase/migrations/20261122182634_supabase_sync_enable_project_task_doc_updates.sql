@@ -660,7 +660,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_keys_project_45dba791"'
         || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
     )::regprocedure,
-    '5568b25b725588c2'
+    'e8156a85f1dfc5f9'
 );
 
 -- compile pull_page of public.project
@@ -800,7 +800,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_page_project_45dba791"'
         || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
     )::regprocedure,
-    '5568b25b725588c2'
+    'e8156a85f1dfc5f9'
 );
 
 -- compile push_upserts of public.project
@@ -1188,8 +1188,12 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function "supabase_sync"."push_upserts_project_45dba791"(jsonb, xid8, uuid, text, text) from public, anon;
-grant execute on function "supabase_sync"."push_upserts_project_45dba791"(jsonb, xid8, uuid, text, text) to authenticated;
+revoke all on function "supabase_sync"."push_upserts_project_45dba791"(
+    jsonb, xid8, uuid, text, text
+) from public, anon;
+grant execute on function "supabase_sync"."push_upserts_project_45dba791"(
+    jsonb, xid8, uuid, text, text
+) to authenticated;
 
 -- record compiled push_upserts of public.project
 select supabase_sync.record_compiled_function(
@@ -1199,7 +1203,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."push_upserts_project_45dba791"'
         || '(jsonb, xid8, uuid, text, text)'
     )::regprocedure,
-    '5568b25b725588c2'
+    'e8156a85f1dfc5f9'
 );
 
 -- compile push_deletes of public.project
@@ -1242,8 +1246,12 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function "supabase_sync"."push_deletes_project_45dba791"(jsonb) from public, anon;
-grant execute on function "supabase_sync"."push_deletes_project_45dba791"(jsonb) to authenticated;
+revoke all on function "supabase_sync"."push_deletes_project_45dba791"(
+    jsonb
+) from public, anon;
+grant execute on function "supabase_sync"."push_deletes_project_45dba791"(
+    jsonb
+) to authenticated;
 
 -- record compiled push_deletes of public.project
 select supabase_sync.record_compiled_function(
@@ -1253,7 +1261,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."push_deletes_project_45dba791"'
         || '(jsonb)'
     )::regprocedure,
-    '5568b25b725588c2'
+    'e8156a85f1dfc5f9'
 );
 
 -- compile pull_keys of public.task
@@ -1415,7 +1423,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_keys_task_daa76d19"'
         || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
     )::regprocedure,
-    '5568b25b725588c2'
+    'e8156a85f1dfc5f9'
 );
 
 -- compile pull_page of public.task
@@ -1555,7 +1563,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_page_task_daa76d19"'
         || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
     )::regprocedure,
-    '5568b25b725588c2'
+    'e8156a85f1dfc5f9'
 );
 
 -- compile push_upserts of public.task
@@ -1943,8 +1951,12 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function "supabase_sync"."push_upserts_task_daa76d19"(jsonb, xid8, uuid, text, text) from public, anon;
-grant execute on function "supabase_sync"."push_upserts_task_daa76d19"(jsonb, xid8, uuid, text, text) to authenticated;
+revoke all on function "supabase_sync"."push_upserts_task_daa76d19"(
+    jsonb, xid8, uuid, text, text
+) from public, anon;
+grant execute on function "supabase_sync"."push_upserts_task_daa76d19"(
+    jsonb, xid8, uuid, text, text
+) to authenticated;
 
 -- record compiled push_upserts of public.task
 select supabase_sync.record_compiled_function(
@@ -1954,7 +1966,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."push_upserts_task_daa76d19"'
         || '(jsonb, xid8, uuid, text, text)'
     )::regprocedure,
-    '5568b25b725588c2'
+    'e8156a85f1dfc5f9'
 );
 
 -- compile push_deletes of public.task
@@ -1997,8 +2009,12 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function "supabase_sync"."push_deletes_task_daa76d19"(jsonb) from public, anon;
-grant execute on function "supabase_sync"."push_deletes_task_daa76d19"(jsonb) to authenticated;
+revoke all on function "supabase_sync"."push_deletes_task_daa76d19"(
+    jsonb
+) from public, anon;
+grant execute on function "supabase_sync"."push_deletes_task_daa76d19"(
+    jsonb
+) to authenticated;
 
 -- record compiled push_deletes of public.task
 select supabase_sync.record_compiled_function(
@@ -2008,7 +2024,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."push_deletes_task_daa76d19"'
         || '(jsonb)'
     )::regprocedure,
-    '5568b25b725588c2'
+    'e8156a85f1dfc5f9'
 );
 
 -- compile pull_keys of public.doc_updates
@@ -2170,7 +2186,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_keys_doc_updates_6ccf8db8"'
         || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
     )::regprocedure,
-    '5568b25b725588c2'
+    'e8156a85f1dfc5f9'
 );
 
 -- compile pull_page of public.doc_updates
@@ -2310,7 +2326,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_page_doc_updates_6ccf8db8"'
         || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
     )::regprocedure,
-    '5568b25b725588c2'
+    'e8156a85f1dfc5f9'
 );
 
 -- compile push_upserts of public.doc_updates
@@ -2698,8 +2714,12 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function "supabase_sync"."push_upserts_doc_updates_6ccf8db8"(jsonb, xid8, uuid, text, text) from public, anon;
-grant execute on function "supabase_sync"."push_upserts_doc_updates_6ccf8db8"(jsonb, xid8, uuid, text, text) to authenticated;
+revoke all on function "supabase_sync"."push_upserts_doc_updates_6ccf8db8"(
+    jsonb, xid8, uuid, text, text
+) from public, anon;
+grant execute on function "supabase_sync"."push_upserts_doc_updates_6ccf8db8"(
+    jsonb, xid8, uuid, text, text
+) to authenticated;
 
 -- record compiled push_upserts of public.doc_updates
 select supabase_sync.record_compiled_function(
@@ -2709,7 +2729,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."push_upserts_doc_updates_6ccf8db8"'
         || '(jsonb, xid8, uuid, text, text)'
     )::regprocedure,
-    '5568b25b725588c2'
+    'e8156a85f1dfc5f9'
 );
 
 -- compile push_deletes of public.doc_updates
@@ -2752,8 +2772,12 @@ begin
 end;
 $supabase_sync$;
 
-revoke all on function "supabase_sync"."push_deletes_doc_updates_6ccf8db8"(jsonb) from public, anon;
-grant execute on function "supabase_sync"."push_deletes_doc_updates_6ccf8db8"(jsonb) to authenticated;
+revoke all on function "supabase_sync"."push_deletes_doc_updates_6ccf8db8"(
+    jsonb
+) from public, anon;
+grant execute on function "supabase_sync"."push_deletes_doc_updates_6ccf8db8"(
+    jsonb
+) to authenticated;
 
 -- record compiled push_deletes of public.doc_updates
 select supabase_sync.record_compiled_function(
@@ -2763,5 +2787,5 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."push_deletes_doc_updates_6ccf8db8"'
         || '(jsonb)'
     )::regprocedure,
-    '5568b25b725588c2'
+    'e8156a85f1dfc5f9'
 );
