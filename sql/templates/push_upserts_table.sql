@@ -197,48 +197,35 @@ begin
             end if;
         end loop;
 
-        -- The caller's rows among the ids, locked in id order; which of them conflict.
-        if strategy = 'lww' then
+        -- The caller's rows among the ids, locked in id order; which of them conflict
+        -- (lww: the server's row is newer than the pushed one; reject: written since the cursor).
+        select
+            coalesce(pg_catalog.array_agg(l.id), '{{}}'),
+            coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{{}}')
+        into existing, conflicting
+        from (
             select
-                coalesce(pg_catalog.array_agg(l.id), '{{}}'),
-                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{{}}')
-            into existing, conflicting
-            from (
-                select
-                    t.{id_column}::text as id,
-                    (
+                t.{id_column}::text as id,
+                case
+                    when strategy = 'lww' then
                         c.id is not null and (since is null or t.server_version >= since)
                         and (client_id is null or t.instance_id is distinct from client_id)
                         and t.updated_at is not null
                         and (c.updated_at is null or c.updated_at < t.updated_at)
-                    ) as conflict
-                from {table} as t
-                left join (
-                    select (e.r ->> {id_key})::{id_type} as id, (e.r ->> 'updated_at')::timestamptz as updated_at
-                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
-                ) as c on t.{id_column} = c.id
-                where t.{id_column} in (select k.id from pg_catalog.unnest(all_ids::{id_type}[]) as k (id)) and t.{owner_column} = uid
-                order by t.{id_column}
-                for no key update of t
-            ) as l;
-        else
-            select
-                coalesce(pg_catalog.array_agg(l.id), '{{}}'),
-                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{{}}')
-            into existing, conflicting
-            from (
-                select
-                    t.{id_column}::text as id,
-                    (
+                    else
                         since is not null and t.server_version >= since
                         and (client_id is null or t.instance_id is distinct from client_id)
-                    ) as conflict
-                from {table} as t
-                where t.{id_column} in (select k.id from pg_catalog.unnest(all_ids::{id_type}[]) as k (id)) and t.{owner_column} = uid
-                order by t.{id_column}
-                for no key update of t
-            ) as l;
-        end if;
+                end as conflict
+            from {table} as t
+            left join (
+                select (e.r ->> {id_key})::{id_type} as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                where strategy = 'lww'
+            ) as c on t.{id_column} = c.id
+            where t.{id_column} in (select k.id from pg_catalog.unnest(all_ids::{id_type}[]) as k (id)) and t.{owner_column} = uid
+            order by t.{id_column}
+            for no key update of t
+        ) as l;
 
         -- A plain INSERT first; only when an id is taken meanwhile (another
         -- user's row, another device's insert) again with ON CONFLICT DO
@@ -298,47 +285,33 @@ begin
                 );
         end;
         if pg_catalog.cardinality(missing) > 0 then
-            if strategy = 'lww' then
+            select
+                coalesce(pg_catalog.array_agg(l.id), '{{}}'),
+                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{{}}')
+            into more_existing, more_conflicting
+            from (
                 select
-                    coalesce(pg_catalog.array_agg(l.id), '{{}}'),
-                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{{}}')
-                into more_existing, more_conflicting
-                from (
-                    select
-                        t.{id_column}::text as id,
-                        (
+                    t.{id_column}::text as id,
+                    case
+                        when strategy = 'lww' then
                             c.id is not null and (since is null or t.server_version >= since)
                             and (client_id is null or t.instance_id is distinct from client_id)
                             and t.updated_at is not null
                             and (c.updated_at is null or c.updated_at < t.updated_at)
-                        ) as conflict
-                    from {table} as t
-                    left join (
-                        select (e.r ->> {id_key})::{id_type} as id, (e.r ->> 'updated_at')::timestamptz as updated_at
-                        from pg_catalog.jsonb_array_elements(upserts) as e (r)
-                    ) as c on t.{id_column} = c.id
-                    where t.{id_column} in (select k.id from pg_catalog.unnest(missing::{id_type}[]) as k (id)) and t.{owner_column} = uid
-                    order by t.{id_column}
-                    for no key update of t
-                ) as l;
-            else
-                select
-                    coalesce(pg_catalog.array_agg(l.id), '{{}}'),
-                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{{}}')
-                into more_existing, more_conflicting
-                from (
-                    select
-                        t.{id_column}::text as id,
-                        (
+                        else
                             since is not null and t.server_version >= since
                             and (client_id is null or t.instance_id is distinct from client_id)
-                        ) as conflict
-                    from {table} as t
-                    where t.{id_column} in (select k.id from pg_catalog.unnest(missing::{id_type}[]) as k (id)) and t.{owner_column} = uid
-                    order by t.{id_column}
-                    for no key update of t
-                ) as l;
-            end if;
+                    end as conflict
+                from {table} as t
+                left join (
+                    select (e.r ->> {id_key})::{id_type} as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    where strategy = 'lww'
+                ) as c on t.{id_column} = c.id
+                where t.{id_column} in (select k.id from pg_catalog.unnest(missing::{id_type}[]) as k (id)) and t.{owner_column} = uid
+                order by t.{id_column}
+                for no key update of t
+            ) as l;
             existing := existing || more_existing;
             conflicting := conflicting || more_conflicting;
             -- What is left is taken by a row this caller may not write:

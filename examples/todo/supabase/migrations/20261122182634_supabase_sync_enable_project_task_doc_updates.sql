@@ -660,7 +660,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_keys_project_45dba791"'
         || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
     )::regprocedure,
-    'e8156a85f1dfc5f9'
+    '01b059fb939d8aac'
 );
 
 -- compile pull_page of public.project
@@ -800,7 +800,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_page_project_45dba791"'
         || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
     )::regprocedure,
-    'e8156a85f1dfc5f9'
+    '01b059fb939d8aac'
 );
 
 -- compile push_upserts of public.project
@@ -971,48 +971,35 @@ begin
             end if;
         end loop;
 
-        -- The caller's rows among the ids, locked in id order; which of them conflict.
-        if strategy = 'lww' then
+        -- The caller's rows among the ids, locked in id order; which of them conflict
+        -- (lww: the server's row is newer than the pushed one; reject: written since the cursor).
+        select
+            coalesce(pg_catalog.array_agg(l.id), '{}'),
+            coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+        into existing, conflicting
+        from (
             select
-                coalesce(pg_catalog.array_agg(l.id), '{}'),
-                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
-            into existing, conflicting
-            from (
-                select
-                    t."id"::text as id,
-                    (
+                t."id"::text as id,
+                case
+                    when strategy = 'lww' then
                         c.id is not null and (since is null or t.server_version >= since)
                         and (client_id is null or t.instance_id is distinct from client_id)
                         and t.updated_at is not null
                         and (c.updated_at is null or c.updated_at < t.updated_at)
-                    ) as conflict
-                from "public"."project" as t
-                left join (
-                    select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
-                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
-                ) as c on t."id" = c.id
-                where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
-                order by t."id"
-                for no key update of t
-            ) as l;
-        else
-            select
-                coalesce(pg_catalog.array_agg(l.id), '{}'),
-                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
-            into existing, conflicting
-            from (
-                select
-                    t."id"::text as id,
-                    (
+                    else
                         since is not null and t.server_version >= since
                         and (client_id is null or t.instance_id is distinct from client_id)
-                    ) as conflict
-                from "public"."project" as t
-                where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
-                order by t."id"
-                for no key update of t
-            ) as l;
-        end if;
+                end as conflict
+            from "public"."project" as t
+            left join (
+                select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                where strategy = 'lww'
+            ) as c on t."id" = c.id
+            where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
+            order by t."id"
+            for no key update of t
+        ) as l;
 
         -- A plain INSERT first; only when an id is taken meanwhile (another
         -- user's row, another device's insert) again with ON CONFLICT DO
@@ -1072,47 +1059,33 @@ begin
                 );
         end;
         if pg_catalog.cardinality(missing) > 0 then
-            if strategy = 'lww' then
+            select
+                coalesce(pg_catalog.array_agg(l.id), '{}'),
+                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+            into more_existing, more_conflicting
+            from (
                 select
-                    coalesce(pg_catalog.array_agg(l.id), '{}'),
-                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
-                into more_existing, more_conflicting
-                from (
-                    select
-                        t."id"::text as id,
-                        (
+                    t."id"::text as id,
+                    case
+                        when strategy = 'lww' then
                             c.id is not null and (since is null or t.server_version >= since)
                             and (client_id is null or t.instance_id is distinct from client_id)
                             and t.updated_at is not null
                             and (c.updated_at is null or c.updated_at < t.updated_at)
-                        ) as conflict
-                    from "public"."project" as t
-                    left join (
-                        select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
-                        from pg_catalog.jsonb_array_elements(upserts) as e (r)
-                    ) as c on t."id" = c.id
-                    where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
-                    order by t."id"
-                    for no key update of t
-                ) as l;
-            else
-                select
-                    coalesce(pg_catalog.array_agg(l.id), '{}'),
-                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
-                into more_existing, more_conflicting
-                from (
-                    select
-                        t."id"::text as id,
-                        (
+                        else
                             since is not null and t.server_version >= since
                             and (client_id is null or t.instance_id is distinct from client_id)
-                        ) as conflict
-                    from "public"."project" as t
-                    where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
-                    order by t."id"
-                    for no key update of t
-                ) as l;
-            end if;
+                    end as conflict
+                from "public"."project" as t
+                left join (
+                    select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    where strategy = 'lww'
+                ) as c on t."id" = c.id
+                where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
+                order by t."id"
+                for no key update of t
+            ) as l;
             existing := existing || more_existing;
             conflicting := conflicting || more_conflicting;
             -- What is left is taken by a row this caller may not write:
@@ -1203,7 +1176,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."push_upserts_project_45dba791"'
         || '(jsonb, xid8, uuid, text, text)'
     )::regprocedure,
-    'e8156a85f1dfc5f9'
+    '01b059fb939d8aac'
 );
 
 -- compile push_deletes of public.project
@@ -1261,7 +1234,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."push_deletes_project_45dba791"'
         || '(jsonb)'
     )::regprocedure,
-    'e8156a85f1dfc5f9'
+    '01b059fb939d8aac'
 );
 
 -- compile pull_keys of public.task
@@ -1423,7 +1396,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_keys_task_daa76d19"'
         || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
     )::regprocedure,
-    'e8156a85f1dfc5f9'
+    '01b059fb939d8aac'
 );
 
 -- compile pull_page of public.task
@@ -1563,7 +1536,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_page_task_daa76d19"'
         || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
     )::regprocedure,
-    'e8156a85f1dfc5f9'
+    '01b059fb939d8aac'
 );
 
 -- compile push_upserts of public.task
@@ -1734,48 +1707,35 @@ begin
             end if;
         end loop;
 
-        -- The caller's rows among the ids, locked in id order; which of them conflict.
-        if strategy = 'lww' then
+        -- The caller's rows among the ids, locked in id order; which of them conflict
+        -- (lww: the server's row is newer than the pushed one; reject: written since the cursor).
+        select
+            coalesce(pg_catalog.array_agg(l.id), '{}'),
+            coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+        into existing, conflicting
+        from (
             select
-                coalesce(pg_catalog.array_agg(l.id), '{}'),
-                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
-            into existing, conflicting
-            from (
-                select
-                    t."id"::text as id,
-                    (
+                t."id"::text as id,
+                case
+                    when strategy = 'lww' then
                         c.id is not null and (since is null or t.server_version >= since)
                         and (client_id is null or t.instance_id is distinct from client_id)
                         and t.updated_at is not null
                         and (c.updated_at is null or c.updated_at < t.updated_at)
-                    ) as conflict
-                from "public"."task" as t
-                left join (
-                    select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
-                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
-                ) as c on t."id" = c.id
-                where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
-                order by t."id"
-                for no key update of t
-            ) as l;
-        else
-            select
-                coalesce(pg_catalog.array_agg(l.id), '{}'),
-                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
-            into existing, conflicting
-            from (
-                select
-                    t."id"::text as id,
-                    (
+                    else
                         since is not null and t.server_version >= since
                         and (client_id is null or t.instance_id is distinct from client_id)
-                    ) as conflict
-                from "public"."task" as t
-                where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
-                order by t."id"
-                for no key update of t
-            ) as l;
-        end if;
+                end as conflict
+            from "public"."task" as t
+            left join (
+                select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                where strategy = 'lww'
+            ) as c on t."id" = c.id
+            where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
+            order by t."id"
+            for no key update of t
+        ) as l;
 
         -- A plain INSERT first; only when an id is taken meanwhile (another
         -- user's row, another device's insert) again with ON CONFLICT DO
@@ -1835,47 +1795,33 @@ begin
                 );
         end;
         if pg_catalog.cardinality(missing) > 0 then
-            if strategy = 'lww' then
+            select
+                coalesce(pg_catalog.array_agg(l.id), '{}'),
+                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+            into more_existing, more_conflicting
+            from (
                 select
-                    coalesce(pg_catalog.array_agg(l.id), '{}'),
-                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
-                into more_existing, more_conflicting
-                from (
-                    select
-                        t."id"::text as id,
-                        (
+                    t."id"::text as id,
+                    case
+                        when strategy = 'lww' then
                             c.id is not null and (since is null or t.server_version >= since)
                             and (client_id is null or t.instance_id is distinct from client_id)
                             and t.updated_at is not null
                             and (c.updated_at is null or c.updated_at < t.updated_at)
-                        ) as conflict
-                    from "public"."task" as t
-                    left join (
-                        select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
-                        from pg_catalog.jsonb_array_elements(upserts) as e (r)
-                    ) as c on t."id" = c.id
-                    where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
-                    order by t."id"
-                    for no key update of t
-                ) as l;
-            else
-                select
-                    coalesce(pg_catalog.array_agg(l.id), '{}'),
-                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
-                into more_existing, more_conflicting
-                from (
-                    select
-                        t."id"::text as id,
-                        (
+                        else
                             since is not null and t.server_version >= since
                             and (client_id is null or t.instance_id is distinct from client_id)
-                        ) as conflict
-                    from "public"."task" as t
-                    where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
-                    order by t."id"
-                    for no key update of t
-                ) as l;
-            end if;
+                    end as conflict
+                from "public"."task" as t
+                left join (
+                    select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    where strategy = 'lww'
+                ) as c on t."id" = c.id
+                where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
+                order by t."id"
+                for no key update of t
+            ) as l;
             existing := existing || more_existing;
             conflicting := conflicting || more_conflicting;
             -- What is left is taken by a row this caller may not write:
@@ -1966,7 +1912,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."push_upserts_task_daa76d19"'
         || '(jsonb, xid8, uuid, text, text)'
     )::regprocedure,
-    'e8156a85f1dfc5f9'
+    '01b059fb939d8aac'
 );
 
 -- compile push_deletes of public.task
@@ -2024,7 +1970,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."push_deletes_task_daa76d19"'
         || '(jsonb)'
     )::regprocedure,
-    'e8156a85f1dfc5f9'
+    '01b059fb939d8aac'
 );
 
 -- compile pull_keys of public.doc_updates
@@ -2186,7 +2132,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_keys_doc_updates_6ccf8db8"'
         || '(xid8, integer, xid8, integer, xid8, boolean, uuid, integer)'
     )::regprocedure,
-    'e8156a85f1dfc5f9'
+    '01b059fb939d8aac'
 );
 
 -- compile pull_page of public.doc_updates
@@ -2326,7 +2272,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."pull_page_doc_updates_6ccf8db8"'
         || '(text[], text[], xid8, integer, xid8, boolean, boolean, boolean)'
     )::regprocedure,
-    'e8156a85f1dfc5f9'
+    '01b059fb939d8aac'
 );
 
 -- compile push_upserts of public.doc_updates
@@ -2497,48 +2443,35 @@ begin
             end if;
         end loop;
 
-        -- The caller's rows among the ids, locked in id order; which of them conflict.
-        if strategy = 'lww' then
+        -- The caller's rows among the ids, locked in id order; which of them conflict
+        -- (lww: the server's row is newer than the pushed one; reject: written since the cursor).
+        select
+            coalesce(pg_catalog.array_agg(l.id), '{}'),
+            coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+        into existing, conflicting
+        from (
             select
-                coalesce(pg_catalog.array_agg(l.id), '{}'),
-                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
-            into existing, conflicting
-            from (
-                select
-                    t."id"::text as id,
-                    (
+                t."id"::text as id,
+                case
+                    when strategy = 'lww' then
                         c.id is not null and (since is null or t.server_version >= since)
                         and (client_id is null or t.instance_id is distinct from client_id)
                         and t.updated_at is not null
                         and (c.updated_at is null or c.updated_at < t.updated_at)
-                    ) as conflict
-                from "public"."doc_updates" as t
-                left join (
-                    select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
-                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
-                ) as c on t."id" = c.id
-                where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
-                order by t."id"
-                for no key update of t
-            ) as l;
-        else
-            select
-                coalesce(pg_catalog.array_agg(l.id), '{}'),
-                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
-            into existing, conflicting
-            from (
-                select
-                    t."id"::text as id,
-                    (
+                    else
                         since is not null and t.server_version >= since
                         and (client_id is null or t.instance_id is distinct from client_id)
-                    ) as conflict
-                from "public"."doc_updates" as t
-                where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
-                order by t."id"
-                for no key update of t
-            ) as l;
-        end if;
+                end as conflict
+            from "public"."doc_updates" as t
+            left join (
+                select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                where strategy = 'lww'
+            ) as c on t."id" = c.id
+            where t."id" in (select k.id from pg_catalog.unnest(all_ids::uuid[]) as k (id)) and t."user_id" = uid
+            order by t."id"
+            for no key update of t
+        ) as l;
 
         -- A plain INSERT first; only when an id is taken meanwhile (another
         -- user's row, another device's insert) again with ON CONFLICT DO
@@ -2598,47 +2531,33 @@ begin
                 );
         end;
         if pg_catalog.cardinality(missing) > 0 then
-            if strategy = 'lww' then
+            select
+                coalesce(pg_catalog.array_agg(l.id), '{}'),
+                coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
+            into more_existing, more_conflicting
+            from (
                 select
-                    coalesce(pg_catalog.array_agg(l.id), '{}'),
-                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
-                into more_existing, more_conflicting
-                from (
-                    select
-                        t."id"::text as id,
-                        (
+                    t."id"::text as id,
+                    case
+                        when strategy = 'lww' then
                             c.id is not null and (since is null or t.server_version >= since)
                             and (client_id is null or t.instance_id is distinct from client_id)
                             and t.updated_at is not null
                             and (c.updated_at is null or c.updated_at < t.updated_at)
-                        ) as conflict
-                    from "public"."doc_updates" as t
-                    left join (
-                        select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
-                        from pg_catalog.jsonb_array_elements(upserts) as e (r)
-                    ) as c on t."id" = c.id
-                    where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
-                    order by t."id"
-                    for no key update of t
-                ) as l;
-            else
-                select
-                    coalesce(pg_catalog.array_agg(l.id), '{}'),
-                    coalesce(pg_catalog.array_agg(l.id) filter (where l.conflict), '{}')
-                into more_existing, more_conflicting
-                from (
-                    select
-                        t."id"::text as id,
-                        (
+                        else
                             since is not null and t.server_version >= since
                             and (client_id is null or t.instance_id is distinct from client_id)
-                        ) as conflict
-                    from "public"."doc_updates" as t
-                    where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
-                    order by t."id"
-                    for no key update of t
-                ) as l;
-            end if;
+                    end as conflict
+                from "public"."doc_updates" as t
+                left join (
+                    select (e.r ->> 'id')::uuid as id, (e.r ->> 'updated_at')::timestamptz as updated_at
+                    from pg_catalog.jsonb_array_elements(upserts) as e (r)
+                    where strategy = 'lww'
+                ) as c on t."id" = c.id
+                where t."id" in (select k.id from pg_catalog.unnest(missing::uuid[]) as k (id)) and t."user_id" = uid
+                order by t."id"
+                for no key update of t
+            ) as l;
             existing := existing || more_existing;
             conflicting := conflicting || more_conflicting;
             -- What is left is taken by a row this caller may not write:
@@ -2729,7 +2648,7 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."push_upserts_doc_updates_6ccf8db8"'
         || '(jsonb, xid8, uuid, text, text)'
     )::regprocedure,
-    'e8156a85f1dfc5f9'
+    '01b059fb939d8aac'
 );
 
 -- compile push_deletes of public.doc_updates
@@ -2787,5 +2706,5 @@ select supabase_sync.record_compiled_function(
         '"supabase_sync"."push_deletes_doc_updates_6ccf8db8"'
         || '(jsonb)'
     )::regprocedure,
-    'e8156a85f1dfc5f9'
+    '01b059fb939d8aac'
 );
