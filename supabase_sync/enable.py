@@ -237,16 +237,13 @@ def build_enable_plan(
     return plan
 
 
-def compile_statements(
-    conn: psycopg.Connection, checks: Sequence[TableCheck], *, kinds: Mapping[TableName, str] | None = None
-) -> list[Statement]:
+def compile_statements(conn: psycopg.Connection, checks: Sequence[TableCheck]) -> list[Statement]:
     """The statements compiling the per-table functions of ``checks``' tables (:mod:`supabase_sync.compiled`).
 
     A table gets them when the plan changes it (an unmet requirement) or when
     one of its compiled functions is missing, stale (a DDL change since) or
     from other templates; an enabled, unchanged, compiled table gets none.
     A pack without schema step 0011 (install it first) compiles nothing.
-    ``kinds`` overrides the kind of a table judged otherwise (a migration's sandbox judges owner tables).
     """
     if not compiled_step_applied(conn):
         return []
@@ -263,7 +260,7 @@ def compile_statements(
         push = push_facts.get(check.info.oid)
         table = CompiledTable(
             table=check.table,
-            kind=(kinds or {}).get(check.table, check.spec.kind),
+            kind=check.spec.kind,
             owner_column=check.spec.owner_column,
             id_column=id_column,
             columns=tuple((column.name, column.type_name) for column in check.info.columns.values()),
@@ -282,11 +279,8 @@ def build_blind_enable_plan(
     add_missing_columns: bool,
     created: Mapping[TableName, Statement] | None = None,
     timeouts: Timeouts | None = None,
-    compiled: Sequence[Statement] = (),
 ) -> Plan:
     """Return the enable plan written without a catalog: every requirement in its idempotent form (online).
-
-    ``compiled`` statements (judged in the migrations' sandbox, :func:`compile_statements`) run last.
 
     ``created`` maps a table enable creates to the statement creating it, run before every requirement.
     """
@@ -299,7 +293,6 @@ def build_blind_enable_plan(
         plan.extend(statements)
         then.update((statement.chunk(), statement) for statement in after)
     plan.extend(list(then.values()))
-    plan.extend(list(compiled))
     return plan
 
 
@@ -388,15 +381,17 @@ def _judge_in_sandbox(
     add_missing_columns: bool,
     backend: str,
     sandbox_url: str | None,
-    kinds: Mapping[TableName, str] | None = None,
-) -> tuple[list[str], frozenset[str], dict[TableName, str], list[Statement]]:
+) -> tuple[list[str], frozenset[str], dict[TableName, str]]:
     """Judge ``parsed`` in a throwaway database holding ``migrations_dir``'s migrations.
 
     Returns the warnings, the partitioned tables (see :func:`_partitioned`) and
     each table's primary key column as the migrated catalog has it, so the
     written file names it (a static index statement can be built concurrently;
-    one that looks the key up as it runs cannot), and the statements compiling
-    the tables' functions from the migrated catalog (:func:`compile_statements`).
+    one that looks the key up as it runs cannot). It compiles nothing: the
+    functions would be rendered from the sandbox's catalog and recorded fresh
+    against whatever table the migration meets (docs/protocol.md "Compiled
+    functions"); the generic path serves until enable or install runs against
+    the database.
     """
     from supabase_sync.migrations import list_migrations  # noqa: PLC0415
     from supabase_sync.sandbox.migrated import migrated_database  # noqa: PLC0415 (starts servers; load lazily)
@@ -419,14 +414,11 @@ def _judge_in_sandbox(
             db_url=None,
             migrations_dir=migrations_dir,
         )
-        # Judged as owner tables here: each is compiled as the kind the migration gives it.
-        compiled = compile_statements(conn, judgement.checks, kinds=kinds)
     checks = judgement.checks
     return (
         judgement.warnings,
         _partitioned(checks),
         {check.table: check.spec.id_column for check in checks if check.spec.id_column},
-        compiled,
     )
 
 
@@ -502,7 +494,7 @@ def enable(
     migration = enable_migration_name([*parsed, *([sharing.members] if sharing.members else [])])
     if target.destination is Destination.MIGRATION:
         assert target.migrations_dir is not None
-        warnings, partitioned, id_columns, compiled = ([], frozenset(), {}, []) if not check_folder else _judge_in_sandbox(
+        warnings, partitioned, id_columns = ([], frozenset(), {}) if not check_folder else _judge_in_sandbox(
             parsed,
             target.migrations_dir,
             owner_column=owner_column,
@@ -510,12 +502,6 @@ def enable(
             add_missing_columns=add_missing_columns,
             backend=backend,
             sandbox_url=sandbox_url,
-            kinds={
-                spec.table: spec.kind
-                for spec in _blind_specs(
-                    parsed, owner_column=owner_column, conflict_strategy=conflict_strategy, sharing=sharing
-                )
-            },
         )
         specs = [
             dataclasses.replace(
@@ -524,9 +510,7 @@ def enable(
             for spec in _blind_specs(parsed, owner_column=owner_column, conflict_strategy=conflict_strategy, sharing=sharing)
         ]
         created = {specs[1].table: create_members_statement(specs[0])} if sharing.create_members else None
-        plan = build_blind_enable_plan(
-            specs, add_missing_columns=add_missing_columns, created=created, timeouts=limits, compiled=compiled
-        )
+        plan = build_blind_enable_plan(specs, add_missing_columns=add_missing_columns, created=created, timeouts=limits)
         plan.warnings.extend(warnings)
         plan.index_in_transaction = partitioned
         return run_plan(plan, target, dry_run=dry_run, migration_name=migration)
