@@ -4,7 +4,8 @@ Each synced table is judged against the per-table contract
 (:mod:`supabase_sync.contract`): one check per requirement, keyed like the
 contract (``trigger.stamp``, ``policy.update``...), one gap per unmet one;
 and, for kinds with compiled functions, the check ``compiled``: they are
-present, fresh and from this pack's templates (:mod:`supabase_sync.compiled`).
+present, fresh and from this pack's templates (:mod:`supabase_sync.compiled`);
+when they are not, a note with the fix (speed, not correctness: no gap).
 """
 
 from __future__ import annotations
@@ -199,21 +200,28 @@ def table_status(check: TableCheck, *, registered: bool = True, db_url_argument:
     return result
 
 
-def _with_compiled(
+def _compiled_note(
     result: TableStatus, check: TableCheck, compiled: dict[TableName, CompiledTable], argument: str
-) -> TableStatus:
-    """``result`` with the ``compiled`` check: the table's compiled functions are current (:mod:`supabase_sync.compiled`).
+) -> str | None:
+    """Record the ``compiled`` check of ``result`` (its compiled functions are current); a note when they are not.
 
-    Only for kinds that have compiled functions; the fix is enable again (it compiles them).
+    Only for kinds that have compiled functions (:mod:`supabase_sync.compiled`).
+    Missing or stale ones cost speed, not correctness (calls take the generic
+    path, which gives the same answers), so they are a note with the fix, not a
+    gap: a project whose migrations enabled the table (they compile nothing)
+    passes until enable or install runs against the database.
     """
     table = compiled.get(check.table)
     if table is None or not table.purposes:
-        return result
+        return None
     problem = table.problem()
     result.checks["compiled"] = problem is None
-    if problem is not None:
-        result.gaps.append(Gap(problem, enable_command(check.spec, db_url_argument=argument), key="compiled"))
-    return result
+    if problem is None:
+        return None
+    return (
+        f"{check.table}: {problem}; its pulls and pushes take the generic path (the same answers, slower) until "
+        f"`{enable_command(check.spec, db_url_argument=argument)}` compiles them"
+    )
 
 
 def db_url_argument(explicit: str | None) -> tuple[str, str | None]:
@@ -254,16 +262,18 @@ def status(db_url: str | None = None) -> StatusReport:
         state = read_pack_state(conn)
         missing_steps = [step for step, _ in schema_steps() if step not in state.steps]
         tables: list[TableStatus] = []
+        notes = [note] if note else []
         missing_functions: list[str] = []
         if state.installed:
             expected = pack_function_names()
             present = {f"{function.schema}.{function.name}" for function in read_functions(conn, expected)}
             missing_functions = [name for name in expected if name not in present]
             compiled = {table.table: table for table in read_compiled_tables(conn)}
-            tables = [
-                _with_compiled(table_status(check, db_url_argument=argument), check, compiled, argument)
-                for check in check_registered_tables(conn, state=state)
-            ]
+            for check in check_registered_tables(conn, state=state):
+                tables.append(table_status(check, db_url_argument=argument))
+                compiled_note = _compiled_note(tables[-1], check, compiled, argument)
+                if compiled_note:
+                    notes.append(compiled_note)
             tables += [
                 table_status(check, registered=False, db_url_argument=argument)
                 for check in check_half_enabled_tables(conn, state=state)
@@ -278,5 +288,5 @@ def status(db_url: str | None = None) -> StatusReport:
         missing_functions=missing_functions,
         pack_gaps=_pack_gaps(state, missing_steps, missing_functions, install),
         tables=tables,
-        notes=[note] if note else [],
+        notes=notes,
     )

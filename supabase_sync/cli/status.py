@@ -26,9 +26,9 @@ def status_command(db_url: str | None, as_json: bool) -> None:
         echo_json(report.to_dict())
     else:
         _print_report(report)
+    for note in report.notes:
+        status(f"note: {note}")
     if not report.passed:
-        for note in report.notes:
-            status(f"note: {note}")
         raise ChecksFailed(f"{len(report.gaps)} gap(s) found", hint="run the fix commands listed above")
 
 

@@ -41,7 +41,7 @@ from supabase_sync.compiled.push import PushFacts, read_push_facts
 from supabase_sync.names import TableName
 from supabase_sync.plan import Statement
 from supabase_sync.render.templates import render_template, template_text
-from supabase_sync.sync_objects import PACK_SCHEMA
+from supabase_sync.sync_objects import KEY_PHASE_FUNCTION, PACK_SCHEMA
 
 #: The schema step creating ``supabase_sync.compiled_function``.
 COMPILED_STEP = "0011_compiled"
@@ -215,6 +215,22 @@ def compiled_step_applied(conn: psycopg.Connection) -> bool:
     """Whether ``supabase_sync.compiled_function`` exists (schema step 0011)."""
     row = conn.execute("select pg_catalog.to_regclass('supabase_sync.compiled_function') is not null").fetchone()
     return bool(row and row[0])
+
+
+def key_phase_functions(conn: psycopg.Connection) -> frozenset[tuple[str, str]]:
+    """(schema, name) of every key-phase function: ``supabase_sync.pull_keys`` and the tables' compiled ones.
+
+    They are SECURITY DEFINER and executable by ``authenticated`` on purpose
+    (see :data:`supabase_sync.sync_objects.KEY_PHASE_FUNCTION`); lint and verify leave them out of their
+    definer checks. The compiled ones are read from ``supabase_sync.compiled_function`` (none before step 0011).
+    """
+    found = {(PACK_SCHEMA, KEY_PHASE_FUNCTION)}
+    if compiled_step_applied(conn):
+        found.update(
+            (row["schema_name"], row["function_name"])
+            for row in fetch_rows(conn, "compiled_key_functions", {"purpose": KEY_PHASE_FUNCTION})
+        )
+    return frozenset(found)
 
 
 def read_compiled_tables(conn: psycopg.Connection, oids: Iterable[int] | None = None) -> list[CompiledTable]:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import psycopg
 
 from supabase_sync.catalog import fetch_rows, read_pack_state
-from supabase_sync.compiled import compiled_step_applied
+from supabase_sync.compiled import key_phase_functions
 from supabase_sync.contract import TableCheck, check_half_enabled_tables, check_registered_tables
 from supabase_sync.names import TableName, display_identifier
-from supabase_sync.sync_objects import KEY_PHASE_FUNCTION, PACK_SCHEMA
+from supabase_sync.sync_objects import PACK_SCHEMA
 
 #: pg_policy.polcmd letters and the commands they stand for.
 _COMMANDS = {"r": "select", "a": "insert", "w": "update", "d": "delete", "*": "all"}
@@ -90,8 +90,8 @@ class LintCatalog:
     functions: tuple[SchemaFunction, ...]
     synced: tuple[TableCheck, ...] = ()
     half_enabled: tuple[TableCheck, ...] = ()
-    #: (schema, name) of the compiled key-phase functions: security definer on purpose, like pull_keys.
-    compiled_key_functions: frozenset[tuple[str, str]] = frozenset()
+    #: (schema, name) of the key-phase functions, definer on purpose (:func:`supabase_sync.compiled.key_phase_functions`).
+    key_phase_functions: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def synced_tables(self) -> frozenset[TableName]:
@@ -150,10 +150,5 @@ def read_lint_catalog(conn: psycopg.Connection) -> LintCatalog:
         ),
         synced=tuple(check_registered_tables(conn, state=state)) if state.installed else (),
         half_enabled=tuple(check_half_enabled_tables(conn, state=state)) if state.installed else (),
-        compiled_key_functions=frozenset(
-            (row["schema_name"], row["function_name"])
-            for row in fetch_rows(conn, "compiled_key_functions", {"purpose": KEY_PHASE_FUNCTION})
-        )
-        if state.installed and compiled_step_applied(conn)
-        else frozenset(),
+        key_phase_functions=key_phase_functions(conn) if state.installed else frozenset(),
     )

@@ -35,7 +35,6 @@ from supabase_sync.lint.report import Finding, Level
 from supabase_sync.names import TableName, display_identifier
 from supabase_sync.render.table import render_enable_rls, render_owner_index
 from supabase_sync.sync_objects import (
-    KEY_PHASE_FUNCTION,
     PACK_SCHEMA,
     PACK_TABLES_WITHOUT_PRIMARY_KEY,
     RLS_HELPER_FUNCTIONS,
@@ -233,10 +232,8 @@ def _security_definer_exposed(catalog: LintCatalog) -> Iterable[Hit]:
         roles = list(function.api_roles_with_execute)
         if not function.security_definer or function.is_trigger or not roles:
             continue
-        if (function.schema, function.name) == (PACK_SCHEMA, KEY_PHASE_FUNCTION):
+        if (function.schema, function.name) in catalog.key_phase_functions:
             continue  # definer on purpose, see sync_objects.KEY_PHASE_FUNCTION
-        if (function.schema, function.name) in catalog.compiled_key_functions:
-            continue  # a table's compiled key phase: the same, per table (supabase_sync.compiled)
         if f"{function.schema}.{function.name}" in RLS_HELPER_FUNCTIONS and PACK_SCHEMA not in catalog.exposed_schemas:
             continue
         yield Hit(

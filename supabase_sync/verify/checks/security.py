@@ -3,7 +3,8 @@
 ``anon`` can neither read synced tables nor call the sync RPCs; functions in
 the exposed schemas and in supabase_sync have a fixed search_path; no SECURITY
 DEFINER function can be called by anon or authenticated, except the pull's key
-phase (``supabase_sync.pull_keys``, see :data:`~supabase_sync.sync_objects.KEY_PHASE_FUNCTION`).
+phase (``supabase_sync.pull_keys`` and the tables' compiled ones, see
+:data:`~supabase_sync.sync_objects.KEY_PHASE_FUNCTION`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from psycopg import sql
 
 from supabase_sync import rpc
 from supabase_sync.catalog import fetch_rows
+from supabase_sync.compiled import key_phase_functions
 from supabase_sync.rpc import RpcError
-from supabase_sync.sync_objects import KEY_PHASE_FUNCTION, PACK_SCHEMA, RLS_HELPER_FUNCTIONS
+from supabase_sync.sync_objects import RLS_HELPER_FUNCTIONS
 from supabase_sync.verify.catalog import SyncedTable
 from supabase_sync.verify.checks.base import CheckFailure, check
 from supabase_sync.verify.context import VerifyContext
@@ -53,6 +55,7 @@ def definer_functions(ctx: VerifyContext, table: SyncedTable | None) -> None:
     """No SECURITY DEFINER function there is executable by anon or authenticated (trigger functions aside: they
     cannot be called)."""
     functions = fetch_rows(ctx.conn(superuser=True), "verify_functions", {"schemas": _checked_schemas(ctx)})
+    by_design = key_phase_functions(ctx.conn(superuser=True))
     exposed = [
         function
         for function in functions
@@ -61,7 +64,7 @@ def definer_functions(ctx: VerifyContext, table: SyncedTable | None) -> None:
         # The policies' helpers: executable by the API roles by design, not callable through PostgREST.
         and function["signature"].split("(", 1)[0] not in RLS_HELPER_FUNCTIONS
         and (function["anon_can_execute"] or function["authenticated_can_execute"])
-        and (function["schema_name"], function["function_name"]) != (PACK_SCHEMA, KEY_PHASE_FUNCTION)
+        and (function["schema_name"], function["function_name"]) not in by_design
     ]
     if exposed:
         names = ", ".join(function["signature"] for function in exposed)
