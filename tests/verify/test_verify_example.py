@@ -46,6 +46,7 @@ def test_verify_example_passes_on_backend(backend: str, capsys: pytest.CaptureFi
         "sharing.non_member": scoped,
         "sharing.grant": set(report.tables),
         "sharing.revoke": set(report.tables),
+        "sharing.revoke_pushed": set(report.tables),
         "sharing.move": scoped,
     }, report.to_text()
     assert any("applying" in line for line in lines)

@@ -51,8 +51,12 @@ def test_a_viewer_and_an_outsider_are_refused_on_every_scoped_table_of_the_examp
 
 
 def test_grants_revokes_and_moves_reach_the_members_pulls_on_the_example(example_db) -> None:  # type: ignore[no-untyped-def]
-    results = _run(example_db, {"sharing.grant", "sharing.revoke", "sharing.move"})
-    expected = {(check, table): "pass" for check in ("sharing.grant", "sharing.revoke") for table in SHARED}
+    results = _run(example_db, {"sharing.grant", "sharing.revoke", "sharing.revoke_pushed", "sharing.move"})
+    expected = {
+        (check, table): "pass"
+        for check in ("sharing.grant", "sharing.revoke", "sharing.revoke_pushed")
+        for table in SHARED
+    }
     expected.update({("sharing.move", table): "pass" for table in SCOPED})
     expected.update({("sharing.move", table): "skip" for table in SHARED if table not in SCOPED})
     assert _outcomes(results) == expected, [result.message for result in results.values()]
@@ -98,3 +102,21 @@ def test_grant_fails_when_the_membership_table_records_no_access_events(example_
     failed = results[("sharing.grant", "public.task")]
     assert failed.outcome == "fail", failed
     assert "as nothing, not once as created" in failed.message and "supabase-sync install" in (failed.fix or "")
+
+
+def test_revoke_pushed_fails_when_a_policy_forgets_soft_deleted_memberships(example_db) -> None:  # type: ignore[no-untyped-def]
+    # A hand-written policy that reads the membership table without its deleted_at: a member removed the way
+    # clients delete (sync_push, a soft delete) keeps reading the project's tasks; a hard delete revokes.
+    forgetful = """
+        create function public.member_of(project uuid) returns boolean
+        language sql stable security definer set search_path = ''
+        as $$
+            select exists (select from public.project_member as m where m.project_id = project and m.user_id = auth.uid())
+        $$;
+        create policy removed_members_read on public.task for select to authenticated
+        using (public.member_of(project_id));
+    """
+    results = _run(example_db, {"sharing.revoke", "sharing.revoke_pushed"}, forgetful)
+    failed = results[("sharing.revoke_pushed", "public.task")]
+    assert failed.outcome == "fail" and "still reads row" in failed.message and "sync_push" in failed.message, failed
+    assert results[("sharing.revoke", "public.task")].outcome == "pass"

@@ -10,6 +10,7 @@ arrives as ``created``, a scope lost or a row moved out of sight as ``deleted``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from psycopg import sql
@@ -98,6 +99,19 @@ def _revoke(ctx: VerifyContext, owner: str, members: SyncedTable, membership: di
     if not removed:
         raise CheckFailure(
             f"the owner of a scope row could not delete a membership row of {members.collection}", fix=_FIX
+        )
+
+
+def _revoke_by_push(ctx: VerifyContext, owner: str, members: SyncedTable, membership: dict[str, Any]) -> None:
+    """``owner`` removes a membership row the way a client deletes a row: sync_push ``deleted`` (a soft delete:
+    the row stays, with deleted_at set)."""
+    membership_id = str(membership[members.id_column])
+    response = ctx.push(owner, {members.collection: {"created": [], "updated": [], "deleted": [membership_id]}})
+    if response.get("applied", {}).get(members.collection, {}).get("deleted") != 1:
+        raise CheckFailure(
+            f"the owner of a scope row could not delete membership row {membership_id} of {members.collection}"
+            f" with sync_push (answer: {response})",
+            fix=_FIX,
         )
 
 
@@ -327,8 +341,23 @@ def grant(ctx: VerifyContext, table: SyncedTable | None) -> None:
 
 @check("sharing.revoke")
 def revoke(ctx: VerifyContext, table: SyncedTable | None) -> None:
-    """A user removed from a scope gets its rows' ids as deleted in their next pull, and a sync_push updating one
-    answers 42501 (the scope row itself: as any row they cannot see), the row unchanged."""
+    """A user removed from a scope (a plain delete of the membership row) gets its rows' ids as deleted in their
+    next pull, and a sync_push updating one answers 42501 (the scope row itself: as any row they cannot see), the
+    row unchanged."""
+    _check_revoke(ctx, table, _revoke, "B was removed")
+
+
+@check("sharing.revoke_pushed")
+def revoke_pushed(ctx: VerifyContext, table: SyncedTable | None) -> None:
+    """The same when the membership row is deleted the way clients delete (sync_push `deleted`, which sets
+    deleted_at): a soft-deleted membership grants nothing, to reads, pulls and pushes alike."""
+    _check_revoke(ctx, table, _revoke_by_push, "B's membership row was deleted with sync_push")
+
+
+_Remove = Callable[[VerifyContext, str, SyncedTable, dict[str, Any]], None]
+
+
+def _check_revoke(ctx: VerifyContext, table: SyncedTable | None, remove: _Remove, after: str) -> None:
     assert table is not None
     _scope, members = _scope_tables(ctx, table)
     owner, member = ctx.new_user("a"), ctx.new_user("b")
@@ -338,8 +367,10 @@ def revoke(ctx: VerifyContext, table: SyncedTable | None) -> None:
     before = ctx.pull(member)
     if _listed(before, table, row_id) != ["created"]:
         raise CheckFailure(f"a member's pull from null lacks row {row_id} of {table.collection}", fix=_PULL_FIX)
-    _revoke(ctx, owner, members, membership)
-    _expect_listed(ctx.pull(member, last_pulled_at=before.timestamp), table, row_id, "deleted", "B was removed")
+    remove(ctx, owner, members, membership)
+    if _sees(ctx, member, table, row_id):
+        raise CheckFailure(f"after {after}, B still reads row {row_id} of {table.collection}", fix=_FIX)
+    _expect_listed(ctx.pull(member, last_pulled_at=before.timestamp), table, row_id, "deleted", after)
     stored = ctx.read_row(table, row_id)
     edited = ctx.synthetic.changed(table, client_row(row))
     if table.kind == "scope":
