@@ -15,7 +15,7 @@
 -- to jsonb in one conversion (an array of table rows).
 --
 -- SECURITY INVOKER: the rows are read by primary key under RLS, as the
--- caller. Cost: one primary-key probe per id and kind.
+-- caller. Cost: one primary-key probe per id (all three kinds at once).
 -- Placeholders: {compiled_function}, {table}, {id_column} (identifiers),
 -- {table_name}, {big_number_columns} (literals), {id_type} (the id column's type).
 create or replace function {compiled_function}(
@@ -36,104 +36,61 @@ set search_path = ''
 as $supabase_sync$
 declare
     wanted {id_type}[] := ids::{id_type}[];
+    created_rows {table}[];
+    updated_rows {table}[];
+    created_json jsonb;
+    updated_json jsonb;
+    soft_deleted text[];
     deleted text[] := array[]::text[];
 begin
+    -- One primary-key probe per id sorts the page's rows into the three kinds
+    -- at once: soft-deleted rows are deletions; a live row is created when its
+    -- creation's position is at or above the lower position (every row, on a
+    -- pull from null), updated otherwise.
+    select
+        pg_catalog.array_agg(p.t) filter (where p.kind = 'created' and not as_strings),
+        pg_catalog.array_agg(p.t) filter (where p.kind = 'updated' and not as_strings),
+        pg_catalog.jsonb_agg(
+            supabase_sync.big_numbers_row({table_name}::regclass, pg_catalog.to_jsonb(p.t), {big_number_columns}::text[])
+        ) filter (where p.kind = 'created' and as_strings),
+        pg_catalog.jsonb_agg(
+            supabase_sync.big_numbers_row({table_name}::regclass, pg_catalog.to_jsonb(p.t), {big_number_columns}::text[])
+        ) filter (where p.kind = 'updated' and as_strings),
+        pg_catalog.array_agg(p.row_id) filter (where p.kind = 'deleted')
+    into created_rows, updated_rows, created_json, updated_json, soft_deleted
+    from (
+        select
+            t,
+            t.{id_column}::text as row_id,
+            case
+                when t.deleted_at is not null then 'deleted'
+                when
+                    not incremental
+                    or (
+                        greatest(t.server_created_version, horizon),
+                        pg_catalog.hashtextextended(t.{id_column}::text, 0) & 32767
+                    ) >= (lower_version, lower_bucket)
+                    then 'created'
+                else 'updated'
+            end as kind
+        from {table} as t
+        where t.{id_column} = any(wanted)
+    ) as p;
     if list_deletions then
         select coalesce(pg_catalog.array_agg(distinct d.row_id), array[]::text[])
         into deleted
-        from (
-            select t.{id_column}::text as row_id
-            from {table} as t
-            where t.{id_column} = any(wanted) and t.deleted_at is not null
-            union all
-            select gone.row_id
-            from pg_catalog.unnest(deleted_ids) as gone (row_id)
-        ) as d;
+        from pg_catalog.unnest(soft_deleted || deleted_ids) as d (row_id);
     end if;
     if as_strings then
         return pg_catalog.jsonb_build_object(
-            'created', coalesce(
-                (
-                    select
-                        pg_catalog.jsonb_agg(
-                            supabase_sync.big_numbers_row(
-                                {table_name}::regclass, pg_catalog.to_jsonb(t), {big_number_columns}::text[]
-                            )
-                        )
-                    from {table} as t
-                    where
-                        t.{id_column} = any(wanted)
-                        and t.deleted_at is null
-                        and (
-                            not incremental
-                            or (
-                                greatest(t.server_created_version, horizon),
-                                pg_catalog.hashtextextended(t.{id_column}::text, 0) & 32767
-                            ) >= (lower_version, lower_bucket)
-                        )
-                ),
-                '[]'::jsonb
-            ),
-            'updated', coalesce(
-                (
-                    select
-                        pg_catalog.jsonb_agg(
-                            supabase_sync.big_numbers_row(
-                                {table_name}::regclass, pg_catalog.to_jsonb(t), {big_number_columns}::text[]
-                            )
-                        )
-                    from {table} as t
-                    where
-                        incremental
-                        and t.{id_column} = any(wanted)
-                        and t.deleted_at is null
-                        and (
-                            (
-                                greatest(t.server_created_version, horizon),
-                                pg_catalog.hashtextextended(t.{id_column}::text, 0) & 32767
-                            ) >= (lower_version, lower_bucket)
-                        ) is not true
-                ),
-                '[]'::jsonb
-            ),
+            'created', coalesce(created_json, '[]'::jsonb),
+            'updated', coalesce(updated_json, '[]'::jsonb),
             'deleted', deleted
         );
     end if;
     return pg_catalog.jsonb_build_object(
-        'created', coalesce(
-            (
-                select pg_catalog.array_agg(t)
-                from {table} as t
-                where
-                    t.{id_column} = any(wanted)
-                    and t.deleted_at is null
-                    and (
-                        not incremental
-                        or (
-                            greatest(t.server_created_version, horizon),
-                            pg_catalog.hashtextextended(t.{id_column}::text, 0) & 32767
-                        ) >= (lower_version, lower_bucket)
-                    )
-            ),
-            array[]::{table}[]
-        ),
-        'updated', coalesce(
-            (
-                select pg_catalog.array_agg(t)
-                from {table} as t
-                where
-                    incremental
-                    and t.{id_column} = any(wanted)
-                    and t.deleted_at is null
-                    and (
-                        (
-                            greatest(t.server_created_version, horizon),
-                            pg_catalog.hashtextextended(t.{id_column}::text, 0) & 32767
-                        ) >= (lower_version, lower_bucket)
-                    ) is not true
-            ),
-            array[]::{table}[]
-        ),
+        'created', coalesce(created_rows, array[]::{table}[]),
+        'updated', coalesce(updated_rows, array[]::{table}[]),
         'deleted', deleted
     );
 end;

@@ -5110,4 +5110,4 @@ on conflict (key) do update
 
 -- drop compiled functions of other templates (enable or install compiles them again)
 delete from supabase_sync.compiled_function
-where template_digest <> '01b059fb939d8aac';
+where template_digest <> 'dfe1049b594c1c20';
