@@ -97,6 +97,8 @@ declare
     as_strings boolean[];
     changes jsonb;
     entry jsonb;
+    -- the most rows a page builds through the compiled page functions
+    compiled_page_rows constant integer := 100;
 begin
     perform supabase_sync.require_user(caller);
     since_position := supabase_sync.check_cursor(since => since, caller => caller, collections => collections);
@@ -232,10 +234,14 @@ begin
         where not c.h and (boundary_version is null or (c.v, c.b) < (boundary_version, boundary_bucket));
     end if;
 
-    if key_functions is not null then
+    if key_functions is not null and coalesce(pg_catalog.cardinality(page_ids), 0) <= compiled_page_rows then
         -- The compiled path: each table's entry from its compiled page
         -- function (the same entry the generic SQL below builds), a table
-        -- without a change on the page an empty one.
+        -- without a change on the page an empty one. Only for small pages:
+        -- what it saves is planning, a fixed cost per call, while on a page
+        -- of 1,000 rows it cost about 10% more than the one generic statement
+        -- below (docs/benchmarks.md); a bigger page takes the generic page
+        -- phase after the compiled key phase.
         changes := '{}'::jsonb;
         for n in 1..pg_catalog.cardinality(relids) loop
             if coalesce(relids[n]::oid = any(page_relids), false) then

@@ -207,6 +207,23 @@ def test_the_steady_state_pull_runs_the_compiled_functions(note_db: Any, alice: 
     assert (row["id"], row["big"], row["amount"]) == (row_id, 7, Decimal("1.25"))
 
 
+def test_a_page_of_more_than_100_rows_is_built_by_the_generic_page_phase(note_db: Any, alice: Device) -> None:
+    # The compiled page function saves planning on small pages; on big ones the generic statement is cheaper
+    # (docs/benchmarks.md), so a page of 101 rows or more takes it, after the compiled key phase.
+    _write(alice, "insert into public.cnote (id, body, big, amount) select gen_random_uuid(), 'x', n, n"
+                  " from generate_series(1, 150) as n", None)
+
+    def page_calls(calls: dict[str, int]) -> int:
+        return sum(count for name, count in calls.items() if name.startswith(PAGE_FUNCTION_PREFIX))
+
+    big, calls = pull(alice, cursor=None, page_size=120)
+    assert (compiled_calls(calls), page_calls(calls), len(big["changes"][NOTE]["created"])) == (1, 0, 120)
+    assert normalized(big) == normalized(pull(alice, cursor=None, page_size=120, generic=True)[0])
+    small, calls = pull(alice, cursor=big["timestamp"], page_size=120)
+    assert (compiled_calls(calls), page_calls(calls), len(small["changes"][NOTE]["created"])) == (1, 1, 30)
+    assert normalized(small) == normalized(pull(alice, cursor=big["timestamp"], page_size=120, generic=True)[0])
+
+
 @pytest.mark.parametrize(
     "ddl",
     [
