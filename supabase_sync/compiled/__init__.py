@@ -87,10 +87,16 @@ class CompiledTable:
         return tuple(purpose for purpose in PURPOSES if self.kind in purpose.kinds and purpose.applies(self))
 
     @property
+    def unused(self) -> tuple[str, ...]:
+        """The purposes recorded for the table that its kind no longer has (compiled when it was another kind)."""
+        kept = {purpose.name for purpose in self.purposes}
+        return tuple(name for name in sorted(self.compiled) if name not in kept)
+
+    @property
     def current(self) -> bool:
-        """True when every purpose is recorded, fresh and rendered from today's templates."""
+        """True when every purpose is recorded, fresh and rendered from today's templates, and no other is."""
         digest = template_digest()
-        return all(
+        return not self.unused and all(
             (recorded := self.compiled.get(purpose.name)) is not None
             and recorded.fresh
             and recorded.template_digest == digest
@@ -179,8 +185,23 @@ def common_placeholders(table: CompiledTable, purpose: Purpose) -> dict[str, sql
 
 
 def render_compile(table: CompiledTable) -> list[Statement]:
-    """The statements (re)creating and recording every compiled function of ``table`` (none for its kind: [])."""
+    """The statements (re)creating and recording every compiled function of ``table``.
+
+    First the drop of those its kind no longer has (:attr:`CompiledTable.unused`); a kind without
+    purposes gets that drop alone, or nothing.
+    """
     statements: list[Statement] = []
+    if table.unused:
+        statements.append(
+            Statement(
+                f"drop the compiled functions {table.table} no longer uses ({', '.join(table.unused)})",
+                render_template(
+                    "drop_unused_compiled",
+                    table_name=sql.Literal(table.table.identifier.as_string(None)),
+                    purposes=sql.Literal([purpose.name for purpose in table.purposes]),
+                ),
+            )
+        )
     for purpose in table.purposes:
         name = function_name(table.table, purpose)
         fields = {**common_placeholders(table, purpose), **purpose.placeholders(table)}

@@ -307,3 +307,25 @@ def test_enable_creates_them_install_repairs_them_disable_drops_them(
         " where not exists (select from supabase_sync.synced_table as st where st.relid = cf.relid)"
         " or cf.function_name::text like '%cnote%'"
     ).fetchone() == (0,)
+
+
+def test_a_table_shared_after_it_was_compiled_loses_its_compiled_functions(example_db: Any) -> None:
+    # Left behind, a stale compiled key function (security definer, executable by authenticated) would still
+    # answer with the ids of the caller's own rows, in a table whose rows are now visible by scope.
+    with psycopg.connect(example_db.owner_dsn, autocommit=True) as conn:
+        conn.execute(
+            "create table public.clist (id uuid primary key,"
+            " user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,"
+            " project_id uuid not null references public.project (id) on delete cascade, body text)"
+        )
+    api.enable(["public.clist"], db_url=example_db.owner_dsn, add_missing_columns=True)
+    compiled = (
+        "select count(*) from pg_proc as p where p.pronamespace = 'supabase_sync'::regnamespace"
+        " and p.proname like '%%clist%%'"
+    )
+    recorded = "select count(*) from supabase_sync.compiled_function where relid = 'public.clist'::regclass"
+    with psycopg.connect(example_db.owner_dsn, autocommit=True) as conn:
+        assert (conn.execute(compiled).fetchone(), conn.execute(recorded).fetchone()) == ((4,), (4,))
+    api.enable(["public.clist"], db_url=example_db.owner_dsn, scope_column="project_id")
+    with psycopg.connect(example_db.owner_dsn, autocommit=True) as conn:
+        assert (conn.execute(compiled).fetchone(), conn.execute(recorded).fetchone()) == ((0,), (0,))
