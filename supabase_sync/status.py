@@ -218,10 +218,9 @@ def _compiled_note(
     result.checks["compiled"] = problem is None
     if problem is None:
         return None
-    return (
-        f"{check.table}: {problem}; its pulls and pushes take the generic path (the same answers, slower) until "
-        f"`{enable_command(check.spec, db_url_argument=argument)}` compiles them"
-    )
+    # problem() already says the calls take the generic path; the note adds until when.
+    command = enable_command(check.spec, db_url_argument=argument)
+    return f"{check.table}: {problem} (the same answers) until `{command}` compiles them"
 
 
 def db_url_argument(explicit: str | None) -> tuple[str, str | None]:
