@@ -66,6 +66,7 @@ from supabase_sync.render.table import (
     render_scope_move_trigger,
     render_scope_bucket_index,
     render_scope_position_index,
+    render_version_bucket_index,
     render_shared_index,
     render_shared_policy,
     render_drop_policy,
@@ -696,6 +697,22 @@ def _check_scope_bucket_index(subject: Subject) -> Problem | None:
     )
 
 
+def _check_version_bucket_index(subject: Subject) -> Problem | None:
+    if any(
+        index.columns[:2] == ("server_version", None)
+        and "hashtextextended" in index.definition
+        and "32767" in index.definition
+        and not index.partial
+        and index.valid
+        for index in subject.info.indexes
+    ):
+        return None
+    return Problem(
+        f"{subject.table} has no index on (server_version, bucket of the id): each page of a user who sees many"
+        " scope rows reads up to a page of rows of every one of them"
+    )
+
+
 def _check_owner_version_index(subject: Subject) -> Problem | None:
     table, owner = subject.table, subject.spec.owner_column
     if any(_is_position_index(index, owner) for index in subject.info.indexes):
@@ -1304,6 +1321,18 @@ def _shared_requirements(kind: TableKind) -> tuple[Requirement, ...]:
                     render=lambda spec: ()
                     if spec.membership
                     else (render_scope_bucket_index(spec.table, scope_column=spec.access_column, id_column=spec.id_column),),
+                    applies=_scoped_not_membership,
+                )
+            )
+            result.append(
+                Requirement(
+                    "index.version_bucket",
+                    "owner_index",
+                    "a valid, non-partial index on (server_version, bucket of the id)",
+                    _check_version_bucket_index,
+                    render=lambda spec: ()
+                    if spec.membership
+                    else (render_version_bucket_index(spec.table, id_column=spec.id_column),),
                     applies=_scoped_not_membership,
                 )
             )

@@ -142,6 +142,7 @@ CASES: dict[str, tuple[list[str], set[str]]] = {
     # (scope column, server_version, bucket) also serves the policies' (scope column, server_version) needs.
     "scope position index dropped": (["drop index public.task_sync_scope_position_idx"], {"index.scope_position"}),
     "scope bucket index dropped": (["drop index public.task_sync_scope_bucket_idx"], {"index.scope_bucket"}),
+    "version bucket index dropped": (["drop index public.task_sync_version_bucket_idx"], {"index.version_bucket"}),
     "several things at once": (
         [
             "drop trigger supabase_sync_stamp on public.task",

@@ -49,9 +49,10 @@ def test_a_pack_2_database_records_its_copying_tables_when_upgraded(fresh_db) ->
     api.install(fresh_db.owner_dsn)
     with fresh_db.connect() as conn:
         assert conn.execute(RECORDED).fetchall() == EXAMPLE_RECORD
-    # Pack 3's per-table indexes (scope column, server_version, bucket) and (scope column, bucket) come with enable.
+    # Pack 3's per-table indexes (scope column, server_version, bucket), (scope column, bucket) and
+    # (server_version, bucket) come with enable.
     gaps = {gap.key for table in api.status(fresh_db.owner_dsn).tables for gap in table.gaps}
-    assert gaps == {"index.scope_position", "index.scope_bucket"}
+    assert gaps == {"index.scope_position", "index.scope_bucket", "index.version_bucket"}
     api.enable(["public.project", "public.task", "public.doc_updates"], db_url=fresh_db.owner_dsn)
     assert api.status(fresh_db.owner_dsn).passed
 

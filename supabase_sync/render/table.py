@@ -214,14 +214,29 @@ def render_scope_bucket_index(table: TableName, *, scope_column: str, id_column:
     )
 
 
+def render_version_bucket_index(table: TableName, *, id_column: str | None) -> Statement:
+    """Create the (server_version, bucket of the id) index: a scoped table's rows in position order.
+
+    pull_keys reads one limited range of it for a caller who sees many scope rows (more than a
+    quarter of a page), keeping theirs, instead of one range per visible scope row.
+    ``id_column`` None names the table's primary key as the statement runs.
+    """
+    return _render_index(shared_index_name(table.name, "version_bucket"), table, "version_bucket_index", None, None, id_column)
+
+
 def _render_position_index(index: str, table: TableName, owner_column: str, id_column: str | None) -> Statement:
     return _render_index(index, table, "owner_version_index", "owner_column", owner_column, id_column)
 
 
 def _render_index(
-    index: str, table: TableName, template: str, column_placeholder: str, column: str, id_column: str | None
+    index: str, table: TableName, template: str, column_placeholder: str | None, column: str | None, id_column: str | None
 ) -> Statement:
-    """An index on (column, bucket of the id) from ``template``; its ``_primary_key`` twin when ``id_column`` is None."""
+    """An index on (column, ..., bucket of the id) from ``template``; its ``_primary_key`` twin when ``id_column`` is None.
+
+    ``column_placeholder`` None: the template names no column but the id (and the sync columns).
+    """
+    leading = {} if column_placeholder is None else {column_placeholder: sql.Identifier(column)}
+    leading_name = {} if column_placeholder is None else {f"{column_placeholder}_name": sql.Literal(column)}
     if id_column is None:
         return Statement(
             f"index {index} on {table}",
@@ -230,7 +245,7 @@ def _render_index(
                 index_name_text=sql.Literal(index),
                 table_name=table.regclass,
                 primary_key_column=primary_key_column(table),
-                **{f"{column_placeholder}_name": sql.Literal(column)},
+                **leading_name,
             ),
         )
     return Statement(
@@ -240,7 +255,7 @@ def _render_index(
             index_name=sql.Identifier(index),
             table=table.identifier,
             id_column=sql.Identifier(id_column),
-            **{column_placeholder: sql.Identifier(column)},
+            **leading,
         ),
     )
 

@@ -2411,7 +2411,16 @@ comment on function public.pull_changes(text[], timestamptz) is
 -- visible scope row. Each range is read in order and stops at row_limit, so
 -- a page reads O(row_limit + visible scope rows) entries however many rows
 -- one transaction wrote (an `or` / `= any(...)` filter made the planner read
--- and sort every changed row of the caller's scope rows, per page). Planned
+-- and sort every changed row of the caller's scope rows, per page). When the
+-- caller sees more than row_limit / 4 scope rows (each range would read up to
+-- row_limit of each: 20,000 one-task projects read 20,000 tasks per page), a
+-- scoped table with its (server_version, bucket) index (index.version_bucket)
+-- is first read as one range of that index, 4 * row_limit entries at most,
+-- keeping the caller's rows (a hashed comparison with their scope ids) and
+-- stopping at row_limit of them: when it finds them, or reaches the table's
+-- last entry, that is the answer (a bulk import, a user seeing most rows
+-- written since the cursor: about a page read); otherwise the per-scope-row
+-- ranges answer, after at most 4 * row_limit entries read in vain. Planned
 -- with enable_sort off: with the statistics of a never-analyzed table the
 -- planner otherwise picks a bitmap scan of the whole range and a sort; and
 -- with jit off: the sort's disable cost puts every statement above
@@ -2463,6 +2472,18 @@ declare
     lost_in oid[] := '{}'::oid[];
     access_rows constant text := 'rows from (pg_catalog.unnest($10), pg_catalog.unnest($11),'
         ' pg_catalog.unnest($12), pg_catalog.unnest($13)) as g (scope, scope_id, version, gained)';
+    -- Scope tables of whose rows the caller sees more than a quarter of a
+    -- page (a page of a scoped table of theirs reads one range of its
+    -- (server_version, bucket) index first, see "Cost" above), and those ids
+    -- as '<scope table oid>/<id>' ($14).
+    wide_scopes oid[] := '{}'::oid[];
+    wide_ids text[] := '{}'::text[];
+    scope_relid regclass;
+    seen text[];
+    -- Whether the wide range's rows are the table's first row_limit candidates:
+    -- it found row_limit of them, or it read the table's last entry.
+    wide_exact constant text :=
+        '((select pg_catalog.count(*) from hits) = $9 or (select pg_catalog.count(*) from scan) < $15)';
 begin
     if upper_version is not null then
         upper_filter := ' and (%1$s, %2$s) < ($4, $5)';
@@ -2531,9 +2552,25 @@ begin
         from rows from (pg_catalog.unnest(access_scopes), pg_catalog.unnest(access_gained)) as a (scope, gained);
     end if;
 
+    -- The scope tables the caller sees many rows of (scoped tables only: a
+    -- scope table's rows are its owner's range plus a probe per membership).
+    if row_limit is not null then
+        for scope_relid in
+            select distinct st.scope from supabase_sync.synced_table as st
+            where st.relid = any(relids) and st.kind = 'scoped'
+        loop
+            seen := supabase_sync.visible_scopes(scope_relid);
+            if pg_catalog.cardinality(seen) * 4 > row_limit then
+                wide_scopes := wide_scopes || scope_relid::oid;
+                wide_ids := wide_ids
+                    || array(select scope_relid::oid::text || '/' || v.id from pg_catalog.unnest(seen) as v (id));
+            end if;
+        end loop;
+    end if;
+
     -- Parameters of every branch: $1 uid, $2/$3 lower position, $4/$5 upper
     -- position, $6 horizon, $8 echo filter, $9 limit, $10..$13 the access
-    -- events above. Each branch is ordered like its index and limited, so each
+    -- events above, $14 the wide scope rows' ids, $15 the wide range's length. Each branch is ordered like its index and limited, so each
     -- reads at most row_limit entries (a gained or lost scope row: its rows).
     select
         pg_catalog.string_agg(
@@ -2541,13 +2578,15 @@ begin
             -- owner, visible scope row or membership (see changed_rows above).
             case st.kind
                 when 'scoped' then
-                    '(select x.* from pg_catalog.unnest(' || k.visible || ') as v (id) cross join lateral ('
+                    w.head
+                    || '(select x.* from pg_catalog.unnest(' || k.visible || ') as v (id) cross join lateral ('
                     || pg_catalog.format(
                         changed_rows, st.relid::oid, st.relid, k.bucket, st.id_column,
                         pg_catalog.format('t.%I = v.id::%s and t.server_version >= $2', k.scope_key, k.scope_key_type),
                         k.not_regained, k.moved_in
                     )
                     || ') as x order by x.version, x.bucket limit $9)'
+                    || w.tail
                 when 'scope' then
                     '(' || pg_catalog.format(
                         changed_rows, st.relid::oid, st.relid, k.bucket, st.id_column,
@@ -2735,6 +2774,43 @@ begin
                 case st.kind when 'scoped' then st.scope_column else st.id_column end as scope_key
         ) as sk
     ) as k
+    -- A scoped table of a wide scope table with its (server_version, bucket)
+    -- index (index.version_bucket): its changed rows are first one range of
+    -- that index, $15 entries at most, keeping the rows of the caller's scope
+    -- rows ($14), row_limit at most, stopping there; when that range holds
+    -- neither row_limit of them nor the table's last entry, the per-scope-row
+    -- ranges answer instead (a one-time filter: only one of the two runs).
+    -- The rows come out of the two CTEs in the index's order.
+    cross join lateral (
+        select
+            case when ranged.wide then pg_catalog.format(
+                '(select w.* from (with scan as materialized ('
+                'select t.server_version, t.%4$I, t.%5$I, t.instance_id, t.deleted_at, %3$s as supabase_sync_bucket'
+                ' from %2$s as t where (t.server_version, %3$s) >= ($2, $3)'
+                || pg_catalog.format(upper_filter, 't.server_version', '%3$s')
+                || ' order by t.server_version, %3$s limit $15),'
+                ' hits as materialized (select %1$s::oid as relid, t.server_version as version,'
+                ' t.supabase_sync_bucket as bucket, t.%4$I::text as row_id, false as tombstone, %7$s as fresh'
+                ' from scan as t where (%8$L || t.%5$I::text) = any($14)' || echo_rows || live_rows || '%6$s'
+                ' limit $9)'
+                ' select h.* from hits as h where ' || wide_exact || ' union all select y.* from (',
+                st.relid::oid, st.relid, k.bucket, st.id_column, k.scope_key, k.not_regained, k.moved_in,
+                k.scope_oid::text || '/'
+            ) else '' end as head,
+            case when ranged.wide then ') as y where not ' || wide_exact || ') as w)' else '' end as tail
+        from (
+            select st.kind = 'scoped' and coalesce(k.scope_oid = any(wide_scopes), false) and exists (
+                select from pg_catalog.pg_index as i
+                where i.indrelid = st.relid and i.indisvalid and i.indpred is null and i.indnatts >= 2
+                    and i.indkey[0] = (
+                        select a.attnum from pg_catalog.pg_attribute as a
+                        where a.attrelid = st.relid and a.attname = 'server_version'
+                    )
+                    and i.indkey[1] = 0
+                    and pg_catalog.pg_get_indexdef(i.indexrelid, 2, false) like '%hashtextextended%32767%'
+            ) as wide
+        ) as ranged
+    ) as w
     where st.relid = any(relids);
 
     if branches is null then
@@ -2753,7 +2829,7 @@ begin
         || ' order by d.version, d.bucket, d.relid, d.row_id limit $9) as c'
         || ' order by c.version, c.bucket, c.relid, c.row_id'
     using uid, lower_version, lower_bucket, upper_version, upper_bucket, horizon, skip_deletions, echo_of, row_limit,
-        access_scopes, access_ids, access_versions, access_gained;
+        access_scopes, access_ids, access_versions, access_gained, wide_ids, 4 * row_limit;
 end;
 $$;
 

@@ -108,3 +108,30 @@ on "public"."doc_updates" ("project_id", (pg_catalog.hashtextextended("id"::text
 -- back to the session's own timeouts
 reset lock_timeout;
 reset statement_timeout;
+
+-- == index "public"."doc_updates_sync_version_bucket_idx": built concurrently, outside any transaction
+-- limit lock waits and the index build
+set lock_timeout = '1s';
+set statement_timeout = '0';
+
+-- drop "public"."doc_updates_sync_version_bucket_idx" if an interrupted build left it invalid
+do $supabase_sync$
+begin
+    if exists (
+        select from pg_catalog.pg_index as i
+        where
+            i.indexrelid = pg_catalog.to_regclass('"public"."doc_updates_sync_version_bucket_idx"')
+            and not i.indisvalid
+    ) then
+        drop index "public"."doc_updates_sync_version_bucket_idx";
+    end if;
+end
+$supabase_sync$;
+
+-- index doc_updates_sync_version_bucket_idx on public.doc_updates (built concurrently)
+create index concurrently if not exists "doc_updates_sync_version_bucket_idx"
+on "public"."doc_updates" (server_version, (pg_catalog.hashtextextended("id"::text, 0) & 32767));
+
+-- back to the session's own timeouts
+reset lock_timeout;
+reset statement_timeout;
