@@ -267,6 +267,10 @@ def compile_statements(conn: psycopg.Connection, checks: Sequence[TableCheck]) -
             compiled=recorded.get(check.table, {}),
             # the columns as they will be after this plan, which adds the missing sync columns
             push=None if push is None else push.with_columns(added_push_columns(check.info.columns)),
+            scope_column=check.spec.scope_column if check.spec.kind == "scoped" else None,
+            scope_table=None
+            if check.spec.kind != "scoped" or check.spec.scope is None
+            else check.spec.scope.identifier.as_string(None),
         )
         if check.unmet or not table.current:
             statements.extend(render_compile(table))

@@ -1,7 +1,8 @@
 -- What a table's compiled functions (schema step 0011) were rendered from, as
 -- one text: the table's current name (its regclass text: a rename or a move to
 -- another schema changes it), the registry facts the templates use (kind,
--- owner and id columns) and supabase_sync.catalog_fingerprint (columns with
+-- owner and id columns; a scoped table's scope table and scope column) and
+-- supabase_sync.catalog_fingerprint (columns with
 -- their types, defaults, foreign keys). A compiled function is used only while
 -- the fingerprint recorded with it equals this. Cost: one registry probe by
 -- key and catalog_fingerprint's three index probes, whatever the size of the
@@ -16,7 +17,7 @@ as $$
 declare
     facts text;
 begin
-    select pg_catalog.concat_ws('|', st.relid::text, st.kind, st.owner_column, st.id_column)
+    select pg_catalog.concat_ws('|', st.relid::text, st.kind, st.owner_column, st.id_column, st.scope::text, st.scope_column)
     into facts
     from supabase_sync.synced_table as st
     where st.relid = target;

@@ -126,12 +126,14 @@ declare
     lost_in oid[] := '{}'::oid[];
     access_rows constant text := 'rows from (pg_catalog.unnest($10), pg_catalog.unnest($11),'
         ' pg_catalog.unnest($12), pg_catalog.unnest($13)) as g (scope, scope_id, version, gained)';
-    -- Scope tables of whose rows the caller sees more than a quarter of a
+    -- The ids of the scope rows the caller sees, of the scope tables of the
+    -- requested scoped tables, as '<scope table oid>/<id>' ($14: one call of
+    -- visible_scopes per scope table and pull, not one per branch), and the
+    -- scope tables of whose rows the caller sees more than a quarter of a
     -- page (a page of a scoped table of theirs reads one range of its
-    -- (server_version, bucket) index first, see "Cost" above), and those ids
-    -- as '<scope table oid>/<id>' ($14).
+    -- (server_version, bucket) index first, see "Cost" above).
+    scope_ids text[] := '{}'::text[];
     wide_scopes oid[] := '{}'::oid[];
-    wide_ids text[] := '{}'::text[];
     scope_relid regclass;
     seen text[];
     -- Whether the wide range's rows are the table's first row_limit candidates:
@@ -206,21 +208,19 @@ begin
         from rows from (pg_catalog.unnest(access_scopes), pg_catalog.unnest(access_gained)) as a (scope, gained);
     end if;
 
-    -- The scope tables the caller sees many rows of (scoped tables only: a
-    -- scope table's rows are its owner's range plus a probe per membership).
-    if row_limit is not null then
-        for scope_relid in
-            select distinct st.scope from supabase_sync.synced_table as st
-            where st.relid = any(relids) and st.kind = 'scoped'
-        loop
-            seen := supabase_sync.visible_scopes(scope_relid);
-            if pg_catalog.cardinality(seen) * 4 > row_limit then
-                wide_scopes := wide_scopes || scope_relid::oid;
-                wide_ids := wide_ids
-                    || array(select scope_relid::oid::text || '/' || v.id from pg_catalog.unnest(seen) as v (id));
-            end if;
-        end loop;
-    end if;
+    -- The scope rows the caller sees (scoped tables only: a scope table's
+    -- rows are its owner's range plus a probe per membership).
+    for scope_relid in
+        select distinct st.scope from supabase_sync.synced_table as st
+        where st.relid = any(relids) and st.kind = 'scoped'
+    loop
+        seen := supabase_sync.visible_scopes(scope_relid);
+        scope_ids := scope_ids
+            || array(select scope_relid::oid::text || '/' || v.id from pg_catalog.unnest(seen) as v (id));
+        if pg_catalog.cardinality(seen) * 4 > row_limit then
+            wide_scopes := wide_scopes || scope_relid::oid;
+        end if;
+    end loop;
 
     -- Parameters of every branch: $1 uid, $2/$3 lower position, $4/$5 upper
     -- position, $6 horizon, $8 echo filter, $9 limit, $10..$13 the access
@@ -305,7 +305,7 @@ begin
                 ' order by x.version, x.bucket limit $9)',
                 st.relid::oid, st.relid, k.bucket, st.id_column, k.scope_key, k.scope_key_type, k.scope_oid
             ) else '' end
-            || case when skip_deletions then '' else pg_catalog.format(
+            || case when not d.owner_tombstones then '' else pg_catalog.format(
                 ' union all (select %1$s::oid, tb.version, %2$s, tb.row_id, true, false'
                 ' from supabase_sync.tombstone as tb'
                 ' where tb.relid = %1$s::oid::regclass and tb.owner_id = $1 and tb.scope_id is null'
@@ -324,7 +324,7 @@ begin
                 else '' end,
                 st.relid::oid, '(pg_catalog.hashtextextended(tb.row_id, 0) & 32767)'
             ) end
-            || case when skip_deletions or st.kind <> 'scoped' then '' else pg_catalog.format(
+            || case when not d.scope_tombstones then '' else pg_catalog.format(
                 -- Tombstones of the scope rows the caller sees.
                 ' union all (select %1$s::oid, tb.version, %2$s, tb.row_id, true, false'
                 ' from supabase_sync.tombstone as tb'
@@ -341,9 +341,12 @@ begin
                     || pg_catalog.format(horizon_upper, '', '%2$s')
                     || echo_tombstones
                     || ' order by %2$s limit $9)'
-                else '' end
+                else '' end,
+                st.relid::oid, '(pg_catalog.hashtextextended(tb.row_id, 0) & 32767)', k.visible
+            ) end
+            || case when not d.moves then '' else pg_catalog.format(
                 -- Rows moved out of a scope row the caller sees into one they do not see.
-                || ' union all (select %1$s::oid, ae.version, %4$s, ae.row_id, true, false'
+                ' union all (select %1$s::oid, ae.version, %4$s, ae.row_id, true, false'
                 ' from supabase_sync.access_event as ae'
                 ' where ae.event = ''moved'' and ae.scope = %5$s::oid::regclass and ae.scope_id = any(%3$s)'
                 ' and ae.relid = %1$s::oid::regclass and ae.version >= $2 and (ae.version, %4$s) >= ($2, $3)'
@@ -389,12 +392,16 @@ begin
             end,
             ' union all '
         ),
+        -- (only tables that may have deletion keys on this page)
         pg_catalog.string_agg(
             pg_catalog.format(
                 ' when %1$s then exists (select from %2$s as t where t.%3$I = c.row_id::%4$s and %5$s offset 0)',
                 st.relid::oid, st.relid, st.id_column, st.id_type, supabase_sync.read_filter(st.relid, false)
             ),
             ''
+        ) filter (
+            where d.owner_tombstones or d.scope_tombstones or d.moves
+            or (not skip_deletions and coalesce(k.scope_oid = any(lost_in), false))
         )
     into branches, lives_again
     from supabase_sync.synced_table as st
@@ -407,9 +414,7 @@ begin
             case when st.kind = 'scoped' then supabase_sync.column_type(st.relid, sk.scope_key) else st.id_type end
                 as scope_key_type,
             pg_catalog.format('(pg_catalog.hashtextextended(t.%I::text, 0) & 32767)', st.id_column) as bucket,
-            -- (the cast makes `= any(...)` compare with the array, not with a subquery)
-            pg_catalog.format('(select supabase_sync.visible_scopes(%s::oid::regclass))::text[]', sk.scope_oid)
-                as visible,
+            sk.visible,
             case when coalesce(sk.scope_oid = any(gained_in), false) then pg_catalog.format(
                 ' and not exists (select from ' || access_rows || ' where g.gained and g.scope = %s'
                 ' and g.scope_id = t.%I::text and g.version > greatest(t.server_version, $6))',
@@ -418,15 +423,28 @@ begin
             case when st.kind = 'scoped' then pg_catalog.format(
                 'exists (select from supabase_sync.access_event as ae where ae.event = ''moved'''
                 ' and ae.relid = %1$s::oid::regclass and ae.row_id = t.%2$I::text and ae.version >= $2'
-                ' and not coalesce(ae.scope_id = any((select supabase_sync.visible_scopes(%3$s::oid::regclass))::text[]),'
-                ' false))',
-                st.relid::oid, st.id_column, sk.scope_oid
+                ' and not coalesce(ae.scope_id = any(%3$s), false))',
+                st.relid::oid, st.id_column, sk.visible
             ) else 'false' end as moved_in
         from (
             select
-                case st.kind when 'scoped' then st.scope::oid when 'scope' then st.relid::oid end as scope_oid,
-                case st.kind when 'scoped' then st.scope_column else st.id_column end as scope_key
+                o.scope_oid,
+                case st.kind when 'scoped' then st.scope_column else st.id_column end as scope_key,
+                -- The ids of $14 of this table's scope table (an initplan: once
+                -- per statement; the cast makes `= any(...)` compare with the
+                -- array, not with a subquery).
+                pg_catalog.format(
+                    '(select coalesce(pg_catalog.array_agg(pg_catalog.substr(x.id, %s)), ''{}'')'
+                    ' from pg_catalog.unnest($14) as x (id) where pg_catalog.starts_with(x.id, %L))::text[]',
+                    pg_catalog.length(o.scope_oid::text) + 2, o.scope_oid::text || '/'
+                ) as visible
+            from (
+                select case st.kind when 'scoped' then st.scope::oid when 'scope' then st.relid::oid end as scope_oid
+            ) as o
         ) as sk
+        -- (offset 0: each function above runs once per table, however often
+        -- the branches name its column)
+        offset 0
     ) as k
     -- A scoped table of a wide scope table with its (server_version, bucket)
     -- index (index.version_bucket): its changed rows are first one range of
@@ -465,6 +483,33 @@ begin
             ) as wide
         ) as ranged
     ) as w
+    -- Whether the table has deletion keys of each kind at or above lower (a
+    -- probe of the index each branch reads): a branch that cannot return a
+    -- key is left out of the statement, so it costs no planning. The common
+    -- pull, with no deletion since the cursor, plans only its changed rows.
+    cross join lateral (
+        select
+            not skip_deletions and (below_horizon or exists (
+                select from supabase_sync.tombstone as tb
+                where tb.relid = st.relid and tb.owner_id = uid and tb.scope_id is null and tb.version >= lower_version
+            )) as owner_tombstones,
+            not skip_deletions and st.kind = 'scoped' and (below_horizon or exists (
+                select from supabase_sync.tombstone as tb
+                where tb.relid = st.relid and tb.scope_id = any(v.ids) and tb.version >= lower_version
+            )) as scope_tombstones,
+            not skip_deletions and st.kind = 'scoped' and exists (
+                select from supabase_sync.access_event as ae
+                where ae.event = 'moved' and ae.scope = st.scope and ae.scope_id = any(v.ids) and ae.relid = st.relid
+                    and ae.version >= lower_version
+            ) as moves
+        from (
+            select array(
+                select pg_catalog.substr(x.id, pg_catalog.length(k.scope_oid::text) + 2)
+                from pg_catalog.unnest(scope_ids) as x (id)
+                where pg_catalog.starts_with(x.id, k.scope_oid::text || '/')
+            ) as ids
+        ) as v
+    ) as d
     where st.relid = any(relids);
 
     if branches is null then
@@ -472,7 +517,7 @@ begin
     end if;
     return query execute
         'select c.relid, c.version, c.bucket::integer, c.row_id, c.tombstone,'
-        || ' c.tombstone and case c.relid' || lives_again || ' end, c.fresh'
+        || ' c.tombstone and ' || coalesce('case c.relid' || lives_again || ' end', 'false') || ', c.fresh'
         -- One key per id: its row when the caller sees it, else its latest
         -- deletion (a scope row deleted by its owner is both a tombstone and
         -- a loss; a row may have left several lost scope rows).
@@ -483,7 +528,7 @@ begin
         || ' order by d.version, d.bucket, d.relid, d.row_id limit $9) as c'
         || ' order by c.version, c.bucket, c.relid, c.row_id'
     using uid, lower_version, lower_bucket, upper_version, upper_bucket, horizon, skip_deletions, echo_of, row_limit,
-        access_scopes, access_ids, access_versions, access_gained, wide_ids, 4 * row_limit;
+        access_scopes, access_ids, access_versions, access_gained, scope_ids, 4 * row_limit;
 end;
 $$;
 

@@ -99,15 +99,20 @@ declare
     entry jsonb;
     -- the most rows a page builds through the compiled page functions
     compiled_page_rows constant integer := 100;
+    table_live text[];
+    table_deleted text[];
+    table_fresh text[];
 begin
     perform supabase_sync.require_user(caller);
     since_position := supabase_sync.check_cursor(since => since, caller => caller, collections => collections);
 
-    -- The requested tables, and their compiled functions when every one is
-    -- an owner table whose compiled key and page functions are fresh (their
+    -- The requested tables, and their compiled key functions when every one
+    -- is an owner or scoped table whose compiled key function is fresh (its
     -- fingerprint is the table's current one: docs/protocol.md "Compiled
     -- functions"), unless the setting supabase_sync.compiled_functions is
-    -- 'off'; else key_functions is null and the generic path runs.
+    -- 'off'; else key_functions is null and the generic path runs. Their
+    -- compiled page functions when every one's is fresh too; else
+    -- page_functions is null and the generic page phase builds the page.
     select
         pg_catalog.array_agg(st.relid order by st.dependency_rank, st.collection),
         pg_catalog.array_agg(st.collection order by st.dependency_rank, st.collection),
@@ -116,18 +121,18 @@ begin
         case
             -- (coalesce: bool_and skips nulls, and a table without compiled
             -- functions compares null)
-            when pg_catalog.bool_and(
-                coalesce(
-                    st.kind = 'owner' and ck.fingerprint = cp.fingerprint
-                    and ck.fingerprint = supabase_sync.compiled_fingerprint(st.relid),
-                    false
-                )
-            ) and pg_catalog.current_setting('supabase_sync.compiled_functions', true) is distinct from 'off'
+            when pg_catalog.bool_and(coalesce(st.kind in ('owner', 'scoped') and ck.fingerprint = fp.current, false))
+                and pg_catalog.current_setting('supabase_sync.compiled_functions', true) is distinct from 'off'
                 then pg_catalog.array_agg(
                     ck.function_name::oid::regproc::text order by st.dependency_rank, st.collection
                 )
         end,
-        pg_catalog.array_agg(cp.function_name::oid::regproc::text order by st.dependency_rank, st.collection),
+        case
+            when pg_catalog.bool_and(coalesce(st.kind in ('owner', 'scoped') and cp.fingerprint = fp.current, false))
+                then pg_catalog.array_agg(
+                    cp.function_name::oid::regproc::text order by st.dependency_rank, st.collection
+                )
+        end,
         pg_catalog.array_agg(
             coalesce(
                 st.big_numbers,
@@ -140,6 +145,10 @@ begin
     from supabase_sync.synced_table as st
     left join supabase_sync.compiled_function as ck on st.relid = ck.relid and ck.purpose = 'pull_keys'
     left join supabase_sync.compiled_function as cp on st.relid = cp.relid and cp.purpose = 'pull_page'
+    -- (offset 0: once per table, however often it is compared)
+    cross join lateral (
+        select case when ck.relid is not null then supabase_sync.compiled_fingerprint(st.relid) end as current offset 0
+    ) as fp
     where collections is null or st.collection = any(collections);
 
     if collections is not null and not coalesce(collections <@ names, collections = '{}'::text[]) then
@@ -234,7 +243,8 @@ begin
         where not c.h and (boundary_version is null or (c.v, c.b) < (boundary_version, boundary_bucket));
     end if;
 
-    if key_functions is not null and coalesce(pg_catalog.cardinality(page_ids), 0) <= compiled_page_rows then
+    if page_functions is not null and key_functions is not null
+        and coalesce(pg_catalog.cardinality(page_ids), 0) <= compiled_page_rows then
         -- The compiled path: each table's entry from its compiled page
         -- function (the same entry the generic SQL below builds), a table
         -- without a change on the page an empty one. Only for small pages:
@@ -245,22 +255,19 @@ begin
         changes := '{}'::jsonb;
         for n in 1..pg_catalog.cardinality(relids) loop
             if coalesce(relids[n]::oid = any(page_relids), false) then
-                execute pg_catalog.format('select %s($1, $2, $3, $4, $5, $6, $7, $8)', page_functions[n])
+                -- The table's keys: live, tombstones, and the live ones marked fresh.
+                select
+                    coalesce(pg_catalog.array_agg(c.i) filter (where not c.tb), '{}'),
+                    coalesce(pg_catalog.array_agg(c.i) filter (where c.tb), '{}'),
+                    coalesce(pg_catalog.array_agg(c.i) filter (where c.f and not c.tb), '{}')
+                into table_live, table_deleted, table_fresh
+                from rows from (pg_catalog.unnest(page_relids), pg_catalog.unnest(page_ids),
+                    pg_catalog.unnest(page_tombstones), pg_catalog.unnest(page_fresh)) as c (r, i, tb, f)
+                where c.r = relids[n]::oid;
+                execute pg_catalog.format('select %s($1, $2, $3, $4, $5, $6, $7, $8, $9)', page_functions[n])
                 into entry
                 using
-                    array(
-                        select c.i
-                        from rows from (pg_catalog.unnest(page_relids), pg_catalog.unnest(page_ids),
-                            pg_catalog.unnest(page_tombstones)) as c (r, i, tb)
-                        where c.r = relids[n]::oid and not c.tb
-                    ),
-                    array(
-                        select c.i
-                        from rows from (pg_catalog.unnest(page_relids), pg_catalog.unnest(page_ids),
-                            pg_catalog.unnest(page_tombstones)) as c (r, i, tb)
-                        where c.r = relids[n]::oid and c.tb
-                    ),
-                    lower_version, lower_bucket, horizon, since is not null,
+                    table_live, table_deleted, table_fresh, lower_version, lower_bucket, horizon, since is not null,
                     since is not null or deletions_from_null, as_strings[n];
             else
                 entry := '{"created": [], "updated": [], "deleted": []}'::jsonb;
@@ -347,7 +354,8 @@ begin
                 st.relid::oid, cols.columns
             ) end as rows,
             case when cols.columns is null then '''{}''' else '''[]''::jsonb' end as empty
-        from (select supabase_sync.big_number_columns(st.relid) as columns) as cols
+        -- (offset 0: the function runs once per table, not once per use of its column)
+        from (select supabase_sync.big_number_columns(st.relid) as columns offset 0) as cols
     ) as agg
     -- The ids of the table's rows the key phase marked `fresh` (created for
     -- the caller: a gained scope row, a move in from a scope row they do not see).

@@ -9,6 +9,9 @@ select
     coalesce(pg_catalog.to_jsonb(st) ->> 'kind', 'owner') as kind,
     st.owner_column::text as owner_column,
     st.id_column::text as id_column,
+    -- a scoped table's (absent before schema step 0006; qualified: read with search_path pg_catalog)
+    pg_catalog.to_jsonb(st) ->> 'scope_column' as scope_column,
+    pg_catalog.to_jsonb(st) ->> 'scope' as scope_table,
     coalesce(
         (
             select

@@ -70,6 +70,9 @@ class CompiledTable:
     compiled: Mapping[str, Recorded] = field(default_factory=dict)
     #: what the push purposes are rendered from (None: not known, the push stays generic)
     push: PushFacts | None = None
+    #: a scoped table's scope column and scope table (qualified, as regclass prints it); else None
+    scope_column: str | None = None
+    scope_table: str | None = None
 
     @property
     def id_type(self) -> str:
@@ -277,6 +280,8 @@ def read_compiled_tables(conn: psycopg.Connection, oids: Iterable[int] | None = 
             columns=tuple((name, type_name) for name, type_name in row["columns"]),
             compiled=recorded.get(row["table_oid"], {}),
             push=push_facts.get(row["table_oid"]),
+            scope_column=row["scope_column"],
+            scope_table=row["scope_table"],
         )
         for row in rows
     ]

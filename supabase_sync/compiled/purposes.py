@@ -50,17 +50,40 @@ class Purpose:
     applies: Callable[[CompiledTable], bool] = field(default=_always)
 
 
-#: The pull's key phase and page phase of an owner table (sync_pull, pull_page).
+def _scoped_placeholders(table: CompiledTable) -> Mapping[str, sql.Composable]:
+    """``{scope_column}``, ``{scope_type}`` (catalog-quoted) and ``{scope_table_name}`` (a literal)."""
+    assert table.scope_column is not None and table.scope_table is not None
+    return {
+        "scope_column": sql.Identifier(table.scope_column),
+        "scope_type": sql.SQL(dict(table.columns)[table.scope_column]),  # type: ignore[arg-type]  # catalog-quoted
+        "scope_table_name": sql.Literal(table.scope_table),
+    }
+
+
+def _has_scope_column(table: CompiledTable) -> bool:
+    return table.scope_table is not None and table.scope_column in dict(table.columns)
+
+
+#: The arguments of a compiled key phase (both kinds): pull_keys' own, but the tables.
+_KEY_ARGUMENTS = ("xid8", "integer", "xid8", "integer", "xid8", "boolean", "uuid", "integer")
+
+#: The pull's key phase (one template per kind) and page phase of an owner or a
+#: scoped table (sync_pull, pull_page).
 PULL_PURPOSES: tuple[Purpose, ...] = (
+    Purpose("pull_keys", "pull_keys_owner", _KEY_ARGUMENTS),
     Purpose(
         "pull_keys",
-        "pull_keys_owner",
-        ("xid8", "integer", "xid8", "integer", "xid8", "boolean", "uuid", "integer"),
+        "pull_keys_scoped",
+        _KEY_ARGUMENTS,
+        kinds=frozenset({"scoped"}),
+        placeholders=_scoped_placeholders,
+        applies=_has_scope_column,
     ),
     Purpose(
         "pull_page",
-        "pull_page_owner",
-        ("text[]", "text[]", "xid8", "integer", "xid8", "boolean", "boolean", "boolean"),
+        "pull_page_table",
+        ("text[]", "text[]", "text[]", "xid8", "integer", "xid8", "boolean", "boolean", "boolean"),
+        kinds=frozenset({"owner", "scoped"}),
     ),
 )
 

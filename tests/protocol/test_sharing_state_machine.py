@@ -5,8 +5,9 @@ members, tasks, doc updates). Users grant and revoke memberships, create,
 edit, move, soft- and hard-delete rows, give projects away and delete them,
 all through ``supabase_sync.rpc`` (sync_push and plain PostgREST statements),
 while devices pull at random times, some in pages of 2 rows. Every page a
-device receives holds only rows its user can select at that moment; after a
-final pull, each device's replica equals what its user selects under RLS.
+device receives holds only rows its user can select at that moment, and is
+the page the generic path gives (the shared tables' compiled functions run);
+after a final pull, each device's replica equals what its user selects under RLS.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 from helpers.protocol import Device, new_id
 
-from supabase_sync import rpc
+from supabase_sync import api, rpc
 from supabase_sync.rpc import RpcError
 
 USERS = 3
@@ -62,6 +63,9 @@ class Replica:
             if page_size is not None:
                 args["page_size"] = page_size
             page = self.remote.pull(**args)
+            # The generic (dynamic) path gives the same page in the same state as the tables'
+            # compiled functions (the test compiles them; docs/protocol.md "Compiled functions").
+            assert _comparable(page) == _comparable(_generic_pull(self.remote, args), page)
             # What the user may select right now (no other writer runs meanwhile).
             allowed = _selectable(self.remote.conn, self.remote.user_id)
             for table, change in page["changes"].items():
@@ -258,12 +262,50 @@ class SharingHistory(RuleBasedStateMachine):
             conn.close()
 
 
+def _generic_pull(device: Device, args: dict[str, Any]) -> dict[str, Any]:
+    """The same sync_pull with the compiled functions switched off (supabase_sync.compiled_functions)."""
+    with rpc.as_user(device.conn, user_id=device.user_id, read_only=True) as cur:
+        cur.execute("set local supabase_sync.compiled_functions = 'off'")
+        cur.execute(
+            "select public.sync_pull(last_pulled_at => %(last_pulled_at)s, page_size => %(page_size)s)",
+            {"page_size": None, **args},
+        )
+        row = cur.fetchone()
+    assert row is not None
+    return row[0]
+
+
+def _comparable(page: dict[str, Any], like: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The page with each kind's entries sorted; a last page's cursor (its snapshot's watermark) as ``like``'s."""
+    changes = {
+        table: {
+            "created": sorted(json.dumps(row, sort_keys=True) for row in change["created"]),
+            "updated": sorted(json.dumps(row, sort_keys=True) for row in change["updated"]),
+            "deleted": sorted(change["deleted"]),
+        }
+        for table, change in page["changes"].items()
+    }
+    timestamp = page["timestamp"]
+    if like is not None and not page["has_more"] and not like["has_more"]:
+        timestamp = like["timestamp"]
+    return {"changes": changes, "timestamp": timestamp, "has_more": page["has_more"]}
+
+
 def _normalised(rows: dict[str, dict[str, Any]]) -> dict[str, str]:
     return {row_id: json.dumps(row, sort_keys=True) for row_id, row in rows.items()}
 
 
 @pytest.mark.slow
 def test_every_device_ends_with_exactly_what_rls_lets_its_user_see(example_db: Any) -> None:
+    # The example's migrations compile nothing (written without a database): enable compiles the
+    # shared tables' functions, so every pull runs them and is compared with the generic path.
+    api.enable(list(TABLES), db_url=example_db.owner_dsn)
+    with example_db.connect() as conn:
+        compiled = conn.execute(
+            "select relid::regclass::text from supabase_sync.compiled_function where purpose = 'pull_keys'"
+            " and fingerprint = supabase_sync.compiled_fingerprint(relid) order by 1"
+        ).fetchall()
+    assert compiled == [("doc_updates",), ("project_member",), ("task",)]
     SharingHistory.db = example_db
     try:
         run_state_machine_as_test(SharingHistory, settings=SHARING_HISTORIES)

@@ -1898,7 +1898,8 @@ comment on function supabase_sync.check_push_shape(jsonb, text) is
 -- What a table's compiled functions (schema step 0011) were rendered from, as
 -- one text: the table's current name (its regclass text: a rename or a move to
 -- another schema changes it), the registry facts the templates use (kind,
--- owner and id columns) and supabase_sync.catalog_fingerprint (columns with
+-- owner and id columns; a scoped table's scope table and scope column) and
+-- supabase_sync.catalog_fingerprint (columns with
 -- their types, defaults, foreign keys). A compiled function is used only while
 -- the fingerprint recorded with it equals this. Cost: one registry probe by
 -- key and catalog_fingerprint's three index probes, whatever the size of the
@@ -1913,7 +1914,7 @@ as $$
 declare
     facts text;
 begin
-    select pg_catalog.concat_ws('|', st.relid::text, st.kind, st.owner_column, st.id_column)
+    select pg_catalog.concat_ws('|', st.relid::text, st.kind, st.owner_column, st.id_column, st.scope::text, st.scope_column)
     into facts
     from supabase_sync.synced_table as st
     where st.relid = target;
@@ -2472,12 +2473,14 @@ declare
     lost_in oid[] := '{}'::oid[];
     access_rows constant text := 'rows from (pg_catalog.unnest($10), pg_catalog.unnest($11),'
         ' pg_catalog.unnest($12), pg_catalog.unnest($13)) as g (scope, scope_id, version, gained)';
-    -- Scope tables of whose rows the caller sees more than a quarter of a
+    -- The ids of the scope rows the caller sees, of the scope tables of the
+    -- requested scoped tables, as '<scope table oid>/<id>' ($14: one call of
+    -- visible_scopes per scope table and pull, not one per branch), and the
+    -- scope tables of whose rows the caller sees more than a quarter of a
     -- page (a page of a scoped table of theirs reads one range of its
-    -- (server_version, bucket) index first, see "Cost" above), and those ids
-    -- as '<scope table oid>/<id>' ($14).
+    -- (server_version, bucket) index first, see "Cost" above).
+    scope_ids text[] := '{}'::text[];
     wide_scopes oid[] := '{}'::oid[];
-    wide_ids text[] := '{}'::text[];
     scope_relid regclass;
     seen text[];
     -- Whether the wide range's rows are the table's first row_limit candidates:
@@ -2552,21 +2555,19 @@ begin
         from rows from (pg_catalog.unnest(access_scopes), pg_catalog.unnest(access_gained)) as a (scope, gained);
     end if;
 
-    -- The scope tables the caller sees many rows of (scoped tables only: a
-    -- scope table's rows are its owner's range plus a probe per membership).
-    if row_limit is not null then
-        for scope_relid in
-            select distinct st.scope from supabase_sync.synced_table as st
-            where st.relid = any(relids) and st.kind = 'scoped'
-        loop
-            seen := supabase_sync.visible_scopes(scope_relid);
-            if pg_catalog.cardinality(seen) * 4 > row_limit then
-                wide_scopes := wide_scopes || scope_relid::oid;
-                wide_ids := wide_ids
-                    || array(select scope_relid::oid::text || '/' || v.id from pg_catalog.unnest(seen) as v (id));
-            end if;
-        end loop;
-    end if;
+    -- The scope rows the caller sees (scoped tables only: a scope table's
+    -- rows are its owner's range plus a probe per membership).
+    for scope_relid in
+        select distinct st.scope from supabase_sync.synced_table as st
+        where st.relid = any(relids) and st.kind = 'scoped'
+    loop
+        seen := supabase_sync.visible_scopes(scope_relid);
+        scope_ids := scope_ids
+            || array(select scope_relid::oid::text || '/' || v.id from pg_catalog.unnest(seen) as v (id));
+        if pg_catalog.cardinality(seen) * 4 > row_limit then
+            wide_scopes := wide_scopes || scope_relid::oid;
+        end if;
+    end loop;
 
     -- Parameters of every branch: $1 uid, $2/$3 lower position, $4/$5 upper
     -- position, $6 horizon, $8 echo filter, $9 limit, $10..$13 the access
@@ -2651,7 +2652,7 @@ begin
                 ' order by x.version, x.bucket limit $9)',
                 st.relid::oid, st.relid, k.bucket, st.id_column, k.scope_key, k.scope_key_type, k.scope_oid
             ) else '' end
-            || case when skip_deletions then '' else pg_catalog.format(
+            || case when not d.owner_tombstones then '' else pg_catalog.format(
                 ' union all (select %1$s::oid, tb.version, %2$s, tb.row_id, true, false'
                 ' from supabase_sync.tombstone as tb'
                 ' where tb.relid = %1$s::oid::regclass and tb.owner_id = $1 and tb.scope_id is null'
@@ -2670,7 +2671,7 @@ begin
                 else '' end,
                 st.relid::oid, '(pg_catalog.hashtextextended(tb.row_id, 0) & 32767)'
             ) end
-            || case when skip_deletions or st.kind <> 'scoped' then '' else pg_catalog.format(
+            || case when not d.scope_tombstones then '' else pg_catalog.format(
                 -- Tombstones of the scope rows the caller sees.
                 ' union all (select %1$s::oid, tb.version, %2$s, tb.row_id, true, false'
                 ' from supabase_sync.tombstone as tb'
@@ -2687,9 +2688,12 @@ begin
                     || pg_catalog.format(horizon_upper, '', '%2$s')
                     || echo_tombstones
                     || ' order by %2$s limit $9)'
-                else '' end
+                else '' end,
+                st.relid::oid, '(pg_catalog.hashtextextended(tb.row_id, 0) & 32767)', k.visible
+            ) end
+            || case when not d.moves then '' else pg_catalog.format(
                 -- Rows moved out of a scope row the caller sees into one they do not see.
-                || ' union all (select %1$s::oid, ae.version, %4$s, ae.row_id, true, false'
+                ' union all (select %1$s::oid, ae.version, %4$s, ae.row_id, true, false'
                 ' from supabase_sync.access_event as ae'
                 ' where ae.event = ''moved'' and ae.scope = %5$s::oid::regclass and ae.scope_id = any(%3$s)'
                 ' and ae.relid = %1$s::oid::regclass and ae.version >= $2 and (ae.version, %4$s) >= ($2, $3)'
@@ -2735,12 +2739,16 @@ begin
             end,
             ' union all '
         ),
+        -- (only tables that may have deletion keys on this page)
         pg_catalog.string_agg(
             pg_catalog.format(
                 ' when %1$s then exists (select from %2$s as t where t.%3$I = c.row_id::%4$s and %5$s offset 0)',
                 st.relid::oid, st.relid, st.id_column, st.id_type, supabase_sync.read_filter(st.relid, false)
             ),
             ''
+        ) filter (
+            where d.owner_tombstones or d.scope_tombstones or d.moves
+            or (not skip_deletions and coalesce(k.scope_oid = any(lost_in), false))
         )
     into branches, lives_again
     from supabase_sync.synced_table as st
@@ -2753,9 +2761,7 @@ begin
             case when st.kind = 'scoped' then supabase_sync.column_type(st.relid, sk.scope_key) else st.id_type end
                 as scope_key_type,
             pg_catalog.format('(pg_catalog.hashtextextended(t.%I::text, 0) & 32767)', st.id_column) as bucket,
-            -- (the cast makes `= any(...)` compare with the array, not with a subquery)
-            pg_catalog.format('(select supabase_sync.visible_scopes(%s::oid::regclass))::text[]', sk.scope_oid)
-                as visible,
+            sk.visible,
             case when coalesce(sk.scope_oid = any(gained_in), false) then pg_catalog.format(
                 ' and not exists (select from ' || access_rows || ' where g.gained and g.scope = %s'
                 ' and g.scope_id = t.%I::text and g.version > greatest(t.server_version, $6))',
@@ -2764,15 +2770,28 @@ begin
             case when st.kind = 'scoped' then pg_catalog.format(
                 'exists (select from supabase_sync.access_event as ae where ae.event = ''moved'''
                 ' and ae.relid = %1$s::oid::regclass and ae.row_id = t.%2$I::text and ae.version >= $2'
-                ' and not coalesce(ae.scope_id = any((select supabase_sync.visible_scopes(%3$s::oid::regclass))::text[]),'
-                ' false))',
-                st.relid::oid, st.id_column, sk.scope_oid
+                ' and not coalesce(ae.scope_id = any(%3$s), false))',
+                st.relid::oid, st.id_column, sk.visible
             ) else 'false' end as moved_in
         from (
             select
-                case st.kind when 'scoped' then st.scope::oid when 'scope' then st.relid::oid end as scope_oid,
-                case st.kind when 'scoped' then st.scope_column else st.id_column end as scope_key
+                o.scope_oid,
+                case st.kind when 'scoped' then st.scope_column else st.id_column end as scope_key,
+                -- The ids of $14 of this table's scope table (an initplan: once
+                -- per statement; the cast makes `= any(...)` compare with the
+                -- array, not with a subquery).
+                pg_catalog.format(
+                    '(select coalesce(pg_catalog.array_agg(pg_catalog.substr(x.id, %s)), ''{}'')'
+                    ' from pg_catalog.unnest($14) as x (id) where pg_catalog.starts_with(x.id, %L))::text[]',
+                    pg_catalog.length(o.scope_oid::text) + 2, o.scope_oid::text || '/'
+                ) as visible
+            from (
+                select case st.kind when 'scoped' then st.scope::oid when 'scope' then st.relid::oid end as scope_oid
+            ) as o
         ) as sk
+        -- (offset 0: each function above runs once per table, however often
+        -- the branches name its column)
+        offset 0
     ) as k
     -- A scoped table of a wide scope table with its (server_version, bucket)
     -- index (index.version_bucket): its changed rows are first one range of
@@ -2811,6 +2830,33 @@ begin
             ) as wide
         ) as ranged
     ) as w
+    -- Whether the table has deletion keys of each kind at or above lower (a
+    -- probe of the index each branch reads): a branch that cannot return a
+    -- key is left out of the statement, so it costs no planning. The common
+    -- pull, with no deletion since the cursor, plans only its changed rows.
+    cross join lateral (
+        select
+            not skip_deletions and (below_horizon or exists (
+                select from supabase_sync.tombstone as tb
+                where tb.relid = st.relid and tb.owner_id = uid and tb.scope_id is null and tb.version >= lower_version
+            )) as owner_tombstones,
+            not skip_deletions and st.kind = 'scoped' and (below_horizon or exists (
+                select from supabase_sync.tombstone as tb
+                where tb.relid = st.relid and tb.scope_id = any(v.ids) and tb.version >= lower_version
+            )) as scope_tombstones,
+            not skip_deletions and st.kind = 'scoped' and exists (
+                select from supabase_sync.access_event as ae
+                where ae.event = 'moved' and ae.scope = st.scope and ae.scope_id = any(v.ids) and ae.relid = st.relid
+                    and ae.version >= lower_version
+            ) as moves
+        from (
+            select array(
+                select pg_catalog.substr(x.id, pg_catalog.length(k.scope_oid::text) + 2)
+                from pg_catalog.unnest(scope_ids) as x (id)
+                where pg_catalog.starts_with(x.id, k.scope_oid::text || '/')
+            ) as ids
+        ) as v
+    ) as d
     where st.relid = any(relids);
 
     if branches is null then
@@ -2818,7 +2864,7 @@ begin
     end if;
     return query execute
         'select c.relid, c.version, c.bucket::integer, c.row_id, c.tombstone,'
-        || ' c.tombstone and case c.relid' || lives_again || ' end, c.fresh'
+        || ' c.tombstone and ' || coalesce('case c.relid' || lives_again || ' end', 'false') || ', c.fresh'
         -- One key per id: its row when the caller sees it, else its latest
         -- deletion (a scope row deleted by its owner is both a tombstone and
         -- a loss; a row may have left several lost scope rows).
@@ -2829,7 +2875,7 @@ begin
         || ' order by d.version, d.bucket, d.relid, d.row_id limit $9) as c'
         || ' order by c.version, c.bucket, c.relid, c.row_id'
     using uid, lower_version, lower_bucket, upper_version, upper_bucket, horizon, skip_deletions, echo_of, row_limit,
-        access_scopes, access_ids, access_versions, access_gained, wide_ids, 4 * row_limit;
+        access_scopes, access_ids, access_versions, access_gained, scope_ids, 4 * row_limit;
 end;
 $$;
 
@@ -2945,15 +2991,20 @@ declare
     entry jsonb;
     -- the most rows a page builds through the compiled page functions
     compiled_page_rows constant integer := 100;
+    table_live text[];
+    table_deleted text[];
+    table_fresh text[];
 begin
     perform supabase_sync.require_user(caller);
     since_position := supabase_sync.check_cursor(since => since, caller => caller, collections => collections);
 
-    -- The requested tables, and their compiled functions when every one is
-    -- an owner table whose compiled key and page functions are fresh (their
+    -- The requested tables, and their compiled key functions when every one
+    -- is an owner or scoped table whose compiled key function is fresh (its
     -- fingerprint is the table's current one: docs/protocol.md "Compiled
     -- functions"), unless the setting supabase_sync.compiled_functions is
-    -- 'off'; else key_functions is null and the generic path runs.
+    -- 'off'; else key_functions is null and the generic path runs. Their
+    -- compiled page functions when every one's is fresh too; else
+    -- page_functions is null and the generic page phase builds the page.
     select
         pg_catalog.array_agg(st.relid order by st.dependency_rank, st.collection),
         pg_catalog.array_agg(st.collection order by st.dependency_rank, st.collection),
@@ -2962,18 +3013,18 @@ begin
         case
             -- (coalesce: bool_and skips nulls, and a table without compiled
             -- functions compares null)
-            when pg_catalog.bool_and(
-                coalesce(
-                    st.kind = 'owner' and ck.fingerprint = cp.fingerprint
-                    and ck.fingerprint = supabase_sync.compiled_fingerprint(st.relid),
-                    false
-                )
-            ) and pg_catalog.current_setting('supabase_sync.compiled_functions', true) is distinct from 'off'
+            when pg_catalog.bool_and(coalesce(st.kind in ('owner', 'scoped') and ck.fingerprint = fp.current, false))
+                and pg_catalog.current_setting('supabase_sync.compiled_functions', true) is distinct from 'off'
                 then pg_catalog.array_agg(
                     ck.function_name::oid::regproc::text order by st.dependency_rank, st.collection
                 )
         end,
-        pg_catalog.array_agg(cp.function_name::oid::regproc::text order by st.dependency_rank, st.collection),
+        case
+            when pg_catalog.bool_and(coalesce(st.kind in ('owner', 'scoped') and cp.fingerprint = fp.current, false))
+                then pg_catalog.array_agg(
+                    cp.function_name::oid::regproc::text order by st.dependency_rank, st.collection
+                )
+        end,
         pg_catalog.array_agg(
             coalesce(
                 st.big_numbers,
@@ -2986,6 +3037,10 @@ begin
     from supabase_sync.synced_table as st
     left join supabase_sync.compiled_function as ck on st.relid = ck.relid and ck.purpose = 'pull_keys'
     left join supabase_sync.compiled_function as cp on st.relid = cp.relid and cp.purpose = 'pull_page'
+    -- (offset 0: once per table, however often it is compared)
+    cross join lateral (
+        select case when ck.relid is not null then supabase_sync.compiled_fingerprint(st.relid) end as current offset 0
+    ) as fp
     where collections is null or st.collection = any(collections);
 
     if collections is not null and not coalesce(collections <@ names, collections = '{}'::text[]) then
@@ -3080,7 +3135,8 @@ begin
         where not c.h and (boundary_version is null or (c.v, c.b) < (boundary_version, boundary_bucket));
     end if;
 
-    if key_functions is not null and coalesce(pg_catalog.cardinality(page_ids), 0) <= compiled_page_rows then
+    if page_functions is not null and key_functions is not null
+        and coalesce(pg_catalog.cardinality(page_ids), 0) <= compiled_page_rows then
         -- The compiled path: each table's entry from its compiled page
         -- function (the same entry the generic SQL below builds), a table
         -- without a change on the page an empty one. Only for small pages:
@@ -3091,22 +3147,19 @@ begin
         changes := '{}'::jsonb;
         for n in 1..pg_catalog.cardinality(relids) loop
             if coalesce(relids[n]::oid = any(page_relids), false) then
-                execute pg_catalog.format('select %s($1, $2, $3, $4, $5, $6, $7, $8)', page_functions[n])
+                -- The table's keys: live, tombstones, and the live ones marked fresh.
+                select
+                    coalesce(pg_catalog.array_agg(c.i) filter (where not c.tb), '{}'),
+                    coalesce(pg_catalog.array_agg(c.i) filter (where c.tb), '{}'),
+                    coalesce(pg_catalog.array_agg(c.i) filter (where c.f and not c.tb), '{}')
+                into table_live, table_deleted, table_fresh
+                from rows from (pg_catalog.unnest(page_relids), pg_catalog.unnest(page_ids),
+                    pg_catalog.unnest(page_tombstones), pg_catalog.unnest(page_fresh)) as c (r, i, tb, f)
+                where c.r = relids[n]::oid;
+                execute pg_catalog.format('select %s($1, $2, $3, $4, $5, $6, $7, $8, $9)', page_functions[n])
                 into entry
                 using
-                    array(
-                        select c.i
-                        from rows from (pg_catalog.unnest(page_relids), pg_catalog.unnest(page_ids),
-                            pg_catalog.unnest(page_tombstones)) as c (r, i, tb)
-                        where c.r = relids[n]::oid and not c.tb
-                    ),
-                    array(
-                        select c.i
-                        from rows from (pg_catalog.unnest(page_relids), pg_catalog.unnest(page_ids),
-                            pg_catalog.unnest(page_tombstones)) as c (r, i, tb)
-                        where c.r = relids[n]::oid and c.tb
-                    ),
-                    lower_version, lower_bucket, horizon, since is not null,
+                    table_live, table_deleted, table_fresh, lower_version, lower_bucket, horizon, since is not null,
                     since is not null or deletions_from_null, as_strings[n];
             else
                 entry := '{"created": [], "updated": [], "deleted": []}'::jsonb;
@@ -3193,7 +3246,8 @@ begin
                 st.relid::oid, cols.columns
             ) end as rows,
             case when cols.columns is null then '''{}''' else '''[]''::jsonb' end as empty
-        from (select supabase_sync.big_number_columns(st.relid) as columns) as cols
+        -- (offset 0: the function runs once per table, not once per use of its column)
+        from (select supabase_sync.big_number_columns(st.relid) as columns offset 0) as cols
     ) as agg
     -- The ids of the table's rows the key phase marked `fresh` (created for
     -- the caller: a gained scope row, a move in from a scope row they do not see).
@@ -5192,4 +5246,4 @@ on conflict (key) do update
 
 -- drop compiled functions of other templates (enable or install compiles them again)
 delete from supabase_sync.compiled_function
-where template_digest <> 'dfe1049b594c1c20';
+where template_digest <> 'fa0b16a64f35c334';
