@@ -33,7 +33,13 @@ import psycopg
 
 from supabase_sync.apply import Destination, PlanResult, connection, resolve_target, run_plan
 from supabase_sync.catalog import PackState, TableInfo, read_pack_state, read_tables
-from supabase_sync.compiled import CompiledTable, compiled_step_applied, read_compiled_tables, render_compile
+from supabase_sync.compiled import (
+    CompiledTable,
+    compiled_step_applied,
+    read_compiled_tables,
+    render_compile,
+    render_compile_all,
+)
 from supabase_sync.compiled.push import added_push_columns, read_push_facts
 from supabase_sync.contract import (
     BIG_NUMBERS,
@@ -540,7 +546,34 @@ def enable(
             compiled=compile_statements(conn, judgement.checks),
         )
         plan.index_in_transaction = _partitioned(judgement.checks)
-        return run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn, log=log)
+        if judgement.new_tables:
+            plan.notes.append(
+                "then compiles the functions of "
+                + ", ".join(str(spec.table) for spec in judgement.new_tables)
+                + " (created by this plan)"
+            )
+        result = run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn, log=log)
+        if judgement.new_tables and not dry_run:
+            result.executed.extend(_compile_created(conn, judgement.new_tables))
+        return result
+
+
+def _compile_created(conn: psycopg.Connection, new_tables: Sequence[TableSpec]) -> list[str]:
+    """Compile the functions of tables the plan just created (a membership table), now that they exist.
+
+    Before the plan ran there was no catalog to render them from; returns the SQL executed.
+    """
+    oids = [
+        row[0]
+        for spec in new_tables
+        if (row := conn.execute("select pg_catalog.to_regclass(%s)::oid", (spec.table.identifier.as_string(conn),)).fetchone())
+        and row[0] is not None
+    ]
+    statements = render_compile_all(read_compiled_tables(conn, oids))
+    with conn.transaction():
+        for statement in statements:
+            conn.execute(statement.sql)
+    return [statement.sql_text() for statement in statements]
 
 
 def _keep_sharing(spec: TableSpec, database: DatabaseFacts) -> TableSpec:

@@ -121,9 +121,14 @@ def _install_pack(dsn: str) -> None:
 
 
 def _apply_example_migrations(dsn: str) -> None:
-    from supabase_sync.migrations import apply_migrations  # written alongside; imported only when needed
+    from supabase_sync.api import install  # written alongside; imported only when needed
+    from supabase_sync.migrations import apply_migrations
 
     apply_migrations(dsn, EXAMPLE_MIGRATIONS)
+    # What a project does after `supabase db push`: the migrations, written without a database,
+    # compile nothing; install against the database compiles the tables' functions
+    # (docs/protocol.md "Compiled functions").
+    install(db_url=dsn)
 
 
 @pytest.fixture(scope="session")
@@ -167,5 +172,5 @@ def installed_db(sandbox: Sandbox, _templates: _Templates) -> Iterator[TestDatab
 
 @pytest.fixture
 def example_db(sandbox: Sandbox, _templates: _Templates) -> Iterator[TestDatabase]:
-    """A new database with every migration of examples/todo applied (example tables, pack, enables)."""
+    """A new database with every migration of examples/todo applied (example tables, pack, enables), then install."""
     yield from _clone(sandbox, _templates.example())
