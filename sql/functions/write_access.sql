@@ -130,11 +130,13 @@ begin
     if reg.kind = 'scope' then
         allowed := supabase_sync.visible_scopes(target, 'editor');
         deletable := supabase_sync.visible_scopes(target, 'admin');
+        -- (one primary-key probe per id, as for scoped tables below)
         execute pg_catalog.format(
-            'select t.%1$I::text from %2$s as t'
-            ' where (t.%1$I = any(array(select (e.r ->> %1$L)::%3$s from pg_catalog.jsonb_array_elements($1) as e (r)))'
-            '  and not t.%1$I::text = any($3))'
-            ' or (t.%1$I = any($2::%3$s[]) and not t.%1$I::text = any($4))'
+            'select t.%1$I::text'
+            ' from (select (e.r ->> %1$L)::%3$s as id, false as deleting from pg_catalog.jsonb_array_elements($1) as e (r)'
+            '  union all select d.id::%3$s, true from pg_catalog.unnest($2) as d (id)) as k'
+            ' cross join lateral (select t.%1$I from %2$s as t where t.%1$I = k.id offset 0) as t'
+            ' where not t.%1$I::text = any(case when k.deleting then $4 else $3 end)'
             ' order by t.%1$I limit 1',
             reg.id_column, target, reg.id_type
         ) into refused using upserts, delete_ids, allowed, deletable;
@@ -164,23 +166,30 @@ begin
             where p.relid = reg.scope_parent;
             parent_join := pg_catalog.format(
                 ' left join lateral (select p.%1$I::text as scope from %2$s as p'
-                '  where p.%3$I = (case when e.r ? %4$L then e.r ->> %4$L else t.%4$I::text end)::%5$s) as ps on true',
+                '  where p.%3$I = (case when e.r ? %4$L then e.r ->> %4$L else t.%4$I::text end)::%5$s offset 0) as ps on true',
                 parent.scope_column, reg.scope_parent, parent.key_column, reg.scope_through,
                 supabase_sync.column_type(reg.scope_parent, parent.key_column)
             );
             parent_cases := ' when ps.scope is not null then ps.scope <> all($3)';
         end if;
+        -- Each pushed row read by its primary key, one probe per id: a lateral
+        -- subquery kept apart by `offset 0`, so the planner never joins the
+        -- ids to a scan of every row the select policy shows the caller (with
+        -- statistics of a small table it did, and a push of 10 tasks read all
+        -- 20,000 of the caller's projects: tests/protocol/test_shared_push_reads.py).
         execute pg_catalog.format(
             'select coalesce('
             ' (select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) with ordinality as e (r, n)'
-            '  left join %5$s as t on t.%1$I = (e.r ->> %1$L)::%3$s%6$s'
+            '  left join lateral (select t.* from %5$s as t where t.%1$I = (e.r ->> %1$L)::%3$s offset 0) as t on true%6$s'
             '  where case%7$s'
             '   when e.r ? %2$L then (e.r ->> %2$L) is null or (e.r ->> %2$L)::%4$s::text <> all($3)'
             '   else t.%2$I is null or t.%2$I::text <> all($3) end'
             '  order by e.n limit 1),'
-            ' (select t.%1$I::text from %5$s as t'
-            '  where t.%1$I = any(($2 || array(select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) as e (r)))::%3$s[])'
-            '  and (t.%2$I is null or t.%2$I::text <> all($3))'
+            ' (select t.%1$I::text'
+            '  from pg_catalog.unnest(($2 || array(select e.r ->> %1$L from pg_catalog.jsonb_array_elements($1) as e (r)))::%3$s[])'
+            '   as k (id)'
+            '  cross join lateral (select t.* from %5$s as t where t.%1$I = k.id offset 0) as t'
+            '  where t.%2$I is null or t.%2$I::text <> all($3)'
             '  order by t.%1$I limit 1))',
             reg.id_column, reg.scope_column, reg.id_type, scope_type, target, parent_join, parent_cases
         ) into refused using upserts, delete_ids, allowed;
