@@ -67,3 +67,35 @@ def test_a_push_of_10_tasks_reads_about_10_tasks_however_many_the_users_projects
     print(f"statistics={statistics}: a push of 10 tasks read {reads} task tuples")
     # A probe per pushed id by the check, the conflict check and the write: tens, not 20,000.
     assert reads <= 200, "the push read far more tasks than it wrote"
+
+
+def test_a_push_to_a_scope_table_and_deletes_of_tasks_read_about_what_they_write(
+    alice: Device, owner: psycopg.Connection, example_db: Any
+) -> None:
+    # 10 projects of alice with 2,000 tasks each, analyzed while empty (stale statistics). (What
+    # grows with the number of projects a user sees is the policies' visible_scopes, once per
+    # statement by design: docs/protocol.md "Sharing (scopes)".)
+    with example_db.connect(superuser=True) as su:
+        su.execute("analyze public.project, public.task")
+    owner.execute(
+        "insert into public.project (user_id, name) select %s, 'p' || n from generate_series(1, 10) as n",
+        (alice.user_id,),
+    )
+    owner.execute(
+        "insert into public.task (user_id, project_id, title) select p.user_id, p.id, 't'"
+        " from public.project as p cross join generate_series(1, 2000)"
+    )
+    projects = [row[0] for row in owner.execute("select id::text from public.project limit 5").fetchall()]
+    tasks = [row[0] for row in owner.execute("select id::text from public.task limit 5").fetchall()]
+    changes = {
+        "public.project": {
+            "created": [{"id": new_id(), "name": "new"} for _ in range(5)],
+            "updated": [{"id": row_id, "name": "renamed"} for row_id in projects],
+        },
+        "public.task": {"deleted": tasks},
+    }
+    response, reads = _push_counting_reads(example_db.owner_dsn, alice, changes, ["public.project", "public.task"])
+    assert response["applied"]["public.project"] == {"created": 5, "updated": 5, "deleted": 0}, response
+    assert response["applied"]["public.task"]["deleted"] == 5, response
+    print(f"a push of 10 projects and 5 task deletions read {reads} tuples")
+    assert reads <= 400, "the push read far more than it wrote"
