@@ -659,15 +659,23 @@ def _check_no_open_policy(subject: Subject) -> Problem | None:
     )
 
 
-def _is_position_index(index: Index, owner_column: str) -> bool:
-    """(owner, server_version, bucket of the id): the order pull_keys reads (docs/protocol.md "Cursor")."""
+def _is_bucket_index(index: Index, *leading: str) -> bool:
+    """A valid, non-partial index on (``leading`` columns, bucket of the id): an order pull_keys reads.
+
+    The bucket is the expression hashtextextended(id::text, 0) & 32767 (docs/protocol.md "Cursor").
+    """
     return (
-        index.columns[:3] == (owner_column, "server_version", None)
+        index.columns[: len(leading) + 1] == (*leading, None)
         and "hashtextextended" in index.definition
         and "32767" in index.definition
         and not index.partial
         and index.valid
     )
+
+
+def _is_position_index(index: Index, owner_column: str) -> bool:
+    """(owner, server_version, bucket of the id): the order pull_keys reads (docs/protocol.md "Cursor")."""
+    return _is_bucket_index(index, owner_column, "server_version")
 
 
 def _check_scope_position_index(subject: Subject) -> Problem | None:
@@ -682,14 +690,7 @@ def _check_scope_position_index(subject: Subject) -> Problem | None:
 
 def _check_scope_bucket_index(subject: Subject) -> Problem | None:
     scope_column = subject.spec.access_column
-    if any(
-        index.columns[:2] == (scope_column, None)
-        and "hashtextextended" in index.definition
-        and "32767" in index.definition
-        and not index.partial
-        and index.valid
-        for index in subject.info.indexes
-    ):
+    if any(_is_bucket_index(index, scope_column) for index in subject.info.indexes):
         return None
     return Problem(
         f"{subject.table} has no index on ({display_identifier(scope_column)}, bucket of the id): each page of a"
@@ -698,14 +699,7 @@ def _check_scope_bucket_index(subject: Subject) -> Problem | None:
 
 
 def _check_version_bucket_index(subject: Subject) -> Problem | None:
-    if any(
-        index.columns[:2] == ("server_version", None)
-        and "hashtextextended" in index.definition
-        and "32767" in index.definition
-        and not index.partial
-        and index.valid
-        for index in subject.info.indexes
-    ):
+    if any(_is_bucket_index(index, "server_version") for index in subject.info.indexes):
         return None
     return Problem(
         f"{subject.table} has no index on (server_version, bucket of the id): each page of a user who sees many"

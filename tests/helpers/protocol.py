@@ -107,3 +107,19 @@ def server_rows(conn: psycopg.Connection, user_id: uuid.UUID) -> dict[str, dict[
         ).fetchall()
         rows[table] = {row_id: (None if deleted else doc) for row_id, doc, deleted in found}
     return rows
+
+
+def tuples_read(cur: psycopg.Cursor, tables: list[str]) -> int:
+    """Tuples the cursor's transaction read from ``tables`` so far (pg_stat_xact_user_tables).
+
+    A backend's pg_stat_xact_* counters hold everything it has not yet flushed (PostgreSQL 15
+    flushes at most once a second): on a fresh connection they count this transaction alone.
+    """
+    cur.execute(
+        "select coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::bigint"
+        " from pg_catalog.pg_stat_xact_user_tables where relid = any(%s::regclass[])",
+        (tables,),
+    )
+    row = cur.fetchone()
+    assert row is not None
+    return int(row[0])

@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from helpers.protocol import Device, new_id, project
+from helpers.protocol import Device, new_id, project, tuples_read
 
 from supabase_sync import rpc
 
@@ -54,12 +54,7 @@ def _pull_counting_reads(dsn: str, device: Device, tables: list[str], **args: An
             {"last_pulled_at": None, "collections": None, "page_size": None, **args},
         )
         (page,) = cur.fetchone()
-        cur.execute(
-            "select coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::bigint"
-            " from pg_catalog.pg_stat_xact_user_tables where relid = any(%s::regclass[])",
-            (tables,),
-        )
-        (reads,) = cur.fetchone()
+        reads = tuples_read(cur, tables)
     return page, reads
 
 

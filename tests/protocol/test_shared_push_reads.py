@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from helpers.protocol import Device, new_id
+from helpers.protocol import Device, new_id, tuples_read
 
 from supabase_sync import rpc
 
@@ -27,12 +27,7 @@ def _push_counting_reads(dsn: str, device: Device, changes: dict[str, Any], tabl
     with psycopg.connect(dsn, autocommit=True) as conn, rpc.as_user(conn, user_id=device.user_id) as cur:
         cur.execute("select public.sync_push(changes => %s::jsonb)", (json.dumps(changes),))
         (response,) = cur.fetchone()
-        cur.execute(
-            "select coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::bigint"
-            " from pg_catalog.pg_stat_xact_user_tables where relid = any(%s::regclass[])",
-            (tables,),
-        )
-        (reads,) = cur.fetchone()
+        reads = tuples_read(cur, tables)
     return response, reads
 
 
