@@ -553,7 +553,7 @@ def enable(
                 + " (created by this plan)"
             )
         result = run_plan(plan, target, dry_run=dry_run, migration_name=migration, conn=conn, log=log)
-        if judgement.new_tables and not dry_run:
+        if judgement.new_tables and not dry_run and result.destination is Destination.DATABASE:
             result.executed.extend(_compile_created(conn, judgement.new_tables))
         return result
 
