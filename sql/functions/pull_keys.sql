@@ -227,7 +227,7 @@ begin
         seen := supabase_sync.visible_scopes(scope_relid);
         scope_ids := scope_ids
             || array(select scope_relid::oid::text || '/' || v.id from pg_catalog.unnest(seen) as v (id));
-        if pg_catalog.cardinality(seen) * 4 > row_limit then
+        if supabase_sync.reads_one_range(pg_catalog.cardinality(seen), row_limit) then
             wide_scopes := wide_scopes || scope_relid::oid;
         end if;
     end loop;

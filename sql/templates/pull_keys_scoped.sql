@@ -60,7 +60,7 @@ declare
     visible text[] := supabase_sync.visible_scopes(scope_table);
 begin
     if (horizon > '0'::xid8 and lower_version = horizon)
-        or (row_limit is not null and pg_catalog.cardinality(visible) * 4 > row_limit)
+        or supabase_sync.reads_one_range(pg_catalog.cardinality(visible), row_limit)
         or exists (
             select from supabase_sync.access_event as e
             where

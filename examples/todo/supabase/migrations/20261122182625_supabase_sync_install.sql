@@ -2574,7 +2574,7 @@ begin
         seen := supabase_sync.visible_scopes(scope_relid);
         scope_ids := scope_ids
             || array(select scope_relid::oid::text || '/' || v.id from pg_catalog.unnest(seen) as v (id));
-        if pg_catalog.cardinality(seen) * 4 > row_limit then
+        if supabase_sync.reads_one_range(pg_catalog.cardinality(seen), row_limit) then
             wide_scopes := wide_scopes || scope_relid::oid;
         end if;
     end loop;
@@ -4279,6 +4279,30 @@ grant execute on function supabase_sync.read_filter(regclass, boolean) to authen
 comment on function supabase_sync.read_filter(regclass, boolean) is
 'supabase-sync: the condition (SQL over alias t, $1 the caller) on the rows a pull of the table reads.';
 
+-- functions of reads_one_range.sql
+-- Whether a pull of a scoped table reads one range of the table's
+-- (server_version, bucket) index first (supabase_sync.pull_keys, docs/protocol.md
+-- "Sharing (scopes)", cost): when the caller sees more scope rows than a
+-- quarter of the page's row_limit, one range per visible scope row would read
+-- up to row_limit entries of each. The compiled scoped key functions hand such
+-- calls to pull_keys by the same rule. False for a null row_limit (one bucket
+-- of one version, read whole).
+create or replace function supabase_sync.reads_one_range(scope_rows integer, row_limit integer)
+returns boolean
+language sql
+immutable
+security invoker
+set search_path = ''
+as $$
+    select coalesce(scope_rows * 4 > row_limit, false);
+$$;
+
+revoke all on function supabase_sync.reads_one_range(integer, integer) from public, anon;
+grant execute on function supabase_sync.reads_one_range(integer, integer) to authenticated;
+
+comment on function supabase_sync.reads_one_range(integer, integer) is
+'supabase-sync: whether a scoped pull reads one range of the (server_version, bucket) index first.';
+
 -- functions of record_compiled_function.sql
 -- Records a compiled function of a synced table (schema step 0011) just
 -- created by enable or install, with the table's fingerprint now (after every
@@ -5268,4 +5292,4 @@ on conflict (key) do update
 
 -- drop compiled functions of other templates (enable or install compiles them again)
 delete from supabase_sync.compiled_function
-where template_digest <> 'fa0b16a64f35c334';
+where template_digest <> '0adfd5f147eb1140';
