@@ -103,7 +103,8 @@ declare
     table_deleted text[];
     table_fresh text[];
 begin
-    perform supabase_sync.require_user(caller);
+    -- (Its RPCs, sync_pull and pull_changes, have checked the caller; the
+    -- key functions, which read past RLS, check it again.)
     since_position := supabase_sync.check_cursor(since => since, caller => caller, collections => collections);
 
     -- The requested tables, and their compiled key functions when every one
