@@ -211,6 +211,26 @@ def test_the_steady_state_pull_runs_the_compiled_functions(note_db: Any, alice: 
     assert (row["id"], row["big"], row["amount"]) == (row_id, 7, Decimal("1.25"))
 
 
+def test_the_compiled_pull_functions_plan_each_statement_once_per_session(note_db: Any) -> None:
+    # Their branches not taken are one-time filters on parameters: PostgreSQL left to choose takes a custom
+    # plan (its estimate is lower without those branches) and plans again on every call (docs/benchmarks.md,
+    # "Generic plans"). Owner and scoped tables alike (the example's tables are shared).
+    with psycopg.connect(note_db.owner_dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "select st.kind, cf.purpose, coalesce(p.proconfig, '{}')"
+            " from supabase_sync.compiled_function as cf"
+            " join supabase_sync.synced_table as st on st.relid = cf.relid"
+            " join pg_catalog.pg_proc as p on p.oid = cf.function_name::oid"
+            " where cf.purpose in ('pull_keys', 'pull_page')"
+        ).fetchall()
+    assert {(kind, purpose) for kind, purpose, _ in rows} >= {
+        ("owner", "pull_keys"), ("owner", "pull_page"), ("scoped", "pull_keys"), ("scoped", "pull_page"),
+    }
+    assert [
+        (kind, purpose) for kind, purpose, config in rows if "plan_cache_mode=force_generic_plan" not in config
+    ] == []
+
+
 def test_a_page_of_more_than_100_rows_is_built_by_the_generic_page_phase(note_db: Any, alice: Device) -> None:
     # The compiled page function saves planning on small pages; on big ones the generic statement is cheaper
     # (docs/benchmarks.md), so a page of 101 rows or more takes it, after the compiled key phase.

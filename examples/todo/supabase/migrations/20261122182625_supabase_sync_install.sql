@@ -5293,4 +5293,4 @@ on conflict (key) do update
 
 -- drop compiled functions of other templates (enable or install compiles them again)
 delete from supabase_sync.compiled_function
-where template_digest <> '0adfd5f147eb1140';
+where template_digest <> '16c23f6815f17128';
