@@ -95,7 +95,12 @@ def _timed_push_with_cancel(example_db: Any, device: Device, changes: dict[str, 
     Returns (seconds the push took, seconds from the cancel to its end, sqlstate).
     """
     conn = example_db.connect()
-    conn.execute("alter role authenticated set statement_timeout = '1s'")
+    # In this database only: the role's cluster-wide settings (Supabase's 8 s, set by the shim) are other
+    # databases' too, and a reset here would remove them for every later test.
+    in_database = psycopg.sql.SQL("alter role authenticated in database {} ").format(
+        psycopg.sql.Identifier(example_db.name)
+    )
+    conn.execute(in_database + psycopg.sql.SQL("set statement_timeout = '1s'"))
     pid = device.conn.info.backend_pid
     outcome: dict[str, Any] = {}
 
@@ -115,7 +120,7 @@ def _timed_push_with_cancel(example_db: Any, device: Device, changes: dict[str, 
     cancelled_at = time.monotonic()
     conn.execute("select pg_cancel_backend(%s)", (pid,))
     worker.join(30)
-    conn.execute("alter role authenticated reset statement_timeout")
+    conn.execute(in_database + psycopg.sql.SQL("reset statement_timeout"))
     assert not worker.is_alive()
     return outcome["took"], max(0.0, outcome["ended"] - cancelled_at), outcome["state"]
 
