@@ -1077,7 +1077,11 @@ security invoker
 set search_path = ''
 as $$
 declare
-    uid uuid := supabase_sync.require_user(caller);
+    -- (The RPCs, sync_push and push_changes, have checked the caller:
+    -- require_user only raises the error of a call without one.)
+    uid uuid := coalesce(auth.uid(), supabase_sync.require_user(caller));
+    -- the tables of the push
+    names text[];
     since_version xid8;
     stored jsonb;
     tbl record;
@@ -1098,10 +1102,9 @@ declare
     use_compiled boolean;
 begin
     perform supabase_sync.check_push_shape(changes, caller);
-    perform supabase_sync.check_collections(array(select pg_catalog.jsonb_object_keys(changes)), caller);
-    since_version := (supabase_sync.check_cursor(
-        since => since, caller => caller, collections => array(select pg_catalog.jsonb_object_keys(changes))
-    )).version;
+    names := array(select pg_catalog.jsonb_object_keys(changes));
+    perform supabase_sync.check_collections(names, caller);
+    since_version := (supabase_sync.check_cursor(since => since, caller => caller, collections => names)).version;
 
     if push_id is not null then
         digest := pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(changes::text, 'UTF8')), 'hex');
