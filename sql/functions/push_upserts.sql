@@ -353,13 +353,17 @@ begin
                     select m.id from pg_catalog.unnest(upsert_ids) as m (id)
                     except select pg_catalog.unnest(existing)
                     except select pg_catalog.unnest(inserted)
+                    -- (ordered: the refused ids are reported in id order, whatever the plan)
+                    order by 1
                 );
         end;
         if pg_catalog.cardinality(missing) > 0 then
             execute lock_sql into more_existing, more_conflicting using missing, uid, upserts, since, client_id;
             existing := existing || more_existing;
             conflicting := conflicting || more_conflicting;
-            missing := array(select pg_catalog.unnest(missing) except select pg_catalog.unnest(more_existing));
+            missing := array(
+                select pg_catalog.unnest(missing) except select pg_catalog.unnest(more_existing) order by 1
+            );
             -- What is left is taken by a row this caller may not write:
             -- refused, per row (reported like a row deleted on the server).
         end if;

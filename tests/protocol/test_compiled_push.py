@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from helpers.protocol import Device
+from helpers.protocol import Device, tuples_read
 
 from supabase_sync import api, rpc
 from supabase_sync.rpc import RpcError
@@ -279,3 +279,54 @@ def test_compiled_and_generic_pushes_answer_alike_and_leave_the_same_rows(exampl
         assert pair.rows("purchase_a") == pair.rows("purchase_b"), (step, changes, args)
     # The pushes went through the cases that matter (not a run of trivial successes).
     assert {"created", "updated", "deleted", "refused", "ignored_columns", "PT409", "22P02", "23502"} <= seen, seen
+
+
+@pytest.mark.parametrize("statistics", ["stale", "fresh"])
+def test_a_compiled_push_reads_about_what_it_writes_whatever_the_user_holds(counted: Any, statistics: str) -> None:
+    # A user whose 20,000 rows came in one transaction after the table was analyzed (a bulk import): the
+    # planner, believing the user holds about nothing (not among the values it sampled), would read every row of theirs by the owner index in each
+    # statement that also names the pushed ids (the locking read, the update). Every push of a fresh session
+    # (its first five calls are planned with the parameters' values) and every later one must probe the
+    # pushed ids instead. Counted with PostgreSQL's own counters for the push's transaction; no timings.
+    me = counted.create_user()
+    neighbours = [counted.create_user() for _ in range(5)]
+    with psycopg.connect(counted.owner_dsn, autocommit=True) as owner:
+        owner.execute(
+            "insert into public.purchase (order_no, user_id, item)"
+            " select gen_random_uuid(), u, 'theirs' from unnest(%s::uuid[]) as u, generate_series(1, 2000)",
+            (neighbours,),
+        )
+    with counted.connect(superuser=True) as su:
+        su.execute("alter table public.purchase set (autovacuum_enabled = off)")
+        if statistics == "stale":
+            # Analyzed with the neighbours' rows alone: their ids are every value the planner knows of.
+            su.execute("analyze public.purchase")
+    with psycopg.connect(counted.owner_dsn, autocommit=True) as owner:
+        owner.execute(
+            "insert into public.purchase (order_no, user_id, item)"
+            " select gen_random_uuid(), %s, 'bulk ' || n from generate_series(1, 20000) as n",
+            (me,),
+        )
+        edited = [
+            str(row[0]) for row in owner.execute("select order_no from public.purchase where user_id = %s limit 5", (me,))
+        ]
+    if statistics == "fresh":
+        with counted.connect(superuser=True) as su:
+            su.execute("analyze public.purchase")
+    for attempt in range(7):
+        changes = {
+            "public.purchase": {
+                "created": [{"order_no": str(uuid.uuid4()), "item": "new"} for _ in range(5)],
+                "updated": [{"order_no": order_no, "item": f"edit {attempt}"} for order_no in edited],
+            }
+        }
+        with psycopg.connect(counted.owner_dsn, autocommit=True) as conn, rpc.as_user(conn, user_id=str(me)) as cur:
+            before = _calls(cur)
+            cur.execute("select public.sync_push(changes => %s::jsonb)", (json.dumps(changes),))
+            (response,) = cur.fetchone()
+            reads = tuples_read(cur, ["public.purchase"])
+            compiled = {name: count - before.get(name, 0) for name, count in _calls(cur).items()}
+        assert response["applied"]["public.purchase"] == {"created": 5, "updated": 5, "deleted": 0}, response
+        assert compiled.get("push_upserts_purchase") == 1, compiled
+        # A probe per pushed id by the locking read and by the update: tens, not 20,000.
+        assert reads <= 100, f"push {attempt} ({statistics} statistics) read {reads} rows for 10 pushed"

@@ -4004,13 +4004,17 @@ begin
                     select m.id from pg_catalog.unnest(upsert_ids) as m (id)
                     except select pg_catalog.unnest(existing)
                     except select pg_catalog.unnest(inserted)
+                    -- (ordered: the refused ids are reported in id order, whatever the plan)
+                    order by 1
                 );
         end;
         if pg_catalog.cardinality(missing) > 0 then
             execute lock_sql into more_existing, more_conflicting using missing, uid, upserts, since, client_id;
             existing := existing || more_existing;
             conflicting := conflicting || more_conflicting;
-            missing := array(select pg_catalog.unnest(missing) except select pg_catalog.unnest(more_existing));
+            missing := array(
+                select pg_catalog.unnest(missing) except select pg_catalog.unnest(more_existing) order by 1
+            );
             -- What is left is taken by a row this caller may not write:
             -- refused, per row (reported like a row deleted on the server).
         end if;
@@ -5296,4 +5300,4 @@ on conflict (key) do update
 
 -- drop compiled functions of other templates (enable or install compiles them again)
 delete from supabase_sync.compiled_function
-where template_digest <> '16c23f6815f17128';
+where template_digest <> 'c84b0ac8a74b9e87';
