@@ -22,11 +22,7 @@
 --
 -- Cost: one range read of the position index (row_limit entries at most),
 -- one of the tombstones' position index, a primary-key probe per tombstone.
--- Plans: always generic (plan_cache_mode), so a session plans each statement
--- once. Its branches not taken are one-time filters on parameters, which a
--- generic plan keeps at no cost; left to choose, PostgreSQL takes a custom
--- plan (folding those filters away lowers its estimate) and so planned the
--- statement again on every call (docs/benchmarks.md, "Generic plans").
+-- Plans: always generic (plan_cache_mode; why: docs/protocol.md "Compiled functions").
 -- Placeholders: {compiled_function}, {table}, {owner_column}, {id_column}
 -- (identifiers), {table_name} (literal), {id_type} (the id column's type).
 create or replace function {compiled_function}(

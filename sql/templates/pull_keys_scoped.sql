@@ -32,11 +32,7 @@
 -- row (row_limit entries at most each), the tombstones and moves of the
 -- visible scope rows since lower (indexes by scope row and version), a
 -- moved-in probe per candidate and a primary-key probe per tombstone.
--- Plans: always generic (plan_cache_mode), so a session plans each statement
--- once. Its branches not taken are one-time filters on parameters, which a
--- generic plan keeps at no cost; left to choose, PostgreSQL takes a custom
--- plan (folding those filters away lowers its estimate) and so planned the
--- statement again on every call (docs/benchmarks.md, "Generic plans").
+-- Plans: always generic (plan_cache_mode; why: docs/protocol.md "Compiled functions").
 -- Placeholders: {compiled_function}, {table}, {id_column}, {scope_column}
 -- (identifiers), {table_name}, {scope_table_name} (literals), {id_type},
 -- {scope_type} (the id and scope columns' types).

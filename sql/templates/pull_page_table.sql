@@ -20,11 +20,7 @@
 -- caller. Cost: one primary-key probe per id (all three kinds at once), each
 -- kept apart by `offset 0` so the planner never prefers a scoped table's
 -- select policy's `scope column = any(...)` index (see pull_page).
--- Plans: always generic (plan_cache_mode), so a session plans each statement
--- once. Its branches not taken are one-time filters on parameters, which a
--- generic plan keeps at no cost; left to choose, PostgreSQL takes a custom
--- plan (folding those filters away lowers its estimate) and so planned the
--- statement again on every call (docs/benchmarks.md, "Generic plans").
+-- Plans: always generic (plan_cache_mode; why: docs/protocol.md "Compiled functions").
 -- Placeholders: {compiled_function}, {table}, {id_column} (identifiers),
 -- {table_name}, {big_number_columns} (literals), {id_type} (the id column's type).
 create or replace function {compiled_function}(

@@ -8,12 +8,7 @@
 -- does not own, or that do not exist, are ignored. Conflicts were checked and
 -- the rows locked by the table's push_upserts, which ran first.
 -- Returns {"deleted": n, "ignored": n}, as push_deletes.
--- Plans: always generic (plan_cache_mode), so a session plans each statement
--- once and no plan depends on the pushed values' statistics: planned with
--- them, the locking read and the update of a user whose rows came after the
--- last ANALYZE (a bulk import) read every row of theirs by the owner index
--- instead of probing the pushed ids (40,005 rows for a push of 10; test
--- test_a_compiled_push_reads_about_what_it_writes_whatever_the_user_holds).
+-- Plans: always generic (plan_cache_mode; why: docs/protocol.md "Compiled functions").
 -- Placeholders: {compiled_function}, {table}, {id_column}, {id_key}, {id_type}, {owner_column}.
 create or replace function {compiled_function}(deleted jsonb)
 returns jsonb

@@ -25,12 +25,7 @@
 --                 canonical_push_ids and merge_push_rows, as the generic path.
 -- Cost: about ten cached statements; the rows are scanned for their ids and
 -- keys once, then read by the lock, the INSERT and the UPDATE.
--- Plans: always generic (plan_cache_mode), so a session plans each statement
--- once and no plan depends on the pushed values' statistics: planned with
--- them, the locking read and the update of a user whose rows came after the
--- last ANALYZE (a bulk import) read every row of theirs by the owner index
--- instead of probing the pushed ids (40,005 rows for a push of 10; test
--- test_a_compiled_push_reads_about_what_it_writes_whatever_the_user_holds).
+-- Plans: always generic (plan_cache_mode; why: docs/protocol.md "Compiled functions").
 -- Placeholders: {compiled_function}, {table}, {table_name}, {collection}, {id_column},
 -- {id_key}, {id_type}, {id_type_name}, {owner_column}, {created_ids},
 -- {updated_ids}, {row_ids}, {canonical_id}, {writable_keys}, {known_keys},
